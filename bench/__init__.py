@@ -1,0 +1,1 @@
+"""Orion benchmarks: ratios against a baseline run side by side, never timed assertions."""

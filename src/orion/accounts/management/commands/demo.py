@@ -1,0 +1,24 @@
+"""``orion demo load``: demo partners, logins and accounts. Refused unless ORION_DEMO=1, so a
+production database never gets the well-known demo passwords."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from orion.accounts.demo import demo_load
+
+
+class Command(BaseCommand):
+    help = "Load the demo data (requires ORION_DEMO=1)."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("action", choices=["load"])
+
+    def handle(self, *args, action: str, **options) -> None:
+        if not settings.ORION_DEMO:
+            raise CommandError("demo data is only loaded with ORION_DEMO=1")
+        created = demo_load()
+        self.stdout.write("demo: " + ", ".join(f"{n} {k} created" for k, n in created.items()))
+        self.stdout.write("demo logins: agent/agent-demo-password, agent2/agent2-demo-password, "
+                          "ops/ops-demo-password")

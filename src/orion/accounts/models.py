@@ -1,0 +1,182 @@
+"""Partners, their users, and the accounts they sell to: Enterprises and their Customers.
+
+An Enterprise maps to a BroadWorks enterprise (a service provider with ``isEnterprise``) and a
+Customer to a BroadWorks group inside it. Every partner-reachable query goes through the
+``visible_to(user)`` QuerySet methods here, so tenancy lives in one place.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.postgres.indexes import GinIndex
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+
+
+class Partner(models.Model):
+    """A channel partner (reseller/agent company): the tenant boundary of Orion."""
+
+    name = models.CharField(max_length=120, unique=True)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OrionUserManager(UserManager):
+    pass
+
+
+class User(AbstractUser):
+    """A person who logs in: a partner's agent, or provider operations staff (no partner).
+
+    The database refuses a user that is both or neither: partner users are never Django staff,
+    provider staff never belong to a partner.
+    """
+
+    partner = models.ForeignKey(
+        Partner, null=True, blank=True, on_delete=models.PROTECT, related_name="users"
+    )
+
+    objects = OrionUserManager()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(partner__isnull=True, is_staff=True)
+                | Q(partner__isnull=False, is_staff=False),
+                name="user_is_partner_user_xor_provider_staff",
+            )
+        ]
+
+    @property
+    def is_provider_staff(self) -> bool:
+        return self.is_staff and self.partner_id is None
+
+
+class EnterpriseQuerySet(models.QuerySet):
+    def visible_to(self, user: User) -> EnterpriseQuerySet:
+        if user.is_provider_staff:
+            return self
+        if not user.is_authenticated or user.partner_id is None:
+            return self.none()
+        return self.filter(partner_id=user.partner_id)
+
+
+class Enterprise(models.Model):
+    """A partner's enterprise account; in BroadWorks a service provider with isEnterprise."""
+
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="enterprises")
+    name = models.CharField(max_length=80)
+    bw_service_provider_id = models.CharField(
+        "BroadWorks enterprise id", max_length=30, unique=True,
+        help_text="ServiceProviderId in BroadWorks (a token of 1-30 characters).",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = EnterpriseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [
+            GinIndex(fields=["name"], opclasses=["gin_trgm_ops"], name="enterprise_name_trgm"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~Q(name=""), name="enterprise_name_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ServiceType(models.TextChoices):
+    HOSTED = "hosted", "Hosted"
+    TRUNKING = "trunking", "Trunking"
+
+
+class CustomerQuerySet(models.QuerySet):
+    def visible_to(self, user: User) -> CustomerQuerySet:
+        if user.is_provider_staff:
+            return self
+        if not user.is_authenticated or user.partner_id is None:
+            return self.none()
+        return self.filter(enterprise__partner_id=user.partner_id)
+
+
+class Customer(models.Model):
+    """A customer of an enterprise; in BroadWorks a group inside the enterprise."""
+
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="customers")
+    name = models.CharField("company name", max_length=80)
+    bw_group_id = models.CharField(
+        "BroadWorks group id", max_length=30,
+        help_text="GroupId in BroadWorks, unique within the enterprise.",
+    )
+    service_type = models.CharField(
+        max_length=10, choices=ServiceType.choices, default=ServiceType.HOSTED
+    )
+    address_line1 = models.CharField("address", max_length=80)
+    address_line2 = models.CharField("address line 2", max_length=80, blank=True)
+    city = models.CharField(max_length=50)
+    state = models.CharField("state", max_length=2)
+    zip_code = models.CharField("ZIP", max_length=10)
+    contact_name = models.CharField(max_length=80)
+    contact_phone = models.CharField(max_length=20)
+    contact_email = models.EmailField(max_length=254)
+    domain = models.CharField(max_length=80, blank=True)
+    time_zone = models.CharField(max_length=64)
+    billing_start_date = models.DateField(null=True, blank=True)
+    activated_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CustomerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [
+            GinIndex(fields=["name"], opclasses=["gin_trgm_ops"], name="customer_name_trgm"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enterprise", "bw_group_id"], name="customer_group_id_unique_in_enterprise"
+            ),
+            models.CheckConstraint(condition=~Q(name=""), name="customer_name_not_empty"),
+            models.CheckConstraint(
+                condition=Q(service_type__in=["hosted", "trunking"]),
+                name="customer_service_type_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_trunking(self) -> bool:
+        return self.service_type == ServiceType.TRUNKING
+
+
+class Domain(models.Model):
+    """A DNS domain and the one enterprise that may use it.
+
+    BroadWorks assigns a domain to one service provider only, so the database refuses the same
+    domain in two enterprises; customers of one enterprise may share it.
+    """
+
+    name = models.CharField(max_length=80)
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="domains")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="domain_name_unique_ci"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

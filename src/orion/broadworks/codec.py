@@ -1,0 +1,255 @@
+"""BroadsoftDocument framing, encoding and decoding shared by the client and the emulator.
+
+broadworks-ocip knows every OCI-P command class but sends one command per document and
+decodes only the first command of an answer. Orion batches up to 15 commands per
+document, so this module builds and reads multi-command documents while still using the
+library's classes (``build_xml_command_element_``, ``etree_sub_element_``,
+``build_from_etree_``) for each command. The client and the emulator share it, which keeps
+the two sides of the wire from drifting apart.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import broadworks_ocip.requests as ocip_requests
+import broadworks_ocip.responses as ocip_responses
+import broadworks_ocip.types as ocip_types
+from broadworks_ocip.base import (
+    ElementInfo,
+    ErrorResponse,
+    OCICommand,
+    OCIRequest,
+    OCIResponse,
+    OCIType,
+    SuccessResponse,
+)
+from lxml import etree
+
+DOCUMENT_END = b"</BroadsoftDocument>"
+XSI = "http://www.w3.org/2001/XMLSchema-instance"
+XSI_TYPE = f"{{{XSI}}}type"
+DOCUMENT_TAG = "{C}BroadsoftDocument"
+#: Bytes that may separate documents on the wire: clients end a request with ``\n``,
+#: ``\0`` or nothing at all.
+_SEPARATORS = b" \t\r\n\0"
+
+_PASSWORD_RE = re.compile(r"<((?:\w+:)?\w*[Pp]assword)((?:\s[^>]*)?)>[^<]*</\1>")
+
+
+class _TypeResolver:
+    """The one method of ``BroadworksAPI`` that ``build_from_etree_`` needs.
+
+    Abstract elements carry ``xsi:type`` and the library asks its ``api`` argument for the
+    class; a full ``BroadworksAPI`` would open sockets and build a logger we do not need.
+    """
+
+    def get_type_class(self, name: str) -> type[OCIType]:
+        name = name.split(":", 1)[-1]
+        for module in (ocip_types, ocip_requests, ocip_responses):
+            cls = getattr(module, name, None)
+            if isinstance(cls, type) and issubclass(cls, OCIType):
+                return cls
+        raise KeyError(name)
+
+
+RESOLVER = _TypeResolver()
+
+
+class Table(list):
+    """An OCI table with its column headings, so an empty table still says what it holds.
+
+    broadworks-ocip writes no element for an empty table and then refuses to decode an
+    answer without its required table; real servers send the headings with no rows.
+    """
+
+    def __init__(self, columns: Sequence[str], rows: Iterable[Sequence[str]] = ()) -> None:
+        super().__init__(tuple(row) for row in rows)
+        self.columns = tuple(columns)
+
+
+@dataclass(frozen=True)
+class RawCommand:
+    """One ``<command>`` of a document, not yet turned into a library object."""
+
+    type_name: str
+    echo: str | None
+    element: Any  # lxml element
+
+
+@dataclass(frozen=True)
+class RawDocument:
+    session_id: str
+    commands: list[RawCommand]
+
+
+class DocumentError(ValueError):
+    """The bytes are not a BroadsoftDocument (bad XML, wrong root, no commands)."""
+
+
+def split_documents(buffer: bytearray) -> list[bytes]:
+    """Remove and return every complete document at the front of ``buffer``.
+
+    Whatever follows the last ``</BroadsoftDocument>`` stays in the buffer for the next
+    read, so one TCP write may carry several documents and one document may arrive in
+    several writes.
+    """
+    documents: list[bytes] = []
+    while True:
+        end = buffer.find(DOCUMENT_END)
+        if end == -1:
+            break
+        cut = end + len(DOCUMENT_END)
+        documents.append(bytes(buffer[:cut]).lstrip(_SEPARATORS))
+        del buffer[:cut]
+    # separators between documents are never the start of the next one
+    stripped = len(buffer) - len(bytes(buffer).lstrip(_SEPARATORS))
+    if stripped:
+        del buffer[:stripped]
+    return documents
+
+
+def _parser() -> etree.XMLParser:
+    # A parser per call: lxml parsers are not thread-safe, and entity expansion and
+    # network access stay off for input from the network.
+    return etree.XMLParser(resolve_entities=False, no_network=True, remove_blank_text=True)
+
+
+def parse_document(data: bytes) -> RawDocument:
+    """Parse one document into its session id and its commands, in order."""
+    try:
+        root = etree.fromstring(data, _parser())
+    except etree.XMLSyntaxError as exc:
+        raise DocumentError(f"malformed XML: {exc}") from exc
+    if root.tag != DOCUMENT_TAG:
+        raise DocumentError(f"root element is {root.tag!r}, not BroadsoftDocument in namespace C")
+    session_id = ""
+    commands: list[RawCommand] = []
+    for element in root:
+        if element.tag == "sessionId":
+            session_id = (element.text or "").strip()
+        elif element.tag == "command":
+            type_name = element.get(XSI_TYPE, "").split(":", 1)[-1]
+            commands.append(RawCommand(type_name, element.get("echo"), element))
+    return RawDocument(session_id, commands)
+
+
+def request_class(name: str) -> type[OCIRequest]:
+    """The broadworks-ocip class of a request, or KeyError for a name the schema lacks."""
+    cls = getattr(ocip_requests, name, None)
+    if isinstance(cls, type) and issubclass(cls, OCIRequest):
+        return cls
+    raise KeyError(name)
+
+
+def response_class(name: str) -> type[OCIResponse]:
+    """The class for an answer's ``xsi:type`` (``c:ErrorResponse`` included)."""
+    name = name.split(":", 1)[-1]
+    if name == "SuccessResponse":
+        return SuccessResponse
+    if name == "ErrorResponse":
+        return ErrorResponse
+    cls = getattr(ocip_responses, name, None)
+    if isinstance(cls, type) and issubclass(cls, OCIResponse):
+        return cls
+    raise KeyError(name)
+
+
+def decode_command(cls: type[OCICommand], raw: RawCommand) -> OCICommand:
+    """Build the library object of one command without its ``post_xml_decode_`` side effect.
+
+    (For ErrorResponse that hook raises; batches want the error as a value.)
+    """
+    return cls.build_from_etree_(api=RESOLVER, element=raw.element)
+
+
+def _coerce(info: ElementInfo, value: Any) -> Any:
+    if info.is_complex and not info.is_table and isinstance(value, Mapping):
+        if info.is_container:
+            return dict(value)
+        return build_type(info.type, value)
+    return value
+
+
+def build_type(cls: type[OCIType], fields: Mapping[str, Any]) -> OCIType:
+    """Instantiate a library type, turning nested dicts into their OCI types.
+
+    ``{"authorized_quantity": {"quantity": 5}}`` reads better in provisioning code than
+    ``UnboundedPositiveInt(quantity=5)`` and the library still checks every field.
+    """
+    infos = {info.name: info for info in cls._elements()}
+    kwargs: dict[str, Any] = {}
+    for name, value in fields.items():
+        info = infos.get(name)
+        if info is not None and info.is_array and isinstance(value, list | tuple):
+            kwargs[name] = [_coerce(info, item) for item in value]
+        elif info is not None:
+            kwargs[name] = _coerce(info, value)
+        else:
+            kwargs[name] = value  # the library reports the unexpected attribute
+    return cls(**kwargs)
+
+
+def build_request(name: str, /, **fields: Any) -> OCIRequest:
+    """A broadworks-ocip request object by command name, e.g. ``build_request("GroupAddRequest", ...)``."""
+    return build_type(request_class(name), fields)  # type: ignore[return-value]
+
+
+def _encode_table(element: Any, info: ElementInfo, value: Sequence[Sequence[str]]) -> None:
+    if not value and not isinstance(value, Table):
+        return
+    columns = value.columns if isinstance(value, Table) else None
+    if columns is None:
+        columns = tuple(
+            " ".join(part.title() for part in field.split("_"))
+            for field in value[0]._fields  # type: ignore[attr-defined]
+        )
+    table = etree.SubElement(element, info.xmlname)
+    for column in columns:
+        etree.SubElement(table, "colHeading").text = column
+    for row in value:
+        row_element = etree.SubElement(table, "row")
+        for cell in row:
+            etree.SubElement(row_element, "col").text = "" if cell is None else str(cell)
+
+
+def _encode_fields(command: OCICommand, element: Any) -> None:
+    """Like the library's ``etree_sub_components_`` but schema-valid for empty values.
+
+    The library marks the whole command ``xsi:nil`` for an empty list and drops empty
+    tables; real servers omit an empty list and send a table's headings.
+    """
+    for info in command._elements():
+        value = getattr(command, info.name)
+        if info.is_table:
+            _encode_table(element, info, value or [])
+        elif info.is_array:
+            for item in value or []:
+                command.etree_sub_element_(element, info, item)
+        else:
+            command.etree_sub_element_(element, info, value)
+
+
+def encode_document(session_id: str, commands: Sequence[tuple[OCICommand, str | None]]) -> bytes:
+    """One BroadsoftDocument with each ``(command, echo)`` in order."""
+    root = etree.Element(DOCUMENT_TAG, {"protocol": "OCI"}, nsmap={None: "C", "xsi": XSI})
+    etree.SubElement(root, "sessionId", nsmap={None: ""}).text = session_id
+    for command, echo in commands:
+        element = command.build_xml_command_element_(root)
+        if echo is not None:
+            element.set("echo", echo)
+        _encode_fields(command, element)
+    return etree.tostring(root, xml_declaration=True, encoding="ISO-8859-1")
+
+
+def redact(xml: bytes | str) -> str:
+    """The document as text with every ``*password`` element's content hidden.
+
+    Covers ``<password>``, ``<signedPassword>`` (a replayable hash of the password for that
+    nonce) and ``<plainTextPassword>``, so exchanges can go to an order's audit trail.
+    """
+    text = xml.decode("iso-8859-1") if isinstance(xml, bytes) else xml
+    return _PASSWORD_RE.sub(r"<\1\2>[REDACTED]</\1>", text)

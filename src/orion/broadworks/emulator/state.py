@@ -1,0 +1,174 @@
+"""The emulator's in-memory model of a BroadWorks system, saved as JSON on request.
+
+Only what Orion provisions is modelled: enterprises (service providers), groups,
+domains, DNs, service packs, service authorizations and group service assignments.
+Quantities are ``int`` or ``None`` for unlimited, as in ``UnboundedPositiveInt``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from orion.broadworks.emulator.errors import EmulatorError, Err
+
+Quantity = int | None  # None: unlimited
+STATE_VERSION = 1
+
+
+@dataclass
+class ServicePack:
+    name: str
+    description: str | None
+    available: bool
+    quantity: Quantity
+    services: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Group:
+    group_id: str
+    default_domain: str
+    user_limit: int
+    name: str | None = None
+    calling_line_id_name: str | None = None
+    time_zone: str | None = None
+    contact: dict[str, str] = field(default_factory=dict)
+    address: dict[str, str] = field(default_factory=dict)
+    domains: list[str] = field(default_factory=list)
+    dns: list[str] = field(default_factory=list)
+    user_services: dict[str, Quantity] = field(default_factory=dict)
+    group_services: dict[str, Quantity] = field(default_factory=dict)
+    service_packs: dict[str, Quantity] = field(default_factory=dict)
+    assigned_services: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Group:
+        return cls(**data)
+
+
+@dataclass
+class ServiceProvider:
+    service_provider_id: str
+    default_domain: str
+    is_enterprise: bool = False
+    name: str | None = None
+    support_email: str | None = None
+    contact: dict[str, str] = field(default_factory=dict)
+    address: dict[str, str] = field(default_factory=dict)
+    domains: list[str] = field(default_factory=list)
+    dns: list[str] = field(default_factory=list)
+    user_services: dict[str, Quantity] = field(default_factory=dict)
+    group_services: dict[str, Quantity] = field(default_factory=dict)
+    service_packs: dict[str, ServicePack] = field(default_factory=dict)
+    groups: dict[str, Group] = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ServiceProvider:
+        data = dict(data)
+        data["service_packs"] = {
+            name: ServicePack(**pack) for name, pack in data.get("service_packs", {}).items()
+        }
+        data["groups"] = {gid: Group.from_dict(g) for gid, g in data.get("groups", {}).items()}
+        return cls(**data)
+
+    def group(self, group_id: str) -> Group:
+        try:
+            return self.groups[group_id]
+        except KeyError:
+            raise EmulatorError(
+                Err.GROUP_NOT_FOUND, sp=self.service_provider_id, group=group_id
+            ) from None
+
+    def dn_owner(self, dn: str) -> Group | None:
+        """The group a DN of this enterprise is assigned to, if any."""
+        for group in self.groups.values():
+            if dn in group.dns:
+                return group
+        return None
+
+
+@dataclass
+class EmulatorState:
+    """Everything the emulator knows; one instance per server, mutated on its event loop."""
+
+    system_default_domain: str = "voip.orion.test"
+    system_domains: list[str] = field(default_factory=lambda: ["voip.orion.test"])
+    service_providers: dict[str, ServiceProvider] = field(default_factory=dict)
+
+    # -- lookups that refuse like BroadWorks ----------------------------------------
+
+    def service_provider(self, sp_id: str) -> ServiceProvider:
+        try:
+            return self.service_providers[sp_id]
+        except KeyError:
+            raise EmulatorError(Err.SERVICE_PROVIDER_NOT_FOUND, sp=sp_id) from None
+
+    def group(self, sp_id: str, group_id: str) -> Group:
+        try:
+            sp = self.service_providers[sp_id]
+        except KeyError:
+            # BroadWorks names both ids when a group's parent is missing.
+            raise EmulatorError(Err.GROUP_NOT_FOUND, sp=sp_id, group=group_id) from None
+        return sp.group(group_id)
+
+    def domain_owner(self, domain: str) -> str | None:
+        """The service provider a (non-system-default) domain is assigned to."""
+        for sp in self.service_providers.values():
+            if domain in sp.domains:
+                return sp.service_provider_id
+        return None
+
+    def dn_owner(self, dn: str) -> str | None:
+        for sp in self.service_providers.values():
+            if dn in sp.dns:
+                return sp.service_provider_id
+        return None
+
+    # -- persistence ------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"version": STATE_VERSION, **asdict(self)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> EmulatorState:
+        data = {k: v for k, v in data.items() if k != "version"}
+        data["service_providers"] = {
+            sp_id: ServiceProvider.from_dict(sp)
+            for sp_id, sp in data.get("service_providers", {}).items()
+        }
+        return cls(**data)
+
+    def copy(self) -> EmulatorState:
+        """A deep copy, used to roll back all-or-nothing (Consolidated) requests."""
+        return EmulatorState.from_dict(json.loads(json.dumps(self.to_dict())))
+
+    def replace_with(self, other: EmulatorState) -> None:
+        self.system_default_domain = other.system_default_domain
+        self.system_domains = other.system_domains
+        self.service_providers = other.service_providers
+
+    def save(self, path: Path) -> None:
+        """Write atomically (temp file + rename) so a crash never leaves half a file."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(self.to_dict(), handle, indent=2, sort_keys=True)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    @classmethod
+    def load(cls, path: Path) -> EmulatorState:
+        """The saved state, or an empty system when the file does not exist yet."""
+        if not path.exists():
+            return cls()
+        return cls.from_dict(json.loads(path.read_text(encoding="utf-8")))

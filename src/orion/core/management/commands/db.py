@@ -1,0 +1,27 @@
+"""``orion db status|stop``: the embedded PostgreSQL (no-op with DATABASE_URL)."""
+
+from __future__ import annotations
+
+import os
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from orion.db import describe, stop_embedded
+
+
+class Command(BaseCommand):
+    help = "Show where the database is, or stop the embedded PostgreSQL."
+    requires_system_checks: list[str] = []
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("action", choices=["status", "stop"])
+
+    def handle(self, *args, action: str, **options) -> None:
+        embedded = not os.environ.get("DATABASE_URL")
+        if action == "status":
+            kind = "embedded" if embedded else "external (DATABASE_URL)"
+            self.stdout.write(f"{kind}: {describe(settings.DATABASES['default'])}")
+        elif embedded:
+            self.stdout.write("embedded PostgreSQL stopped" if stop_embedded()
+                              else "embedded PostgreSQL was not running")

@@ -1,0 +1,51 @@
+"""``orion run``: the whole product under one supervisor (honcho).
+
+Starts gunicorn for the web, plus every other process Orion has (the BroadWorks emulator when
+BroadWorks is the emulator, the provisioning worker once it exists). Ctrl-C stops them all.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from honcho.manager import Manager
+
+
+def processes(*, bind: str, web_workers: int) -> dict[str, str]:
+    """The Procfile of ``orion run``, as name -> command line."""
+    bindir = os.path.dirname(sys.executable)
+    orion = shutil.which("orion", path=bindir) or f"{sys.executable} -m orion"
+    gunicorn = shutil.which("gunicorn", path=bindir) or f"{sys.executable} -m gunicorn"
+    procs = {
+        "web": f"{gunicorn} orion.wsgi --bind {bind} --workers {web_workers} --threads 4 "
+               "--access-logfile - --timeout 60",
+    }
+    if "orion.broadworks" in settings.INSTALLED_APPS and settings.ORION_BROADWORKS_IS_EMULATOR:
+        procs["emulator"] = (f"{orion} broadworks-emulator --host {settings.ORION_BROADWORKS_HOST}"
+                             f" --port {settings.ORION_BROADWORKS_PORT}")
+    if getattr(settings, "ORION_HAS_WORKER", False):
+        procs["worker"] = f"{orion} worker"
+    return procs
+
+
+class Command(BaseCommand):
+    help = "Start web, worker and (in development) the BroadWorks emulator; Ctrl-C stops all."
+    requires_system_checks: list[str] = []
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--bind", default=os.environ.get("ORION_BIND", "127.0.0.1:8000"))
+        parser.add_argument("--web-workers", type=int,
+                            default=int(os.environ.get("ORION_WEB_WORKERS", "2")))
+
+    def handle(self, *args, bind: str, web_workers: int, **options) -> None:
+        manager = Manager()
+        env = dict(os.environ, PYTHONUNBUFFERED="1")
+        for name, command in processes(bind=bind, web_workers=web_workers).items():
+            manager.add_process(name, command, env=env)
+        self.stdout.write(f"Orion on http://{bind}/ (Ctrl-C stops everything)")
+        manager.loop()
+        sys.exit(manager.returncode)

@@ -1,0 +1,152 @@
+"""Orders: a draft that the order form edits, its package lines, and its state history."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from orion.accounts.models import Customer, Enterprise, Partner, ServiceType
+from orion.catalog.models import ChargeType, Package
+from orion.orders.states import OrderState
+
+
+class OrderKind(models.TextChoices):
+    NEW_ENTERPRISE = "new_enterprise", "New enterprise"
+    NEW_CUSTOMER = "new_customer", "New customer in an existing enterprise"
+    ADD_SERVICES = "add_services", "Add services to an existing customer"
+
+
+class OrderQuerySet(models.QuerySet):
+    def visible_to(self, user) -> OrderQuerySet:
+        if user.is_provider_staff:
+            return self
+        if not user.is_authenticated or user.partner_id is None:
+            return self.none()
+        return self.filter(partner_id=user.partner_id)
+
+    def placed(self) -> OrderQuerySet:
+        return self.exclude(state=OrderState.DRAFT)
+
+
+class Order(models.Model):
+    """One order of the order form. A draft until Save Order, then numbered and immutable.
+
+    The customer-information fields hold what the form entered; Save Order creates the
+    enterprise and customer from them when the order is for new ones.
+    """
+
+    number = models.CharField(max_length=20, unique=True, null=True, blank=True)
+    kind = models.CharField(max_length=16, choices=OrderKind.choices)
+    state = models.CharField(max_length=16, choices=OrderState.choices,
+                             default=OrderState.DRAFT, db_index=True)
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="orders")
+    enterprise = models.ForeignKey(Enterprise, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="orders")
+    customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="orders")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="orders")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    # What the order form entered.
+    enterprise_name = models.CharField(max_length=80, blank=True)
+    company_name = models.CharField(max_length=80, blank=True)
+    address_line1 = models.CharField(max_length=80, blank=True)
+    address_line2 = models.CharField(max_length=80, blank=True)
+    city = models.CharField(max_length=50, blank=True)
+    state_code = models.CharField("state", max_length=2, blank=True)
+    zip_code = models.CharField(max_length=10, blank=True)
+    contact_name = models.CharField(max_length=80, blank=True)
+    contact_phone = models.CharField(max_length=20, blank=True)
+    contact_email = models.EmailField(max_length=254, blank=True)
+    domain = models.CharField(max_length=80, blank=True)
+    time_zone = models.CharField(max_length=64, blank=True)
+    service_type = models.CharField(max_length=10, choices=ServiceType.choices,
+                                    default=ServiceType.HOSTED)
+    billing_start_date = models.DateField(null=True, blank=True)
+    notes = models.TextField(blank=True, max_length=4000)
+
+    objects = OrderQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="add_services") | Q(customer__isnull=False),
+                name="order_add_services_has_customer"),
+            models.CheckConstraint(
+                condition=~Q(kind="new_customer") | Q(enterprise__isnull=False),
+                name="order_new_customer_has_enterprise"),
+            models.CheckConstraint(
+                condition=Q(state="draft") | Q(number__isnull=False, enterprise__isnull=False,
+                                               customer__isnull=False,
+                                               billing_start_date__isnull=False),
+                name="order_placed_is_complete"),
+        ]
+        indexes = [models.Index(fields=["partner", "-created_at"], name="order_partner_recent")]
+
+    def __str__(self) -> str:
+        return self.number or f"Draft {self.pk}"
+
+    @property
+    def is_draft(self) -> bool:
+        return self.state == OrderState.DRAFT
+
+    @property
+    def creates_account(self) -> bool:
+        return self.kind in (OrderKind.NEW_ENTERPRISE, OrderKind.NEW_CUSTOMER)
+
+    @property
+    def account_name(self) -> str:
+        if self.customer_id:
+            return self.customer.name
+        return self.company_name or "(new customer)"
+
+
+class OrderLine(models.Model):
+    """A package on an order, with the charge and price frozen when the order is saved."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    package = models.ForeignKey(Package, on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveIntegerField(default=1)
+    charge_type = models.CharField(max_length=3, choices=ChargeType.choices)
+    unit_price = models.DecimalField(max_digits=10, decimal_places=2)
+    included_dids = models.PositiveSmallIntegerField(default=0)
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["package__order_type__sort_order", "package__sort_order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "package"], name="order_line_one_per_package"),
+            models.CheckConstraint(condition=Q(quantity__gte=1) & Q(quantity__lte=9999),
+                                   name="order_line_quantity_1_to_9999"),
+            models.CheckConstraint(condition=Q(unit_price__gte=0),
+                                   name="order_line_price_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x {self.package}"
+
+    @property
+    def amount(self) -> Decimal:
+        return self.unit_price * self.quantity
+
+
+class OrderStateChange(models.Model):
+    """History: every state change of an order, who made it and why."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="state_changes")
+    from_state = models.CharField(max_length=16, choices=OrderState.choices)
+    to_state = models.CharField(max_length=16, choices=OrderState.choices)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    changed_at = models.DateTimeField(auto_now_add=True)
+    note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["changed_at", "id"]

@@ -1,0 +1,72 @@
+"""Reads on orders: the quote shown on the form and order lists."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+
+from orion.accounts.models import User
+from orion.orders.models import Order, OrderLine
+
+
+@dataclass(frozen=True)
+class Quote:
+    lines: list[OrderLine]
+    mrc_total: Decimal
+    nrc_total: Decimal
+    included_dids: int
+    seats: int = 0
+    by_order_type: dict[str, list[OrderLine]] = field(default_factory=dict)
+
+
+def order_quote(*, order: Order) -> Quote:
+    """Totals of the order's lines: monthly (MRC), one-time (NRC), DIDs included at no charge.
+
+    Drafts show today's catalog price; saved orders show the price frozen at Save Order.
+    """
+    lines = list(order.lines.select_related("package__order_type"))
+    mrc = nrc = Decimal("0.00")
+    included = seats = 0
+    grouped: dict[str, list[OrderLine]] = {}
+    for line in lines:
+        if order.is_draft:
+            line.unit_price = line.package.price
+            line.charge_type = line.package.charge_type
+            line.included_dids = line.package.included_dids
+        if line.charge_type == "MRC":
+            mrc += line.amount
+        else:
+            nrc += line.amount
+        included += line.included_dids * line.quantity
+        seats += line.quantity if line.package.is_seat else 0
+        grouped.setdefault(line.package.order_type.name, []).append(line)
+    return Quote(lines=lines, mrc_total=mrc, nrc_total=nrc, included_dids=included, seats=seats,
+                 by_order_type=grouped)
+
+
+def order_get(*, user: User, order_id: int) -> Order:
+    return get_object_or_404(
+        Order.objects.visible_to(user).select_related("enterprise", "customer", "partner",
+                                                      "created_by"), pk=order_id)
+
+
+def order_list(*, user: User, state: str = "", partner_id: int | None = None, kind: str = "",
+               q: str = "", include_drafts: bool = False) -> QuerySet[Order]:
+    """Orders this user may see, newest first, with the staff list's filters."""
+    orders = Order.objects.visible_to(user).select_related(
+        "enterprise", "customer", "partner", "created_by")
+    if not include_drafts:
+        orders = orders.placed()
+    if state:
+        orders = orders.filter(state=state)
+    if partner_id and user.is_provider_staff:
+        orders = orders.filter(partner_id=partner_id)
+    if kind:
+        orders = orders.filter(kind=kind)
+    if q:
+        orders = orders.filter(number__icontains=q) | orders.filter(
+            customer__name__icontains=q) | orders.filter(enterprise__name__icontains=q)
+    return orders.order_by("-submitted_at", "-created_at")

@@ -1,0 +1,296 @@
+"""Writes on orders: start a draft, edit its package lines, Save Order, change state.
+
+Save Order follows Oscar's ``OrderCreator``: validate everything first, then one
+``transaction.atomic()`` that locks the draft row, creates the enterprise and customer when
+the order is for new ones, freezes prices and numbers the order. A second Save Order of the
+same draft (a double click, a form posted twice) waits on that lock and then finds the order
+already placed, so it makes no second order.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from orion.accounts.exceptions import DomainInUse
+from orion.accounts.models import Customer, Enterprise, ServiceType, User
+from orion.accounts.services import customer_create, enterprise_create
+from orion.catalog.models import Package
+from orion.core.exceptions import NotFound
+from orion.orders.exceptions import (
+    InvalidTransition,
+    OrderError,
+    OrderNotEditable,
+    OrderValidationError,
+)
+from orion.orders.models import Order, OrderKind, OrderLine, OrderStateChange
+from orion.orders.states import TRANSITIONS, OrderState
+
+logger = logging.getLogger(__name__)
+MAX_QUANTITY = 9999
+DRAFT_REUSE_WINDOW = timedelta(hours=12)
+
+
+def order_transition(*, order: Order, to: str, by: User | None, note: str = "") -> Order:
+    """The one function that changes an order's state; refuses moves not in TRANSITIONS."""
+    if to not in TRANSITIONS.get(order.state, frozenset()):
+        raise InvalidTransition(
+            f"Order {order} cannot go from {OrderState(order.state).label} to "
+            f"{OrderState(to).label}.")
+    OrderStateChange.objects.create(order=order, from_state=order.state, to_state=to,
+                                    changed_by=by, note=note[:500])
+    order.state = to
+    order.save(update_fields=["state", "updated_at"])
+    return order
+
+
+def order_start(*, user: User, kind: str, enterprise: Enterprise | None = None,
+                customer: Customer | None = None) -> Order:
+    """Open the order form: a draft for a new enterprise, a new customer, or added services.
+
+    The caller has already checked that ``user`` may see ``enterprise``/``customer``. A user's
+    own untouched draft for the same target is reused, so opening the form twice does not
+    leave empty drafts behind.
+    """
+    if kind == OrderKind.NEW_CUSTOMER and enterprise is None:
+        raise OrderError("A new customer needs its enterprise.")
+    if kind == OrderKind.ADD_SERVICES:
+        if customer is None:
+            raise OrderError("Adding services needs the customer.")
+        enterprise = customer.enterprise
+    partner_id = enterprise.partner_id if enterprise else user.partner_id
+    if partner_id is None:
+        raise OrderError("Provider staff start new-enterprise orders from a partner's account.",
+                         code="partner_required")
+    reusable = Order.objects.filter(
+        state=OrderState.DRAFT, created_by=user, kind=kind, enterprise=enterprise,
+        customer=customer, lines__isnull=True,
+        created_at__gte=timezone.now() - DRAFT_REUSE_WINDOW,
+    ).order_by("-created_at").first()
+    if reusable is not None:
+        return reusable
+    order = Order(kind=kind, partner_id=partner_id, enterprise=enterprise, customer=customer,
+                  created_by=user)
+    if customer is not None:
+        order.company_name = customer.name
+        order.time_zone = customer.time_zone
+        order.service_type = customer.service_type
+        order.domain = customer.domain
+    order.save()
+    return order
+
+
+def _editable_draft(*, user: User, order_id: int, lock: bool = False) -> Order:
+    queryset = Order.objects.visible_to(user)
+    if lock:
+        queryset = queryset.select_for_update()
+    order = queryset.filter(pk=order_id).first()
+    if order is None:
+        raise NotFound("No such order.")
+    if order.state != OrderState.DRAFT:
+        raise OrderNotEditable(f"Order {order} has been saved and can no longer be edited.")
+    return order
+
+
+@transaction.atomic
+def order_lines_add(*, user: User, order_id: int, order_type_id: int,
+                    package_ids: Iterable[int]) -> list[OrderLine]:
+    """Add Selected: put the ticked packages of one order type on the draft (quantity 1).
+
+    A package already on the order stays as it is; a package that is not of the chosen order
+    type, or is no longer sold, is refused by name.
+    """
+    order = _editable_draft(user=user, order_id=order_id, lock=True)
+    wanted = {int(pk) for pk in package_ids}
+    if not wanted:
+        raise OrderError("Tick at least one package, then press Add Selected.",
+                         code="no_package_selected")
+    packages = {p.pk: p for p in Package.objects.filter(pk__in=wanted).select_related(
+        "order_type")}
+    missing = wanted - packages.keys()
+    if missing:
+        raise OrderError("One of the selected packages does not exist; reload the form.",
+                         code="unknown_package")
+    wrong = [p.name for p in packages.values() if p.order_type_id != order_type_id]
+    if wrong:
+        raise OrderError(
+            f"{', '.join(sorted(wrong))} is not in the chosen order type; choose its own order "
+            "type first.", code="package_wrong_order_type")
+    inactive = [p.name for p in packages.values() if not p.is_active]
+    if inactive:
+        raise OrderError(f"{', '.join(sorted(inactive))} is no longer sold.",
+                         code="package_inactive")
+    present = set(order.lines.filter(package_id__in=wanted).values_list("package_id", flat=True))
+    new_lines = [
+        OrderLine(order=order, package=p, quantity=1, charge_type=p.charge_type,
+                  unit_price=p.price, included_dids=p.included_dids)
+        for pk, p in sorted(packages.items()) if pk not in present
+    ]
+    OrderLine.objects.bulk_create(new_lines)
+    order.save(update_fields=["updated_at"])
+    return new_lines
+
+
+def validate_quantity(value: object) -> int:
+    try:
+        quantity = int(str(value).strip())
+    except (TypeError, ValueError):
+        raise OrderError("Enter the quantity as a whole number from 1 to 9,999.",
+                         code="invalid_quantity", field="quantity") from None
+    if not 1 <= quantity <= MAX_QUANTITY:
+        raise OrderError("The quantity must be from 1 to 9,999.", code="invalid_quantity",
+                         field="quantity")
+    return quantity
+
+
+@transaction.atomic
+def order_line_set_quantity(*, user: User, order_id: int, line_id: int,
+                            quantity: object) -> OrderLine:
+    value = validate_quantity(quantity)
+    order = _editable_draft(user=user, order_id=order_id, lock=True)
+    line = order.lines.filter(pk=line_id).first()
+    if line is None:
+        raise NotFound("That package is not on this order.")
+    line.quantity = value
+    line.save(update_fields=["quantity"])
+    return line
+
+
+@transaction.atomic
+def order_line_remove(*, user: User, order_id: int, line_id: int) -> None:
+    order = _editable_draft(user=user, order_id=order_id, lock=True)
+    deleted, _ = order.lines.filter(pk=line_id).delete()
+    if not deleted:
+        raise NotFound("That package is not on this order.")
+
+
+@dataclass(frozen=True)
+class OrderDetails:
+    """What the order form's fields say, already validated field by field (forms/API)."""
+
+    billing_start_date: date
+    notes: str = ""
+    enterprise_name: str = ""
+    company_name: str = ""
+    address_line1: str = ""
+    address_line2: str = ""
+    city: str = ""
+    state_code: str = ""
+    zip_code: str = ""
+    contact_name: str = ""
+    contact_phone: str = ""
+    contact_email: str = ""
+    domain: str = ""
+    time_zone: str = ""
+    service_type: str = ServiceType.HOSTED
+
+
+def today_in(time_zone: str) -> date:
+    import zoneinfo
+
+    try:
+        return timezone.now().astimezone(zoneinfo.ZoneInfo(time_zone)).date()
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return timezone.localdate()
+
+
+def _next_order_number() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval('orders_order_number_seq')")
+        (value,) = cursor.fetchone()
+    return f"ORD-{value}"
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    order: Order
+    created: bool  # False when the draft had already been saved (double submit)
+
+
+def order_save(*, user: User, order_id: int, details: OrderDetails) -> SaveResult:
+    """Save Order: place the draft, creating the new enterprise/customer, in one transaction."""
+    with transaction.atomic():
+        order = Order.objects.visible_to(user).select_for_update().filter(pk=order_id).first()
+        if order is None:
+            raise NotFound("No such order.")
+        if order.state != OrderState.DRAFT:
+            if order.number:
+                return SaveResult(order=order, created=False)
+            raise OrderNotEditable(f"Order {order} can no longer be saved.")
+        _check_order(order, details)
+        _apply_details(order, details)
+        if order.kind == OrderKind.NEW_ENTERPRISE:
+            order.enterprise = enterprise_create(partner=order.partner,
+                                                 name=details.enterprise_name, created_by=user)
+        if order.kind in (OrderKind.NEW_ENTERPRISE, OrderKind.NEW_CUSTOMER):
+            try:
+                order.customer = customer_create(
+                    enterprise=order.enterprise, name=details.company_name,
+                    service_type=details.service_type, address_line1=details.address_line1,
+                    address_line2=details.address_line2, city=details.city,
+                    state=details.state_code, zip_code=details.zip_code,
+                    contact_name=details.contact_name, contact_phone=details.contact_phone,
+                    contact_email=details.contact_email, domain=details.domain,
+                    time_zone=details.time_zone, billing_start_date=details.billing_start_date,
+                )
+            except DomainInUse as exc:
+                raise OrderValidationError({"domain": [exc.message]}) from exc
+        _freeze_prices(order)
+        order.number = _next_order_number()
+        order.submitted_at = timezone.now()
+        order.save()
+        order_transition(order=order, to=OrderState.ACKNOWLEDGED, by=user,
+                         note="Saved from the order form.")
+    logger.info("order %s: saved by %s (%s)", order.number, user.username, order.kind)
+    return SaveResult(order=order, created=True)
+
+
+def _check_order(order: Order, details: OrderDetails) -> None:
+    errors: dict[str, list[str]] = {}
+    if not order.lines.exists():
+        errors["packages"] = ["Add at least one package (Order Type, Add Package, Add Selected) "
+                              "before saving the order."]
+    tz = details.time_zone or (order.customer.time_zone if order.customer_id else "")
+    if details.billing_start_date < today_in(tz or "America/New_York"):
+        errors["billing_start_date"] = ["The billing start date cannot be in the past."]
+    if order.creates_account:
+        required = {
+            "company_name": "Company name", "address_line1": "Address", "city": "City",
+            "state_code": "State", "zip_code": "ZIP", "contact_name": "Contact name",
+            "contact_phone": "Phone", "contact_email": "E-mail", "time_zone": "Time Zone",
+        }
+        if order.kind == OrderKind.NEW_ENTERPRISE:
+            required["enterprise_name"] = "Enterprise name"
+        for field, label in required.items():
+            if not getattr(details, field):
+                errors.setdefault(field, []).append(f"{label} is required.")
+    if errors:
+        raise OrderValidationError(errors)
+
+
+def _apply_details(order: Order, details: OrderDetails) -> None:
+    order.billing_start_date = details.billing_start_date
+    order.notes = details.notes
+    if order.creates_account:
+        for field in ("enterprise_name", "company_name", "address_line1", "address_line2",
+                      "city", "state_code", "zip_code", "contact_name", "contact_phone",
+                      "contact_email", "domain", "time_zone", "service_type"):
+            setattr(order, field, getattr(details, field))
+
+
+def _freeze_prices(order: Order) -> None:
+    """Copy today's catalog prices onto the lines; from now on the order keeps them."""
+    for line in order.lines.select_related("package"):
+        package = line.package
+        if not package.is_active:
+            raise OrderValidationError(
+                {"packages": [f"{package.name} is no longer sold; remove it from the order."]})
+        line.unit_price = package.price
+        line.charge_type = package.charge_type
+        line.included_dids = package.included_dids
+        line.save(update_fields=["unit_price", "charge_type", "included_dids"])

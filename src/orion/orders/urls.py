@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from orion.orders import views
+
+app_name = "orders"
+urlpatterns = [
+    path("orders/", views.orders_index, name="list"),
+    path("orders/new-enterprise/", views.start_enterprise, name="start_enterprise"),
+    path("enterprises/<int:pk>/add-package-forms/", views.start_customer_in_enterprise,
+         name="start_customer_in_enterprise"),
+    path("customers/<int:pk>/add-package-forms/", views.start_add_services,
+         name="start_add_services"),
+    path("orders/<int:pk>/", views.order_detail, name="detail"),
+    path("orders/<int:pk>/form/", views.order_form, name="form"),
+    path("orders/<int:pk>/form/packages/", views.package_picker, name="package_picker"),
+    path("orders/<int:pk>/form/lines/", views.lines_add, name="lines_add"),
+    path("orders/<int:pk>/form/lines/<int:line_pk>/quantity/", views.line_quantity,
+         name="line_quantity"),
+    path("orders/<int:pk>/form/lines/<int:line_pk>/remove/", views.line_remove,
+         name="line_remove"),
+]
