@@ -26,7 +26,7 @@ def main(argv: list[str] | None = None) -> None:
         import django
 
         django.setup()
-    except Exception as exc:  # noqa: BLE001 - the one line a person needs, not a traceback
+    except Exception as exc:
         _die_database(exc)
     command = argv[1] if len(argv) > 1 else "help"
     if command not in NO_DATABASE:

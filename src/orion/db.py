@@ -13,7 +13,10 @@ import os
 from pathlib import Path
 from typing import Any
 
-EMBEDDED_DB_NAME = "orion"
+
+def embedded_db_name() -> str:
+    """The database on the embedded server (``ORION_DB_NAME``, default ``orion``)."""
+    return os.environ.get("ORION_DB_NAME", "orion")
 
 
 def var_dir() -> Path:
@@ -40,7 +43,7 @@ def start_embedded() -> tuple[str, int]:
     server = get_server(embedded_pgdata(), cleanup_mode=None)
     info = server.get_postmaster_info()
     socket_dir, port = str(info.socket_dir), int(info.port or 5432)
-    _ensure_database(socket_dir, port, EMBEDDED_DB_NAME)
+    _ensure_database(socket_dir, port, embedded_db_name())
     return socket_dir, port
 
 
@@ -80,7 +83,7 @@ def database_settings() -> dict[str, Any]:
         socket_dir, port = start_embedded()
         config = {
             "ENGINE": "django.db.backends.postgresql",
-            "NAME": EMBEDDED_DB_NAME,
+            "NAME": embedded_db_name(),
             "USER": "postgres",
             "PASSWORD": "",
             "HOST": socket_dir,
@@ -91,6 +94,11 @@ def database_settings() -> dict[str, Any]:
     config.setdefault("OPTIONS", {})
     config["OPTIONS"].setdefault("connect_timeout", 5)
     config["ATOMIC_REQUESTS"] = False
+    # Several test runs may share one server (CI, parallel sessions): ORION_TEST_DB names
+    # the throw-away test database.
+    test_name = os.environ.get("ORION_TEST_DB")
+    if test_name:
+        config["TEST"] = {"NAME": test_name}
     return config
 
 

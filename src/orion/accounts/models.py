@@ -87,7 +87,8 @@ class Enterprise(models.Model):
     class Meta:
         ordering = ["name"]
         indexes = [
-            GinIndex(fields=["name"], opclasses=["gin_trgm_ops"], name="enterprise_name_trgm"),
+            GinIndex(fields=["name"], opclasses=["gin_trgm_ops"], name="enterprise_name_trgm",
+                     fastupdate=False),
         ]
         constraints = [
             models.CheckConstraint(condition=~Q(name=""), name="enterprise_name_not_empty"),
@@ -142,7 +143,8 @@ class Customer(models.Model):
     class Meta:
         ordering = ["name"]
         indexes = [
-            GinIndex(fields=["name"], opclasses=["gin_trgm_ops"], name="customer_name_trgm"),
+            GinIndex(fields=["name"], opclasses=["gin_trgm_ops"], name="customer_name_trgm",
+                     fastupdate=False),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -150,3 +150,6 @@ class OrderStateChange(models.Model):
 
     class Meta:
         ordering = ["changed_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.order}: {self.from_state} -> {self.to_state}"

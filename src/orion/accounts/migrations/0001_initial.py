@@ -5,10 +5,11 @@ import django.contrib.postgres.indexes
 import django.db.models.deletion
 import django.db.models.functions.text
 import django.utils.timezone
-import orion.accounts.models
 from django.conf import settings
 from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations, models
+
+import orion.accounts.models
 
 
 class Migration(migrations.Migration):
@@ -104,13 +105,13 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['name'],
-                'indexes': [django.contrib.postgres.indexes.GinIndex(fields=['name'], name='customer_name_trgm', opclasses=['gin_trgm_ops'])],
+                'indexes': [django.contrib.postgres.indexes.GinIndex(fields=['name'], name='customer_name_trgm', opclasses=['gin_trgm_ops'], fastupdate=False)],
                 'constraints': [models.UniqueConstraint(fields=('enterprise', 'bw_group_id'), name='customer_group_id_unique_in_enterprise'), models.CheckConstraint(condition=models.Q(('name', ''), _negated=True), name='customer_name_not_empty'), models.CheckConstraint(condition=models.Q(('service_type__in', ['hosted', 'trunking'])), name='customer_service_type_valid')],
             },
         ),
         migrations.AddIndex(
             model_name='enterprise',
-            index=django.contrib.postgres.indexes.GinIndex(fields=['name'], name='enterprise_name_trgm', opclasses=['gin_trgm_ops']),
+            index=django.contrib.postgres.indexes.GinIndex(fields=['name'], name='enterprise_name_trgm', opclasses=['gin_trgm_ops'], fastupdate=False),
         ),
         migrations.AddConstraint(
             model_name='enterprise',

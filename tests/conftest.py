@@ -1,0 +1,56 @@
+"""Fixtures shared by every test: the catalog and two partners with their users."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from orion.accounts.models import Customer, Enterprise, Partner, User
+from orion.catalog.services import catalog_load
+from tests import factories as f
+
+
+@pytest.fixture
+def catalog(db) -> None:
+    catalog_load()
+
+
+@dataclass
+class Tenant:
+    partner: Partner
+    user: User
+    enterprise: Enterprise
+    customer: Customer
+    second_customer: Customer
+
+
+def _tenant(name: str, enterprise_name: str, domain: str) -> Tenant:
+    partner = f.make_partner(name)
+    user = f.make_user(partner=partner)
+    enterprise = f.make_enterprise(partner=partner, name=enterprise_name)
+    customer = f.make_customer(enterprise=enterprise, name=enterprise_name, domain=domain)
+    second = f.make_customer(enterprise=enterprise, name=f"{enterprise_name} - Denver",
+                             domain=domain, city="Denver")
+    return Tenant(partner, user, enterprise, customer, second)
+
+
+@pytest.fixture
+def tenant_a(db, catalog) -> Tenant:
+    return _tenant("Partner A", "Acme Corporation", "acme.example")
+
+
+@pytest.fixture
+def tenant_b(db, catalog) -> Tenant:
+    return _tenant("Partner B", "Bravo Holdings", "bravo.example")
+
+
+@pytest.fixture
+def staff(db) -> User:
+    return f.make_user(partner=None, username="opsuser")
+
+
+@pytest.fixture
+def client_a(client, tenant_a):
+    client.force_login(tenant_a.user)
+    return client

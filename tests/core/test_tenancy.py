@@ -1,0 +1,79 @@
+"""Every URL that takes an object id answers 404 to another partner's user.
+
+The test walks the URL configuration itself, so a view added later without an entry in
+OBJECTS makes it fail rather than go unchecked.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from orion.orders.models import Order
+from tests import factories as f
+
+# URL prefix -> how to find partner A's object of that kind.
+OBJECTS = {
+    "enterprises/": lambda t, order: t.enterprise.pk,
+    "customers/": lambda t, order: t.customer.pk,
+    "orders/": lambda t, order: order.pk,
+}
+NO_OBJECT = {"", "search/", "login/", "logout/", "password-reset/", "password-reset/done/",
+             "reset/done/", "orders/", "orders/new-enterprise/"}
+
+
+def _patterns(resolver=None, prefix: str = ""):
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            if route.startswith("admin/"):
+                continue
+            yield from _patterns(entry, route)
+        elif isinstance(entry, URLPattern):
+            yield route
+
+
+def _fill(route: str, ids: dict[str, int]) -> str:
+    path = route
+    for name, value in ids.items():
+        path = path.replace(f"<int:{name}>", str(value))
+    return "/" + path.replace("<slug:tab>", "overview")
+
+
+@pytest.mark.django_db
+def test_every_object_url_is_scoped_to_the_partner(client, tenant_a, tenant_b, staff):
+    order = f.draft_with_packages(user=tenant_a.user, enterprise=tenant_a.enterprise)
+    line = order.lines.get()
+    checked = 0
+    for route in _patterns():
+        if "<" not in route:
+            assert route in NO_OBJECT, f"new URL {route!r}: add it to the tenancy test"
+            continue
+        if route.startswith("reset/"):
+            continue
+        prefix = next((p for p in OBJECTS if route.startswith(p)), None)
+        assert prefix is not None, f"URL {route!r} has an id the tenancy test does not know"
+        path = _fill(route, {"pk": OBJECTS[prefix](tenant_a, order), "line_pk": line.pk})
+        client.force_login(tenant_b.user)
+        for method in ("get", "post"):
+            response = getattr(client, method)(path, {"quantity": "3", "order_type": "1",
+                                                      "package": "1"})
+            assert response.status_code in (404, 405), (method, path, response.status_code)
+        checked += 1
+        # The owner and staff do reach it (a redirect or a page, never 404).
+        for who in (tenant_a.user, staff):
+            client.force_login(who)
+            assert client.get(path).status_code in (200, 302, 405, 422), (who, path)
+    assert checked >= 10
+    # Nothing of partner A was changed by partner B's attempts.
+    order.refresh_from_db()
+    assert order.state == "draft" and order.lines.get().quantity == 1
+    assert Order.objects.filter(partner=tenant_b.partner).count() == 0
+
+
+@pytest.mark.django_db
+def test_anonymous_users_are_sent_to_log_in(client, tenant_a):
+    for path in ("/", "/search/?q=acme", f"/enterprises/{tenant_a.enterprise.pk}/", "/orders/"):
+        response = client.get(path)
+        assert response.status_code == 302 and response["Location"].startswith("/login/")
