@@ -54,3 +54,9 @@ def staff(db) -> User:
 def client_a(client, tenant_a):
     client.force_login(tenant_a.user)
     return client
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings) -> None:
+    """PBKDF2 is deliberately slow; tests check behaviour, not hash strength."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

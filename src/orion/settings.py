@@ -40,6 +40,8 @@ else:
 CSRF_TRUSTED_ORIGINS = env_list("ORION_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
+    # Orion's own registration/ templates (log-in, password reset) must win over the admin's.
+    "orion.accounts",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -51,7 +53,6 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "orion.core",
-    "orion.accounts",
     "orion.catalog",
     "orion.orders",
 ]
