@@ -10,7 +10,7 @@ returns one :class:`OCIResult` per command instead of raising for the whole docu
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
 import logging
 import socket
 import threading
@@ -87,12 +87,6 @@ def ocip_request(name: str, /, **fields: Any) -> OCIRequest:
     return codec.build_request(name, **fields)
 
 
-def signed_password(password: str, nonce: str) -> str:
-    """The legacy login hash: md5_hex(nonce + ":" + sha1_hex(password))."""
-    sha1 = hashlib.sha1(password.encode(), usedforsecurity=False).hexdigest()
-    return hashlib.md5(f"{nonce}:{sha1}".encode(), usedforsecurity=False).hexdigest()
-
-
 def _as_request(item: RequestLike) -> OCIRequest:
     if isinstance(item, OCIRequest):
         return item
@@ -158,7 +152,9 @@ class BroadWorksClient:
                 logout = ocip_request(
                     "LogoutRequest", user_id=self.config.username, reason="Client Logout"
                 )
-                self._exchange([logout], resend=False)
+                self._exchange(
+                    [logout], resend=False, timeout=min(self.config.command_timeout, 2.0)
+                )
             except OCIError:
                 pass  # the server may be gone already; closing is what matters
             self._drop()
@@ -172,7 +168,9 @@ class BroadWorksClient:
         except TimeoutError as exc:
             raise OCITimeout(f"connect to {config.host}:{config.port} timed out") from exc
         except OSError as exc:
-            raise OCIConnectionError(f"cannot connect to {config.host}:{config.port}: {exc}") from exc
+            raise OCIConnectionError(
+                f"cannot connect to {config.host}:{config.port}: {exc}"
+            ) from exc
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._conn = _Connection(sock)
         self.session_id = str(uuid.uuid4())
@@ -189,14 +187,16 @@ class BroadWorksClient:
                 "LoginRequest22V5", user_id=config.username, password=config.password
             )
         else:
-            auth = self._send_document([ocip_request("AuthenticationRequest", user_id=config.username)])
+            auth = self._send_document(
+                [ocip_request("AuthenticationRequest", user_id=config.username)]
+            )
             nonce = getattr(self._login_unwrap(auth[0]), "nonce", None)
             if not nonce:
                 raise OCIProtocolError("AuthenticationResponse without nonce")
             login = ocip_request(
                 "LoginRequest14sp4",
                 user_id=config.username,
-                signed_password=signed_password(config.password, nonce),
+                signed_password=codec.signed_password(config.password, nonce),
             )
         self.login_response = self._login_unwrap(self._send_document([login])[0])
         logger.debug("logged in to %s:%s as %s", config.host, config.port, config.username)
@@ -205,15 +205,15 @@ class BroadWorksClient:
     def _login_unwrap(result: OCIResult) -> OCIResponse:
         if result.error is not None:
             err = result.error
-            raise OCIAuthenticationError(err.message, err.code, detail=err.detail, command=err.command)
+            raise OCIAuthenticationError(
+                err.message, err.code, detail=err.detail, command=err.command
+            )
         return result.unwrap()
 
     def _drop(self) -> None:
         if self._conn is not None:
-            try:
+            with contextlib.suppress(OSError):
                 self._conn.sock.close()
-            except OSError:
-                pass
         self._conn = None
 
     # -- public commands ------------------------------------------------------------
@@ -241,14 +241,16 @@ class BroadWorksClient:
 
     # -- exchange -------------------------------------------------------------------
 
-    def _exchange(self, requests: Sequence[OCIRequest], *, resend: bool) -> list[OCIResult]:
+    def _exchange(
+        self, requests: Sequence[OCIRequest], *, resend: bool, timeout: float | None = None
+    ) -> list[OCIResult]:
         """Send one document on a logged-in session, recovering a lost session once."""
         attempts = 2 if resend else 1
         for attempt in range(attempts):
             if self._conn is None:
                 self._open()
             try:
-                results = self._send_document(requests)
+                results = self._send_document(requests, timeout=timeout)
             except OCITimeout:
                 self._drop()
                 raise
@@ -270,7 +272,9 @@ class BroadWorksClient:
         self._echo += 1
         return str(self._echo)
 
-    def _send_document(self, requests: Sequence[OCIRequest]) -> list[OCIResult]:
+    def _send_document(
+        self, requests: Sequence[OCIRequest], *, timeout: float | None = None
+    ) -> list[OCIResult]:
         """Write one document, read one answer, audit it, match answers to requests."""
         assert self._conn is not None
         echoes = [self._next_echo() for _ in requests]
@@ -282,7 +286,7 @@ class BroadWorksClient:
         error: str | None = None
         try:
             self._send(data)
-            answer = self._receive(start + self.config.command_timeout)
+            answer = self._receive(start + (timeout or self.config.command_timeout))
         except OCIError as exc:
             error = str(exc)
             raise
@@ -312,12 +316,12 @@ class BroadWorksClient:
                 return documents[0]
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise OCITimeout(f"no answer within {self.config.command_timeout:g} s")
+                raise OCITimeout("no answer within the command timeout")
             try:
                 conn.sock.settimeout(remaining)
                 chunk = conn.sock.recv(_RECV_SIZE)
             except TimeoutError as exc:
-                raise OCITimeout(f"no answer within {self.config.command_timeout:g} s") from exc
+                raise OCITimeout("no answer within the command timeout") from exc
             except OSError as exc:
                 raise OCIConnectionError(f"connection lost while reading: {exc}") from exc
             if not chunk:

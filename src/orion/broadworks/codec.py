@@ -10,6 +10,7 @@ the two sides of the wire from drifting apart.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -183,6 +184,8 @@ def build_type(cls: type[OCIType], fields: Mapping[str, Any]) -> OCIType:
     infos = {info.name: info for info in cls._elements()}
     kwargs: dict[str, Any] = {}
     for name, value in fields.items():
+        if value is None:
+            continue  # the library refuses an explicit None; omitted means absent
         info = infos.get(name)
         if info is not None and info.is_array and isinstance(value, list | tuple):
             kwargs[name] = [_coerce(info, item) for item in value]
@@ -194,7 +197,7 @@ def build_type(cls: type[OCIType], fields: Mapping[str, Any]) -> OCIType:
 
 
 def build_request(name: str, /, **fields: Any) -> OCIRequest:
-    """A broadworks-ocip request object by command name, e.g. ``build_request("GroupAddRequest", ...)``."""
+    """A broadworks-ocip request object by name: ``build_request("GroupAddRequest", ...)``."""
     return build_type(request_class(name), fields)  # type: ignore[return-value]
 
 
@@ -225,7 +228,7 @@ def _encode_fields(command: OCICommand, element: Any) -> None:
     for info in command._elements():
         value = getattr(command, info.name)
         if info.is_table:
-            _encode_table(element, info, value or [])
+            _encode_table(element, info, value if value is not None else [])
         elif info.is_array:
             for item in value or []:
                 command.etree_sub_element_(element, info, item)
@@ -243,6 +246,12 @@ def encode_document(session_id: str, commands: Sequence[tuple[OCICommand, str | 
             element.set("echo", echo)
         _encode_fields(command, element)
     return etree.tostring(root, xml_declaration=True, encoding="ISO-8859-1")
+
+
+def signed_password(password: str, nonce: str) -> str:
+    """The legacy login hash: md5_hex(nonce + ":" + sha1_hex(password))."""
+    sha1 = hashlib.sha1(password.encode(), usedforsecurity=False).hexdigest()
+    return hashlib.md5(f"{nonce}:{sha1}".encode(), usedforsecurity=False).hexdigest()
 
 
 def redact(xml: bytes | str) -> str:

@@ -1,0 +1,48 @@
+"""BroadWorks over OCI-P: Orion's batching client and the emulator it is tested against.
+
+Import the client from here; the emulator lives in ``orion.broadworks.emulator``.
+"""
+
+from __future__ import annotations
+
+from orion.broadworks.client import (
+    BroadWorksClient,
+    OCIExchange,
+    OCIResult,
+    ocip_request,
+)
+from orion.broadworks.config import BroadWorksConfig
+from orion.broadworks.exceptions import (
+    OCIAlreadyExists,
+    OCIAuthenticationError,
+    OCIConflict,
+    OCIConnectionError,
+    OCIError,
+    OCINotFound,
+    OCIProtocolError,
+    OCISessionError,
+    OCITimeout,
+    OCITransientError,
+    OCIValidationError,
+)
+from orion.broadworks.pool import BroadWorksPool
+
+__all__ = [
+    "BroadWorksClient",
+    "BroadWorksConfig",
+    "BroadWorksPool",
+    "OCIAlreadyExists",
+    "OCIAuthenticationError",
+    "OCIConflict",
+    "OCIConnectionError",
+    "OCIError",
+    "OCIExchange",
+    "OCINotFound",
+    "OCIProtocolError",
+    "OCIResult",
+    "OCISessionError",
+    "OCITimeout",
+    "OCITransientError",
+    "OCIValidationError",
+    "ocip_request",
+]

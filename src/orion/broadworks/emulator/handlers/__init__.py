@@ -1,0 +1,24 @@
+"""What each supported OCI-P request does to the emulator's state, and what it answers.
+
+One module per part of the model; importing them fills the registry in ``base``.
+"""
+
+from __future__ import annotations
+
+from orion.broadworks.emulator.handlers import (  # noqa: F401 - imported to register
+    customers,
+    domains,
+    enterprises,
+    login,
+    numbers,
+    services,
+)
+from orion.broadworks.emulator.handlers.base import (
+    HANDLERS,
+    LOGIN_REQUESTS,
+    Context,
+    Session,
+    dispatch,
+)
+
+__all__ = ["HANDLERS", "LOGIN_REQUESTS", "Context", "Session", "dispatch"]

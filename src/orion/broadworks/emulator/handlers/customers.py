@@ -1,0 +1,94 @@
+"""Customers: BroadWorks groups inside an enterprise."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import broadworks_ocip.types as ocip_types
+from broadworks_ocip.base import OCIResponse
+
+from orion.broadworks import codec
+from orion.broadworks.emulator import formats
+from orion.broadworks.emulator.errors import EmulatorError, Err
+from orion.broadworks.emulator.handlers.base import (
+    Context,
+    handles,
+    matches,
+    plain,
+    respond,
+    success,
+    typed,
+)
+from orion.broadworks.emulator.state import Group
+
+
+@handles("GroupAddRequest", mutates=True)
+def group_add(ctx: Context, req: Any) -> OCIResponse:
+    sp = ctx.state.service_provider(req.service_provider_id)
+    group_id = formats.check_token(req.group_id, "groupId")
+    formats.check_name(req.group_name, "groupName")
+    formats.check_name(req.calling_line_id_name, "callingLineIdName")
+    formats.check_user_limit(req.user_limit)
+    formats.check_time_zone(req.time_zone)
+    domain = formats.check_domain(req.default_domain)
+    if group_id in sp.groups:
+        raise EmulatorError(Err.GROUP_ALREADY_EXISTS, sp=sp.service_provider_id, group=group_id)
+    if domain not in sp.domains:
+        raise EmulatorError(Err.DOMAIN_NOT_ASSIGNED, sp=sp.service_provider_id, domain=domain)
+    sp.groups[group_id] = Group(
+        group_id=group_id,
+        default_domain=domain,
+        user_limit=req.user_limit,
+        name=req.group_name,
+        calling_line_id_name=req.calling_line_id_name,
+        time_zone=req.time_zone,
+        contact=plain(req.contact),
+        address=plain(req.address),
+        domains=[domain],
+    )
+    return success()
+
+
+@handles("GroupGetRequest22V5")
+def group_get(ctx: Context, req: Any) -> OCIResponse:
+    if req.service_provider_id is None or req.group_id is None:
+        raise formats.invalid("serviceProviderId and groupId are required by this emulator")
+    group = ctx.state.group(req.service_provider_id, req.group_id)
+    time_zone = group.time_zone or ctx.server_time_zone
+    return respond(
+        "GroupGetResponse22V5",
+        default_domain=group.default_domain,
+        user_limit=group.user_limit,
+        user_count=0,
+        group_name=group.name,
+        calling_line_id_name=group.calling_line_id_name,
+        time_zone=time_zone,
+        time_zone_display_name=formats.time_zones().get(time_zone, time_zone),
+        contact=typed(ocip_types.Contact, group.contact),
+        address=typed(ocip_types.StreetAddress, group.address),
+        service_provider_id=req.service_provider_id,
+        group_id=group.group_id,
+    )
+
+
+@handles("GroupGetListInServiceProviderRequest")
+def group_list(ctx: Context, req: Any) -> OCIResponse:
+    sp = ctx.state.service_provider(req.service_provider_id)
+    rows = [
+        (g.group_id, g.name or "", str(g.user_limit))
+        for g in sp.groups.values()
+        if matches(g.group_id, req.search_criteria_group_id)
+        and matches(g.name, req.search_criteria_group_name)
+    ]
+    if req.response_size_limit:
+        rows = rows[: req.response_size_limit]
+    table = codec.Table(("Group Id", "Group Name", "User Limit"), rows)
+    return respond("GroupGetListInServiceProviderResponse", group_table=table)
+
+
+@handles("GroupDeleteRequest", mutates=True)
+def group_delete(ctx: Context, req: Any) -> OCIResponse:
+    """The group's DNs stay with the enterprise, available again."""
+    ctx.state.group(req.service_provider_id, req.group_id)
+    del ctx.state.service_providers[req.service_provider_id].groups[req.group_id]
+    return success()

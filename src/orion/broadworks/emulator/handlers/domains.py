@@ -1,0 +1,93 @@
+"""Domains at system, enterprise and group level; only the system default is shared."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from broadworks_ocip.base import OCIResponse
+
+from orion.broadworks.emulator import formats
+from orion.broadworks.emulator.errors import EmulatorError, Err
+from orion.broadworks.emulator.handlers.base import Context, handles, respond, success
+from orion.broadworks.emulator.state import ServiceProvider
+
+
+@handles("SystemDomainAddRequest", mutates=True)
+def system_domain_add(ctx: Context, req: Any) -> OCIResponse:
+    domain = formats.check_domain(req.domain)
+    if domain in ctx.state.system_domains:
+        raise EmulatorError(Err.DOMAIN_ALREADY_EXISTS, domain=domain)
+    ctx.state.system_domains.append(domain)
+    return success()
+
+
+@handles("SystemDomainGetListRequest")
+def system_domain_list(ctx: Context, req: Any) -> OCIResponse:
+    return respond(
+        "SystemDomainGetListResponse",
+        system_default_domain=ctx.state.system_default_domain,
+        domain=list(ctx.state.system_domains),
+    )
+
+
+def assign_domains_to_sp(ctx: Context, sp: ServiceProvider, domains: list[str]) -> None:
+    """Only the system default domain may be shared; any other belongs to one enterprise."""
+    state = ctx.state
+    checked = []
+    for raw in domains:
+        domain = formats.check_domain(raw)
+        if domain not in state.system_domains:
+            raise EmulatorError(Err.DOMAIN_NOT_FOUND, domain=domain)
+        if domain in sp.domains or domain in checked:
+            raise EmulatorError(
+                Err.DOMAIN_ALREADY_ASSIGNED, owner=sp.service_provider_id, domain=domain
+            )
+        owner = state.domain_owner(domain)
+        if owner is not None and domain != state.system_default_domain:
+            raise EmulatorError(Err.DOMAIN_IN_USE, domain=domain, owner=owner)
+        checked.append(domain)
+    sp.domains.extend(checked)
+
+
+@handles("ServiceProviderDomainAssignListRequest", mutates=True)
+def sp_domain_assign(ctx: Context, req: Any) -> OCIResponse:
+    sp = ctx.state.service_provider(req.service_provider_id)
+    assign_domains_to_sp(ctx, sp, list(req.domain))
+    return success()
+
+
+@handles("ServiceProviderDomainGetAssignedListRequest")
+def sp_domain_list(ctx: Context, req: Any) -> OCIResponse:
+    sp = ctx.state.service_provider(req.service_provider_id)
+    return respond(
+        "ServiceProviderDomainGetAssignedListResponse",
+        service_provider_default_domain=sp.default_domain,
+        domain=list(sp.domains),
+    )
+
+
+@handles("GroupDomainAssignListRequest", mutates=True)
+def group_domain_assign(ctx: Context, req: Any) -> OCIResponse:
+    sp = ctx.state.service_provider(req.service_provider_id)
+    group = sp.group(req.group_id)
+    checked: list[str] = []
+    for raw in req.domain:
+        domain = formats.check_domain(raw)
+        if domain not in sp.domains:
+            raise EmulatorError(Err.DOMAIN_NOT_ASSIGNED, sp=sp.service_provider_id, domain=domain)
+        if domain in group.domains or domain in checked:
+            owner = f"{sp.service_provider_id}:{group.group_id}"
+            raise EmulatorError(Err.DOMAIN_ALREADY_ASSIGNED, owner=owner, domain=domain)
+        checked.append(domain)
+    group.domains.extend(checked)
+    return success()
+
+
+@handles("GroupDomainGetAssignedListRequest")
+def group_domain_list(ctx: Context, req: Any) -> OCIResponse:
+    group = ctx.state.group(req.service_provider_id, req.group_id)
+    return respond(
+        "GroupDomainGetAssignedListResponse",
+        group_default_domain=group.default_domain,
+        domain=list(group.domains),
+    )

@@ -1,0 +1,424 @@
+"""The emulator's TCP side: framing, one session per socket, faults, the control port.
+
+Everything runs on one asyncio event loop, so handlers mutate the state without locks;
+``start_in_thread`` puts that loop in a daemon thread for tests and the benchmark.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import random
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from broadworks_ocip.base import ErrorResponse, OCIResponse
+
+from orion.broadworks import codec
+from orion.broadworks.config import MAX_COMMANDS_PER_DOCUMENT
+from orion.broadworks.emulator import handlers
+from orion.broadworks.emulator.errors import EmulatorError, Err
+from orion.broadworks.emulator.faults import FaultSettings
+from orion.broadworks.emulator.state import EmulatorState
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+#: Bytes buffered without a complete document before the connection is refused.
+DEFAULT_MAX_DOCUMENT_BYTES = 1024 * 1024
+_READ_SIZE = 65536
+_BOM = b"\xef\xbb\xbf"
+
+
+@dataclass
+class Stats:
+    sessions_open: int = 0
+    sessions_total: int = 0
+    documents: int = 0
+    commands: int = 0
+    errors: int = 0
+
+
+def _error_response(err: EmulatorError) -> ErrorResponse:
+    extra = {"detail": err.detail} if err.detail else {}
+    return ErrorResponse(summary=err.summary, summary_english=err.summary, **extra)
+
+
+def error_document(err: EmulatorError, session_id: str = "") -> bytes:
+    """A one-command answer for a document we could not read at all."""
+    return codec.encode_document(session_id, [(_error_response(err), None)])
+
+
+class EmulatorServer:
+    """A BroadWorks OCI-P server for the commands Orion uses; see docs/broadworks.md."""
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 2208,
+        username: str = "admin",
+        password: str = "ocip-demo-password",  # noqa: S107 - the documented demo login
+        state_file: str | Path | None = None,
+        faults: FaultSettings | None = None,
+        control_port: int | None = None,
+        max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES,
+        seed: int | None = None,
+        server_time_zone: str = "America/New_York",
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.username = username
+        self.password = password
+        self.state_file = Path(state_file) if state_file else None
+        self.state = EmulatorState.load(self.state_file) if self.state_file else EmulatorState()
+        self.faults = faults or FaultSettings()
+        self.control_port = control_port
+        self.max_document_bytes = max_document_bytes
+        self.server_time_zone = server_time_zone
+        self.stats = Stats()
+        self._rng = random.Random(seed)
+        self._server: asyncio.Server | None = None
+        self._control: asyncio.Server | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._stopped: asyncio.Event | None = None
+
+    # -- lifecycle ------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stopped = asyncio.Event()
+        self._server = await asyncio.start_server(self._serve_client, self.host, self.port)
+        self.port = self._server.sockets[0].getsockname()[1]
+        if self.control_port is not None:
+            self._control = await asyncio.start_server(
+                self._serve_control, self.host, self.control_port, limit=64 * 1024 * 1024
+            )
+            self.control_port = self._control.sockets[0].getsockname()[1]
+        logger.info("OCI-P emulator listening on %s:%s", self.host, self.port)
+
+    @property
+    def listening(self) -> bool:
+        return self._server is not None
+
+    @property
+    def address(self) -> tuple[str, int]:
+        return (self.host, self.port)
+
+    @property
+    def control_address(self) -> tuple[str, int] | None:
+        return None if self.control_port is None else (self.host, self.control_port)
+
+    async def serve_forever(self) -> None:
+        """Start and serve until ``request_stop`` (the CLI's main coroutine)."""
+        await self.start()
+        assert self._stopped is not None
+        try:
+            await self._stopped.wait()
+        finally:
+            await self.shutdown()
+
+    def request_stop(self) -> None:
+        if self._loop is not None and self._stopped is not None:
+            self._loop.call_soon_threadsafe(self._stopped.set)
+
+    async def shutdown(self) -> None:
+        for server in (self._server, self._control):
+            if server is not None:
+                server.close()
+        for task in list(self._tasks):
+            task.cancel()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        for server in (self._server, self._control):
+            if server is not None:
+                await server.wait_closed()
+        self._save()
+
+    def start_in_thread(self) -> tuple[str, int]:
+        """Serve from a daemon thread (port 0 picks a free port); returns (host, port)."""
+        ready = threading.Event()
+        failure: list[BaseException] = []
+
+        def run() -> None:
+            loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(loop)
+            try:
+                loop.run_until_complete(self.start())
+            except BaseException as exc:
+                failure.append(exc)
+                ready.set()
+                loop.close()
+                return
+            ready.set()
+            try:
+                loop.run_until_complete(self._wait_stopped())
+            finally:
+                loop.run_until_complete(self.shutdown())
+                loop.close()
+
+        self._thread = threading.Thread(target=run, name="ocip-emulator", daemon=True)
+        self._thread.start()
+        ready.wait(30)
+        if failure:
+            raise failure[0]
+        return self.address
+
+    async def _wait_stopped(self) -> None:
+        assert self._stopped is not None
+        await self._stopped.wait()
+
+    def stop(self) -> None:
+        """Stop a server started with ``start_in_thread`` and wait for its thread."""
+        self.request_stop()
+        if self._thread is not None:
+            self._thread.join(30)
+            self._thread = None
+
+    def call(self, func: Callable[[], T]) -> T:
+        """Run ``func`` on the server's loop (thread-safe access to state and faults)."""
+        loop = self._loop
+        if loop is None or not loop.is_running() or self._in_loop_thread():
+            return func()
+
+        async def wrapper() -> T:
+            return func()
+
+        return asyncio.run_coroutine_threadsafe(wrapper(), loop).result(30)
+
+    def _in_loop_thread(self) -> bool:
+        try:
+            return asyncio.get_running_loop() is self._loop
+        except RuntimeError:
+            return False
+
+    def dump(self) -> dict[str, Any]:
+        return self.call(self.state.to_dict)
+
+    def reset(self, state: dict[str, Any] | None = None) -> None:
+        def apply() -> None:
+            fresh = EmulatorState.from_dict(state) if state else EmulatorState()
+            self.state.replace_with(fresh)
+            self._save()
+
+        self.call(apply)
+
+    def set_faults(self, **changes: Any) -> dict[str, Any]:
+        def apply() -> dict[str, Any]:
+            self.faults.update(changes)
+            return self.faults.to_dict()
+
+        return self.call(apply)
+
+    def _save(self) -> None:
+        if self.state_file is not None:
+            self.state.save(self.state_file)
+
+    # -- OCI-P sessions ---------------------------------------------------------------
+
+    def _track(self) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _serve_client(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        self._track()
+        self.stats.sessions_open += 1
+        self.stats.sessions_total += 1
+        session = handlers.Session()
+        buffer = bytearray()
+        try:
+            while True:
+                data = await reader.read(_READ_SIZE)
+                if not data:
+                    return
+                buffer += data
+                for document in codec.split_documents(buffer):
+                    if not await self._answer(document, session, reader, writer):
+                        return
+                if self._garbage(buffer):
+                    await self._refuse(reader, writer, "request is not an XML document")
+                    return
+                if len(buffer) > self.max_document_bytes:
+                    detail = (
+                        f"request exceeds {self.max_document_bytes} bytes without a document end"
+                    )
+                    await self._refuse(reader, writer, detail)
+                    return
+        except (ConnectionError, asyncio.IncompleteReadError):
+            return
+        except asyncio.CancelledError:
+            # Shutting down. Returning (instead of re-raising) keeps Python 3.11's stream
+            # callback from logging a traceback for every open session.
+            return
+        finally:
+            self.stats.sessions_open -= 1
+            writer.close()
+            with contextlib.suppress(Exception):
+                await writer.wait_closed()
+
+    @staticmethod
+    def _garbage(buffer: bytearray) -> bool:
+        if not buffer:
+            return False
+        head = buffer[len(_BOM) :] if buffer.startswith(_BOM) else buffer
+        return bool(head) and head[:1] != b"<"
+
+    async def _refuse(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, detail: str
+    ) -> None:
+        """Answer with an error, then close without resetting the connection.
+
+        Closing with unread bytes makes the kernel send a reset, which can destroy our
+        answer before the client reads it; so stop writing, then read and discard for a
+        moment (a "lingering close", as web servers do).
+        """
+        self.stats.errors += 1
+        await self._write(writer, error_document(EmulatorError(Err.VALIDATION, detail=detail)))
+        with contextlib.suppress(Exception):
+            writer.write_eof()
+            discarded = 0
+            async with asyncio.timeout(2):
+                while discarded < 16 * self.max_document_bytes:
+                    chunk = await reader.read(_READ_SIZE)
+                    if not chunk:
+                        break
+                    discarded += len(chunk)
+
+    @staticmethod
+    async def _write(writer: asyncio.StreamWriter, data: bytes) -> None:
+        writer.write(data + b"\n")
+        await writer.drain()
+
+    async def _answer(
+        self,
+        document: bytes,
+        session: handlers.Session,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+    ) -> bool:
+        """Answer one document; False when the connection must end (drop, hang)."""
+        if self.faults.latency_ms:
+            await asyncio.sleep(self.faults.latency_ms / 1000)
+        self.stats.documents += 1
+        fault = None if self._is_login(document) else self.faults.pick(self._rng)
+        if fault == "drop":
+            logger.info("fault: dropping the connection")
+            return False
+        if fault == "hang":
+            logger.info("fault: never answering this connection")
+            while await reader.read(_READ_SIZE):
+                pass  # swallow everything until the client gives up
+            return False
+        await self._write(writer, self._process(document, session, transient=fault == "transient"))
+        return True
+
+    @staticmethod
+    def _is_login(document: bytes) -> bool:
+        return any(
+            f'"{name}"'.encode() in document or f"'{name}'".encode() in document
+            for name in ("AuthenticationRequest", "LoginRequest14sp4", "LoginRequest22V5")
+        )
+
+    def _process(self, document: bytes, session: handlers.Session, *, transient: bool) -> bytes:
+        try:
+            raw = codec.parse_document(document)
+        except codec.DocumentError as exc:
+            self.stats.errors += 1
+            return error_document(EmulatorError(Err.VALIDATION, detail=str(exc)))
+        if not raw.commands or len(raw.commands) > MAX_COMMANDS_PER_DOCUMENT:
+            self.stats.errors += 1
+            detail = (
+                f"a document holds 1-{MAX_COMMANDS_PER_DOCUMENT} commands, not {len(raw.commands)}"
+            )
+            return error_document(EmulatorError(Err.VALIDATION, detail=detail), raw.session_id)
+        ctx = handlers.Context(
+            state=self.state,
+            session=session,
+            username=self.username,
+            password=self.password,
+            server_time_zone=self.server_time_zone,
+        )
+        answers: list[tuple[OCIResponse, str | None]] = []
+        for command in raw.commands:
+            self.stats.commands += 1
+            if transient:
+                response: OCIResponse = _error_response(EmulatorError(Err.TRANSIENT))
+            else:
+                response = self._run(ctx, command)
+            if isinstance(response, ErrorResponse):
+                self.stats.errors += 1
+            answers.append((response, command.echo))
+        if ctx.changed:
+            self._save()
+        return codec.encode_document(raw.session_id, answers)
+
+    @staticmethod
+    def _run(ctx: handlers.Context, command: codec.RawCommand) -> OCIResponse:
+        try:
+            try:
+                cls = codec.request_class(command.type_name)
+            except KeyError:
+                detail = f"unknown command type {command.type_name!r}"
+                raise EmulatorError(Err.VALIDATION, detail=detail) from None
+            try:
+                request = codec.decode_command(cls, command)
+            except Exception as exc:  # the library raises many types on bad content
+                raise EmulatorError(Err.VALIDATION, detail=f"{command.type_name}: {exc}") from exc
+            return handlers.dispatch(ctx, request)  # type: ignore[arg-type]
+        except EmulatorError as err:
+            return _error_response(err)
+        except Exception as exc:
+            logger.exception("emulator failed on %s", command.type_name)
+            return _error_response(EmulatorError(Err.INTERNAL, error=type(exc).__name__))
+
+    # -- control interface ------------------------------------------------------------
+
+    async def _serve_control(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        """Line-based JSON: one request object per line, one answer object per line."""
+        self._track()
+        try:
+            while line := await reader.readline():
+                if not line.strip():
+                    continue
+                try:
+                    answer = self._control_op(json.loads(line))
+                except (ValueError, TypeError) as exc:
+                    answer = {"ok": False, "error": str(exc)}
+                writer.write(json.dumps(answer).encode() + b"\n")
+                await writer.drain()
+        except (ConnectionError, asyncio.LimitOverrunError, ValueError, asyncio.CancelledError):
+            return
+        finally:
+            writer.close()
+
+    def _control_op(self, request: Any) -> dict[str, Any]:
+        if not isinstance(request, dict):
+            raise ValueError("a control request is a JSON object with an 'op'")
+        op = request.get("op")
+        if op == "dump":
+            return {"ok": True, "state": self.state.to_dict()}
+        if op == "reset":
+            self.reset(request.get("state"))
+            return {"ok": True, "state": self.state.to_dict()}
+        if op == "faults":
+            self.faults.update(request.get("set") or {})
+            return {"ok": True, "faults": self.faults.to_dict()}
+        if op == "stats":
+            return {"ok": True, "stats": vars(self.stats).copy()}
+        if op == "ping":
+            return {"ok": True}
+        raise ValueError(f"unknown op {op!r}; use dump, reset, faults, stats or ping")

@@ -1,0 +1,112 @@
+"""``orion broadworks-emulator``: run the OCI-P emulator, or print its state with ``--dump``.
+
+No database: the emulator keeps its state in memory and, with ``--state-file``, in a JSON
+file, so ``make run`` can start it beside a web server that is still migrating.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from orion.broadworks.emulator import ControlError, EmulatorServer, FaultSettings
+from orion.broadworks.emulator.control import emulator_state_dump
+from orion.broadworks.emulator.state import EmulatorState
+
+
+class Command(BaseCommand):
+    help = "Run the BroadWorks OCI-P emulator (or --dump its state as JSON)."
+    requires_system_checks: list[str] = []
+    requires_migrations_checks = False
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        env = os.environ
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=2208)
+        parser.add_argument("--user", default=env.get("ORION_EMULATOR_USER", "admin"))
+        parser.add_argument(
+            "--password", default=env.get("ORION_EMULATOR_PASSWORD", "ocip-demo-password")
+        )
+        parser.add_argument(
+            "--state-file",
+            default=env.get("ORION_EMULATOR_STATE") or None,
+            help="JSON file that keeps the state across restarts (written atomically).",
+        )
+        parser.add_argument(
+            "--control-port",
+            type=int,
+            default=int(env["ORION_EMULATOR_CONTROL_PORT"])
+            if env.get("ORION_EMULATOR_CONTROL_PORT")
+            else None,
+            help="Port of the line-based JSON control interface (dump, reset, faults, stats).",
+        )
+        parser.add_argument(
+            "--dump",
+            action="store_true",
+            help="Print the state as JSON: from --control-port of a running emulator, "
+            "else from --state-file.",
+        )
+        parser.add_argument("--latency-ms", type=float, default=0.0)
+        parser.add_argument("--drop-rate", type=float, default=0.0)
+        parser.add_argument("--hang-rate", type=float, default=0.0)
+        parser.add_argument("--transient-error-rate", type=float, default=0.0)
+        parser.add_argument("--seed", type=int, default=None, help="Seed for fault dice.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["dump"]:
+            self.stdout.write(json.dumps(self._dump(options), indent=2, sort_keys=True))
+            return
+        try:
+            faults = FaultSettings(
+                latency_ms=options["latency_ms"],
+                drop_rate=options["drop_rate"],
+                hang_rate=options["hang_rate"],
+                transient_error_rate=options["transient_error_rate"],
+            )
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+        server = EmulatorServer(
+            host=options["host"],
+            port=options["port"],
+            username=options["user"],
+            password=options["password"],
+            state_file=options["state_file"],
+            faults=faults,
+            control_port=options["control_port"],
+            seed=options["seed"],
+        )
+        asyncio.run(self._serve(server))
+
+    async def _serve(self, server: EmulatorServer) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, server.request_stop)
+        task = asyncio.create_task(server.serve_forever())
+        while not server.listening:
+            if task.done():
+                await task  # raises the bind error
+            await asyncio.sleep(0.01)
+        control = f", control {server.host}:{server.control_port}" if server.control_port else ""
+        state = f", state {server.state_file}" if server.state_file else ", state in memory"
+        self.stdout.write(
+            f"BroadWorks OCI-P emulator on {server.host}:{server.port}{control}{state}",
+        )
+        self.stdout.flush()
+        await task
+
+    def _dump(self, options: dict[str, Any]) -> dict[str, Any]:
+        if options["control_port"] is not None:
+            try:
+                return emulator_state_dump(options["host"], options["control_port"])
+            except ControlError as exc:
+                if not options["state_file"]:
+                    raise CommandError(str(exc)) from exc
+        if options["state_file"]:
+            return EmulatorState.load(Path(options["state_file"])).to_dict()
+        raise CommandError("--dump needs --control-port (running emulator) or --state-file")
