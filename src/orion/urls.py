@@ -20,6 +20,7 @@ urlpatterns = [
     path("reset/done/", auth_views.PasswordResetCompleteView.as_view(),
          name="password_reset_complete"),
     path("", include("orion.orders.urls")),
+    path("", include("orion.provisioning.urls")),
     path("enterprises/<int:pk>/", account_views.enterprise_detail, name="enterprise"),
     path("enterprises/<int:pk>/<slug:tab>/", account_views.enterprise_detail,
          name="enterprise_tab"),

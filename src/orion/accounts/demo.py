@@ -6,6 +6,7 @@ from django.db import transaction
 
 from orion.accounts.models import Customer, Enterprise, Partner, User
 from orion.accounts.services import customer_create, enterprise_create
+from orion.numbers.services import numbers_demo_load
 
 DEMO_LOGINS = [
     # username, password, partner name (None: provider operations staff)
@@ -81,4 +82,5 @@ def demo_load() -> dict[str, int]:
                     contact_name="Pat Example", contact_phone=f"{area}5550100",
                     contact_email=f"it@{domain}", domain=domain, time_zone=tz)
                 created["customers"] += 1
+    created["numbers"] = numbers_demo_load().added
     return created

@@ -6,12 +6,11 @@ from __future__ import annotations
 from datetime import date
 
 from django import forms
-from django.core.exceptions import ValidationError
 
 from orion.accounts import validators as v
 from orion.accounts.models import ServiceType
 from orion.orders.models import Order, OrderKind
-from orion.orders.services import OrderDetails
+from orion.orders.services import OrderDetails, billing_start_date_problem
 
 
 class OrderDetailsForm(forms.Form):
@@ -67,11 +66,16 @@ class OrderDetailsForm(forms.Form):
         return v.clean_text(self.cleaned_data.get(name, ""), max_length=max_length, label=label,
                             required=required)
 
-    def clean_billing_start_date(self) -> date:
-        value = self.cleaned_data["billing_start_date"]
-        if value.year > date.today().year + 2:
-            raise ValidationError("The billing start date may be at most two years ahead.")
-        return value
+    def clean(self) -> dict[str, object]:
+        cleaned = super().clean()
+        value = cleaned.get("billing_start_date")
+        if isinstance(value, date):
+            tz = cleaned.get("time_zone") or (
+                self.order.customer.time_zone if self.order.customer_id else "")
+            problem = billing_start_date_problem(value, time_zone=str(tz or ""))
+            if problem:
+                self.add_error("billing_start_date", problem)
+        return cleaned
 
     def clean_enterprise_name(self) -> str:
         return self._text("enterprise_name", "Enterprise name", 80, True)

@@ -52,6 +52,8 @@ class Order(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
+    activated_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the order's services went live (completed).")
 
     # What the order form entered.
     enterprise_name = models.CharField(max_length=80, blank=True)

@@ -20,14 +20,30 @@ class Quote:
     included_dids: int
     seats: int = 0
     by_order_type: dict[str, list[OrderLine]] = field(default_factory=dict)
+    # DIDs: numbers on the order plus backordered ones, and those beyond the allowance that
+    # are charged as "Additional DID" (a virtual line on a draft, a real line once saved).
+    dids_selected: int = 0
+    dids_backordered: int = 0
+    extra_dids: int = 0
+    extra_did_price: Decimal = Decimal("0.00")
+
+    @property
+    def extra_did_amount(self) -> Decimal:
+        return self.extra_did_price * self.extra_dids
 
 
 def order_quote(*, order: Order) -> Quote:
     """Totals of the order's lines: monthly (MRC), one-time (NRC), DIDs included at no charge.
 
-    Drafts show today's catalog price; saved orders show the price frozen at Save Order.
+    Drafts show today's catalog price; saved orders show the price frozen at Save Order. DIDs
+    beyond the included ones cost the "Additional DID" package each month: on a draft that
+    charge is computed here; Save Order freezes it as a line.
     """
+    from orion.numbers.selectors import order_numbers
+
     lines = list(order.lines.select_related("package__order_type"))
+    if order.is_draft:
+        lines = [line for line in lines if not line.package.is_extra_did]
     mrc = nrc = Decimal("0.00")
     included = seats = 0
     grouped: dict[str, list[OrderLine]] = {}
@@ -43,8 +59,18 @@ def order_quote(*, order: Order) -> Quote:
         included += line.included_dids * line.quantity
         seats += line.quantity if line.package.is_seat else 0
         grouped.setdefault(line.package.order_type.name, []).append(line)
+    numbers = order_numbers(order=order, included=included)
+    extra, extra_price = numbers.extra, numbers.extra_did_price
+    if order.is_draft:
+        mrc += extra_price * extra
+    else:
+        frozen = next((line for line in lines if line.package.is_extra_did), None)
+        extra = frozen.quantity if frozen else 0
+        extra_price = frozen.unit_price if frozen else extra_price
     return Quote(lines=lines, mrc_total=mrc, nrc_total=nrc, included_dids=included, seats=seats,
-                 by_order_type=grouped)
+                 by_order_type=grouped, dids_selected=numbers.selected,
+                 dids_backordered=numbers.backordered, extra_dids=extra,
+                 extra_did_price=extra_price)
 
 
 def order_get(*, user: User, order_id: int) -> Order:

@@ -22,6 +22,7 @@ from orion.accounts.models import Customer, Enterprise, ServiceType, User
 from orion.accounts.services import customer_create, enterprise_create
 from orion.catalog.models import Package
 from orion.core.exceptions import NotFound
+from orion.numbers.services import order_numbers_place
 from orion.orders.exceptions import (
     InvalidTransition,
     OrderError,
@@ -199,6 +200,19 @@ def today_in(time_zone: str) -> date:
         return timezone.localdate()
 
 
+BILLING_START_MAX_AHEAD_DAYS = 730
+
+
+def billing_start_date_problem(value: date, *, time_zone: str) -> str | None:
+    """Why ``value`` cannot be a billing start date, or None. Today is the customer's today."""
+    today = today_in(time_zone or "America/New_York")
+    if value < today:
+        return "The billing start date cannot be in the past."
+    if value > today + timedelta(days=BILLING_START_MAX_AHEAD_DAYS):
+        return "The billing start date may be at most two years ahead."
+    return None
+
+
 def _next_order_number() -> str:
     with connection.cursor() as cursor:
         cursor.execute("SELECT nextval('orders_order_number_seq')")
@@ -210,6 +224,13 @@ def _next_order_number() -> str:
 class SaveResult:
     order: Order
     created: bool  # False when the draft had already been saved (double submit)
+
+
+def order_provisioning_start(*, order: Order) -> None:
+    """Hand a saved order to provisioning (deferred job, or held for trunking)."""
+    from orion.provisioning.services import order_provisioning_start as start
+
+    start(order=order)
 
 
 def order_save(*, user: User, order_id: int, details: OrderDetails) -> SaveResult:
@@ -240,12 +261,15 @@ def order_save(*, user: User, order_id: int, details: OrderDetails) -> SaveResul
                 )
             except DomainInUse as exc:
                 raise OrderValidationError({"domain": [exc.message]}) from exc
+        order_numbers_place(order=order, user=user)
         _freeze_prices(order)
         order.number = _next_order_number()
         order.submitted_at = timezone.now()
         order.save()
         order_transition(order=order, to=OrderState.ACKNOWLEDGED, by=user,
                          note="Saved from the order form.")
+        # Inside the transaction: the order and its provisioning job commit together.
+        order_provisioning_start(order=order)
     logger.info("order %s: saved by %s (%s)", order.number, user.username, order.kind)
     return SaveResult(order=order, created=True)
 
@@ -256,8 +280,9 @@ def _check_order(order: Order, details: OrderDetails) -> None:
         errors["packages"] = ["Add at least one package (Order Type, Add Package, Add Selected) "
                               "before saving the order."]
     tz = details.time_zone or (order.customer.time_zone if order.customer_id else "")
-    if details.billing_start_date < today_in(tz or "America/New_York"):
-        errors["billing_start_date"] = ["The billing start date cannot be in the past."]
+    problem = billing_start_date_problem(details.billing_start_date, time_zone=tz)
+    if problem:
+        errors["billing_start_date"] = [problem]
     if order.creates_account:
         required = {
             "company_name": "Company name", "address_line1": "Address", "city": "City",
@@ -294,3 +319,37 @@ def _freeze_prices(order: Order) -> None:
         line.charge_type = package.charge_type
         line.included_dids = package.included_dids
         line.save(update_fields=["unit_price", "charge_type", "included_dids"])
+
+
+def order_billing_start_date_change(*, user: User, order_id: int, value: date) -> Order:
+    """Move the Billing Start Date of a placed order; fixed once the service is activated.
+
+    The customer's billing start date follows when this order created the customer.
+    """
+    with transaction.atomic():
+        order = (Order.objects.visible_to(user).select_for_update(of=("self",))
+                 .select_related("customer").filter(pk=order_id).first())
+        if order is None:
+            raise NotFound("No such order.")
+        if order.is_draft:
+            raise OrderNotEditable("Set the billing start date on the order form.")
+        if order.activated_at is not None:
+            raise OrderError(
+                f"The service was activated on {order.activated_at:%Y-%m-%d}; the billing "
+                "start date is now fixed.", code="billing_start_fixed",
+                field="billing_start_date")
+        if order.state in (OrderState.CANCELLED, OrderState.REJECTED):
+            raise OrderNotEditable(f"Order {order} is {order.get_state_display()}.")
+        problem = billing_start_date_problem(value, time_zone=order.customer.time_zone)
+        if problem:
+            raise OrderError(problem, code="invalid_billing_start_date",
+                             field="billing_start_date")
+        order.billing_start_date = value
+        order.save(update_fields=["billing_start_date", "updated_at"])
+        if order.creates_account and order.customer.activated_at is None:
+            order.customer.billing_start_date = value
+            order.customer.save(update_fields=["billing_start_date"])
+        OrderStateChange.objects.create(
+            order=order, from_state=order.state, to_state=order.state, changed_by=user,
+            note=f"Billing Start Date changed to {value:%Y-%m-%d}.")
+    return order

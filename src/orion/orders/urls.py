@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import include, path
 
 from orion.orders import views
 
@@ -14,10 +14,21 @@ urlpatterns = [
          name="start_add_services"),
     path("orders/<int:pk>/", views.order_detail, name="detail"),
     path("orders/<int:pk>/form/", views.order_form, name="form"),
+    path("orders/<int:pk>/billing-start-date/", views.billing_start_date,
+         name="billing_start_date"),
     path("orders/<int:pk>/form/packages/", views.package_picker, name="package_picker"),
     path("orders/<int:pk>/form/lines/", views.lines_add, name="lines_add"),
     path("orders/<int:pk>/form/lines/<int:line_pk>/quantity/", views.line_quantity,
          name="line_quantity"),
     path("orders/<int:pk>/form/lines/<int:line_pk>/remove/", views.line_remove,
          name="line_remove"),
+    path("orders/<int:pk>/form/dids/select/", views.did_picker, name="did_picker"),
+    path("orders/<int:pk>/form/dids/search/", views.did_search, name="did_search"),
+    path("orders/<int:pk>/form/dids/", views.dids_order, name="dids_order"),
+    path("orders/<int:pk>/form/dids/remove/", views.did_remove, name="did_remove"),
+    path("orders/<int:pk>/form/backorders/remove/", views.backorder_remove,
+         name="backorder_remove"),
+    # Staff DID inventory and backorder queue (namespace orders:numbers until the root URLconf
+    # includes orion.numbers.urls itself).
+    path("numbers/", include("orion.numbers.urls")),
 ]

@@ -3,17 +3,22 @@ input, calls a service or selector, and renders."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_POST
 
 from orion.accounts.models import Partner
 from orion.accounts.selectors import customer_get, enterprise_get
 from orion.accounts.validators import time_zone_names
 from orion.catalog.models import OrderType, Package
-from orion.core.exceptions import OrionError
-from orion.core.http import error_fragment
+from orion.core.exceptions import NotFound, OrionError
+from orion.core.http import error_fragment, page_number
+from orion.numbers import services as number_services
+from orion.numbers.selectors import numbers_available, order_numbers
 from orion.orders import services
 from orion.orders.exceptions import OrderNotEditable, OrderValidationError
 from orion.orders.forms import OrderDetailsForm
@@ -49,10 +54,12 @@ def start_add_services(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _form_context(order: Order, form: OrderDetailsForm) -> dict[str, object]:
+    quote = order_quote(order=order)
     return {
         "order": order,
         "form": form,
-        "quote": order_quote(order=order),
+        "quote": quote,
+        "numbers": order_numbers(order=order, included=quote.included_dids),
         "order_types": OrderType.objects.all(),
         "time_zones": time_zone_names(),
     }
@@ -101,7 +108,8 @@ def package_picker(request: HttpRequest, pk: int) -> HttpResponse:
         return error_fragment(request, OrionError("Select an Order Type first."))
     order_type = get_object_or_404(OrderType, pk=int(order_type_id))
     on_order = set(order.lines.values_list("package_id", flat=True))
-    packages = Package.objects.orderable().filter(order_type=order_type)
+    # The Additional DID line is the DIDs' own charge (Select DIDs), never picked by hand.
+    packages = Package.objects.orderable().filter(order_type=order_type, is_extra_did=False)
     return render(request, "orders/partials/package_picker.html",
                   {"order": order, "order_type": order_type, "packages": packages,
                    "on_order": on_order})
@@ -156,10 +164,38 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
     order = order_get(user=request.user, order_id=pk)
     if order.is_draft:
         return redirect("orders:form", pk=order.pk)
+    from orion.provisioning.selectors import order_progress, order_trunking_numbers
+
+    quote = order_quote(order=order)
     return render(request, "orders/detail.html", {
-        "order": order, "quote": order_quote(order=order),
+        "order": order, "quote": quote,
+        "numbers": order_numbers(order=order, included=quote.included_dids),
         "history": order.state_changes.select_related("changed_by"),
+        "progress": order_progress(order=order),
+        "trunking_numbers": order_trunking_numbers(order=order),
+        "billing_form": order.activated_at is None and order.state not in (
+            OrderState.CANCELLED, OrderState.REJECTED),
+        "cancellable_states": ("failed", "held", "acknowledged", "pending"),
     })
+
+
+@require_POST
+def billing_start_date(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change the Billing Start Date on the order page, until the service is activated."""
+    order = order_get(user=request.user, order_id=pk)
+    try:
+        value = date.fromisoformat(request.POST.get("billing_start_date", ""))
+    except ValueError:
+        messages.error(request, "Enter the billing start date as a date (YYYY-MM-DD).")
+        return redirect("orders:detail", pk=order.pk)
+    try:
+        services.order_billing_start_date_change(user=request.user, order_id=order.pk,
+                                                 value=value)
+    except OrionError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Billing Start Date changed to {value:%Y-%m-%d}.")
+    return redirect("orders:detail", pk=order.pk)
 
 
 def orders_index(request: HttpRequest) -> HttpResponse:
@@ -184,3 +220,105 @@ def orders_index(request: HttpRequest) -> HttpResponse:
     })
 
 
+
+
+# --- Select DIDs (the order form's DID picker) -------------------------------------------------
+
+def _draft_or_404(request: HttpRequest, pk: int) -> Order:
+    """The user's draft; another partner's order is a 404 (order_get scopes to the partner)."""
+    return order_get(user=request.user, order_id=pk)
+
+
+def _did_error(request: HttpRequest, exc: OrionError, *, target: str = "#did-message",
+               status: int = 422) -> HttpResponse:
+    """A red message in the DID section (the section swaps 422 answers, see form.html)."""
+    if isinstance(exc, NotFound):
+        return error_fragment(request, exc)
+    html = render_to_string("core/error_fragment.html", {"message": exc.message}, request)
+    response = HttpResponse(html, status=status)
+    response["HX-Retarget"] = target
+    response["HX-Reswap"] = "innerHTML"
+    return response
+
+
+def _posted_id(request: HttpRequest, name: str) -> int:
+    value = request.POST.get(name, "")
+    if not value.isdigit() or len(value) > 18:
+        raise NotFound("That is not on this order.")
+    return int(value)
+
+
+@require_GET
+def did_picker(request: HttpRequest, pk: int) -> HttpResponse:
+    """Select DIDs: the NPA/NXX search box."""
+    order = _draft_or_404(request, pk)
+    if not order.is_draft:
+        return _did_error(request, OrderNotEditable("This order has been saved."))
+    return render(request, "orders/partials/did_picker.html", {"order": order})
+
+
+@require_GET
+def did_search(request: HttpRequest, pk: int) -> HttpResponse:
+    """The free numbers of the NPA (and NXX), a page at a time, to tick."""
+    order = _draft_or_404(request, pk)
+    if not order.is_draft:
+        return _did_error(request, OrderNotEditable("This order has been saved."))
+    try:
+        result = numbers_available(npa=request.GET.get("npa", "")[:10],
+                                   nxx=request.GET.get("nxx", "")[:10],
+                                   page=page_number(request))
+    except OrionError as exc:
+        return _did_error(request, exc, target="#did-results")
+    return render(request, "orders/partials/did_results.html", {"order": order,
+                                                                "result": result})
+
+
+def _dids_response(request: HttpRequest, order: Order, *, message: str = "",
+                   problem: str = "", close_picker: bool = True) -> HttpResponse:
+    quote = order_quote(order=order)
+    return render(request, "orders/partials/dids_response.html", {
+        "order": order, "quote": quote, "message": message, "problem": problem,
+        "numbers": order_numbers(order=order, included=quote.included_dids),
+        "close_picker": close_picker})
+
+
+@require_POST
+def dids_order(request: HttpRequest, pk: int) -> HttpResponse:
+    """Order: reserve the ticked numbers (with their Is For Trunking ticks) and the backorder."""
+    order = _draft_or_404(request, pk)
+    try:
+        result = number_services.order_dids_order(
+            user=request.user, order_id=order.pk,
+            numbers=request.POST.getlist("number")[:500],
+            trunking=request.POST.getlist("trunking")[:500],
+            npa=request.POST.get("npa", "")[:10], nxx=request.POST.get("nxx", "")[:10],
+            backorder_quantity=request.POST.get("backorder_quantity", "")[:12],
+            backorder_trunking=bool(request.POST.get("backorder_trunking")))
+    except OrionError as exc:
+        return _did_error(request, exc)
+    problem = result.reserve.problem if result.reserve else ""
+    return _dids_response(request, order, message=result.message, problem=problem,
+                          close_picker=not problem)
+
+
+@require_POST
+def did_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    """Remove a number from the draft (its id in the body, so the URL names only the order)."""
+    order = _draft_or_404(request, pk)
+    try:
+        number_services.number_unreserve(user=request.user, order_id=order.pk,
+                                         did_id=_posted_id(request, "did"))
+    except OrionError as exc:
+        return _did_error(request, exc)
+    return _dids_response(request, order, close_picker=False)
+
+
+@require_POST
+def backorder_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    order = _draft_or_404(request, pk)
+    try:
+        number_services.backorder_remove(user=request.user, order_id=order.pk,
+                                         backorder_id=_posted_id(request, "backorder"))
+    except OrionError as exc:
+        return _did_error(request, exc)
+    return _dids_response(request, order, close_picker=False)

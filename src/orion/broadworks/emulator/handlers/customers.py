@@ -71,6 +71,39 @@ def group_get(ctx: Context, req: Any) -> OCIResponse:
     )
 
 
+@handles("GroupModifyRequest", mutates=True)
+def group_modify(ctx: Context, req: Any) -> OCIResponse:
+    """Change a group's name, calling line id name, time zone, user limit or default domain."""
+    sp = ctx.state.service_provider(req.service_provider_id)
+    group = sp.group(req.group_id)
+    if req.group_name is not None:
+        formats.check_name(req.group_name, "groupName")
+    if req.calling_line_id_name is not None:
+        formats.check_name(req.calling_line_id_name, "callingLineIdName")
+    if req.user_limit is not None:
+        formats.check_user_limit(req.user_limit)
+    if req.time_zone is not None:
+        formats.check_time_zone(req.time_zone)
+    domain = None
+    if req.default_domain is not None:
+        domain = formats.check_domain(req.default_domain)
+        if domain not in sp.domains:
+            raise EmulatorError(Err.DOMAIN_NOT_ASSIGNED, sp=sp.service_provider_id, domain=domain)
+    for field in ("group_name", "calling_line_id_name", "time_zone", "user_limit"):
+        value = getattr(req, field)
+        if value is not None:
+            setattr(group, "name" if field == "group_name" else field, value)
+    if domain is not None:
+        group.default_domain = domain
+        if domain not in group.domains:
+            group.domains.append(domain)
+    if req.contact is not None:
+        group.contact = plain(req.contact)
+    if req.address is not None:
+        group.address = plain(req.address)
+    return success()
+
+
 @handles("GroupGetListInServiceProviderRequest")
 def group_list(ctx: Context, req: Any) -> OCIResponse:
     sp = ctx.state.service_provider(req.service_provider_id)

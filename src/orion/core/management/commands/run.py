@@ -25,8 +25,11 @@ def processes(*, bind: str, web_workers: int) -> dict[str, str]:
                "--access-logfile - --timeout 60",
     }
     if "orion.broadworks" in settings.INSTALLED_APPS and settings.ORION_BROADWORKS_IS_EMULATOR:
+        state = settings.VAR_DIR / "broadworks-emulator.json"
         procs["emulator"] = (f"{orion} broadworks-emulator --host {settings.ORION_BROADWORKS_HOST}"
-                             f" --port {settings.ORION_BROADWORKS_PORT}")
+                             f" --port {settings.ORION_BROADWORKS_PORT}"
+                             f" --control-port {settings.ORION_EMULATOR_CONTROL_PORT}"
+                             f" --state-file {state}")
     if getattr(settings, "ORION_HAS_WORKER", False):
         procs["worker"] = f"{orion} worker"
     return procs

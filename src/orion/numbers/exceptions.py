@@ -1,0 +1,29 @@
+"""DID errors: each says what the partner or staff member can do next."""
+
+from __future__ import annotations
+
+from orion.core.exceptions import OrionError
+
+
+class NumberError(OrionError):
+    code = "number_error"
+
+
+class InvalidNumber(NumberError):
+    """Not a North American number Orion can sell (NANP rules)."""
+
+    code = "invalid_number"
+
+
+class InvalidNumberTransition(NumberError):
+    code = "invalid_number_transition"
+
+
+class NotEnoughNumbers(NumberError):
+    """Fewer free numbers than asked for: reserve what there is, or backorder the rest."""
+
+    code = "not_enough_numbers"
+
+
+class InvalidBackorder(NumberError):
+    code = "invalid_backorder"

@@ -1,0 +1,177 @@
+"""The DID inventory: one row per number, its history, and backorders on orders.
+
+A number is one row with one ``order`` foreign key, and check constraints tie that key to the
+state (reserved and assigned numbers have an order; available and quarantined ones have none),
+so the database itself guarantees that a number never sits on two orders at once.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Substr
+
+from orion.accounts.models import Customer
+from orion.numbers.nanp import display
+from orion.numbers.states import NumberState
+from orion.orders.models import Order
+
+E164_NANP = r"^\+1[2-9][0-9]{2}[2-9][0-9]{6}$"
+
+
+class DID(models.Model):
+    """A phone number in the provider's inventory (E.164, North American numbering plan)."""
+
+    e164 = models.CharField("number", max_length=12, unique=True)
+    npa = models.CharField("NPA", max_length=3)
+    nxx = models.CharField("NXX", max_length=3)
+    rate_center = models.CharField(max_length=40, blank=True)
+    region = models.CharField("state", max_length=2, blank=True)
+    state = models.CharField(max_length=12, choices=NumberState.choices,
+                             default=NumberState.AVAILABLE)
+    order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="dids")
+    customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="dids")
+    backorder = models.ForeignKey("numbers.Backorder", null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="dids")
+    is_for_trunking = models.BooleanField("Is For Trunking", default=False)
+    reserved_until = models.DateTimeField(null=True, blank=True)
+    quarantined_until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "DID"
+        ordering = ["e164"]
+        indexes = [
+            # The NPA/NXX search: free numbers of one NPA (and NXX) in number order. Only
+            # available rows are indexed, so the index stays small as the inventory sells.
+            models.Index(fields=["npa", "nxx", "e164"], condition=Q(state="available"),
+                         name="did_available_npa_nxx"),
+            models.Index(fields=["npa", "nxx", "state"], name="did_npa_nxx_state"),
+            models.Index(fields=["reserved_until"], condition=Q(state="reserved"),
+                         name="did_reservation_expiry"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(e164__regex=E164_NANP), name="did_e164_nanp"),
+            models.CheckConstraint(
+                condition=Q(npa=Substr("e164", 3, 3), nxx=Substr("e164", 6, 3))
+                & ~Q(npa__endswith="11") & ~Q(nxx__endswith="11"),
+                name="did_npa_nxx_match_and_not_n11"),
+            models.CheckConstraint(
+                condition=Q(state__in=["available", "reserved", "assigned", "quarantined"]),
+                name="did_state_valid"),
+            models.CheckConstraint(
+                condition=~Q(state="available") | Q(order__isnull=True, customer__isnull=True,
+                                                    reserved_until__isnull=True),
+                name="did_available_is_free"),
+            models.CheckConstraint(
+                condition=~Q(state="reserved") | Q(order__isnull=False,
+                                                   reserved_until__isnull=False,
+                                                   customer__isnull=True),
+                name="did_reserved_has_order_and_expiry"),
+            models.CheckConstraint(
+                condition=~Q(state="assigned") | Q(order__isnull=False, customer__isnull=False),
+                name="did_assigned_has_order_and_customer"),
+            models.CheckConstraint(
+                condition=~Q(state="quarantined") | Q(order__isnull=True, customer__isnull=True,
+                                                      quarantined_until__isnull=False),
+                name="did_quarantined_is_free_with_end"),
+        ]
+
+    def __str__(self) -> str:
+        return display(self.e164)
+
+    @property
+    def display(self) -> str:
+        return display(self.e164)
+
+
+class DIDEvent(models.Model):
+    """History: every state change of a number, who made it, on which order, and why."""
+
+    did = models.ForeignKey(DID, on_delete=models.CASCADE, related_name="events")
+    from_state = models.CharField(max_length=12, blank=True)  # empty: added to the inventory
+    to_state = models.CharField(max_length=12, choices=NumberState.choices)
+    order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="+")
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    changed_at = models.DateTimeField(auto_now_add=True)
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["changed_at", "id"]
+        indexes = [models.Index(fields=["did", "changed_at"], name="did_event_did_time")]
+
+    def __str__(self) -> str:
+        return f"{self.did_id}: {self.from_state or 'new'} -> {self.to_state}"
+
+
+class BackorderStatus(models.TextChoices):
+    """Derived from quantity and filled, named as Bandwidth names order states."""
+
+    BACKORDERED = "Backordered", "Backordered"
+    PARTIAL = "Partial", "Partial"
+    COMPLETE = "Complete", "Complete"
+
+
+class BackorderQuerySet(models.QuerySet):
+    def open(self) -> BackorderQuerySet:
+        """Backorders of placed orders still waiting for numbers (the staff queue)."""
+        from orion.orders.states import LIVE_STATES
+
+        return self.filter(filled__lt=models.F("quantity"),
+                           order__state__in=LIVE_STATES - {"draft"})
+
+
+class Backorder(models.Model):
+    """DIDs ordered for an NPA (and NXX) that the inventory could not supply yet."""
+
+    MAX_QUANTITY = 1000
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="did_backorders")
+    npa = models.CharField("NPA", max_length=3)
+    nxx = models.CharField("NXX", max_length=3, blank=True)
+    quantity = models.PositiveIntegerField()
+    filled = models.PositiveIntegerField(default=0)
+    is_for_trunking = models.BooleanField("Is For Trunking", default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+
+    objects = BackorderQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gte=1) & Q(quantity__lte=1000),
+                                   name="backorder_quantity_1_to_1000"),
+            models.CheckConstraint(condition=Q(filled__gte=0) & Q(filled__lte=models.F(
+                "quantity")), name="backorder_filled_within_quantity"),
+            models.CheckConstraint(condition=Q(npa__regex=r"^[2-9][0-9]{2}$"),
+                                   name="backorder_npa_format"),
+            models.CheckConstraint(condition=Q(nxx="") | Q(nxx__regex=r"^[2-9][0-9]{2}$"),
+                                   name="backorder_nxx_format"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x {self.prefix}"
+
+    @property
+    def prefix(self) -> str:
+        return f"{self.npa}-{self.nxx}" if self.nxx else self.npa
+
+    @property
+    def pending(self) -> int:
+        return self.quantity - self.filled
+
+    @property
+    def status(self) -> str:
+        if self.filled == 0:
+            return BackorderStatus.BACKORDERED
+        if self.filled < self.quantity:
+            return BackorderStatus.PARTIAL
+        return BackorderStatus.COMPLETE

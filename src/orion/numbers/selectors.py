@@ -1,0 +1,165 @@
+"""Reads on the DID inventory: the NPA/NXX search, an order's numbers, the staff pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, QuerySet, Sum
+from django.shortcuts import get_object_or_404
+
+from orion.accounts.models import User
+from orion.catalog.models import Package
+from orion.core.exceptions import NotFound
+from orion.numbers import conf
+from orion.numbers.models import DID, Backorder, DIDEvent
+from orion.numbers.nanp import clean_npa, clean_nxx
+from orion.numbers.states import NumberState
+from orion.orders.models import Order
+
+
+@dataclass(frozen=True)
+class NumberPage:
+    npa: str
+    nxx: str
+    numbers: list[DID]
+    page: int
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def prefix(self) -> str:
+        return f"{self.npa}-{self.nxx}" if self.nxx else self.npa
+
+
+def numbers_available(*, npa: str, nxx: str = "", page: int = 1,
+                      page_size: int | None = None) -> NumberPage:
+    """Free numbers of an NPA (and NXX), in number order, one page at a time.
+
+    Served by the partial index on available rows (npa, nxx, e164); within one NPA, ordering by
+    (nxx, e164) is number order. One row more than a page tells whether a next page exists
+    without counting.
+    """
+    npa = clean_npa(npa)
+    nxx = clean_nxx(nxx) if nxx else ""
+    size = page_size or conf.search_page_size()
+    page = max(1, min(int(page), 10_000))
+    rows = DID.objects.filter(state=NumberState.AVAILABLE, npa=npa)
+    if nxx:
+        rows = rows.filter(nxx=nxx)
+    rows = rows.order_by("npa", "nxx", "e164").only(
+        "id", "e164", "npa", "nxx", "rate_center", "region")
+    found = list(rows[(page - 1) * size: page * size + 1])
+    return NumberPage(npa=npa, nxx=nxx, numbers=found[:size], page=page,
+                      has_next=len(found) > size)
+
+
+@dataclass(frozen=True)
+class OrderNumbers:
+    """An order's DIDs for the form and the order page."""
+
+    dids: list[DID]
+    backorders: list[Backorder]
+    included: int
+    extra_did_price: Decimal
+
+    @property
+    def backordered(self) -> int:
+        return sum(b.quantity for b in self.backorders)
+
+    @property
+    def selected(self) -> int:
+        return len(self.dids) + self.backordered
+
+    @property
+    def extra(self) -> int:
+        return max(0, self.selected - self.included)
+
+
+def extra_did_package() -> Package | None:
+    return Package.objects.filter(is_extra_did=True).first()
+
+
+def order_numbers(*, order: Order, included: int = 0) -> OrderNumbers:
+    """The numbers on the order (reserved on a draft, assigned once saved) and its backorders.
+
+    The caller has already checked the user may see ``order``.
+    """
+    dids = list(order.dids.filter(state__in=[NumberState.RESERVED, NumberState.ASSIGNED])
+                .order_by("e164"))
+    extra = extra_did_package()
+    return OrderNumbers(dids=dids, backorders=list(order.did_backorders.all()),
+                        included=included, extra_did_price=extra.price if extra else Decimal(0))
+
+
+# --- staff -------------------------------------------------------------------------------------
+
+def _require_staff(user: User) -> None:
+    if not user.is_provider_staff:
+        raise NotFound("No such page.")
+
+
+@dataclass(frozen=True)
+class InventorySummary:
+    by_state: dict[str, int]
+    by_prefix: list[dict[str, object]]  # npa, nxx, available, reserved, assigned, quarantined
+    total: int
+
+
+def inventory_summary(*, user: User, npa: str = "") -> InventorySummary:
+    _require_staff(user)
+    by_state = {s: 0 for s in NumberState.values}
+    for row in DID.objects.values("state").annotate(n=Count("id")).order_by():
+        by_state[row["state"]] = row["n"]
+    rows = DID.objects.all()
+    if npa:
+        rows = rows.filter(npa=npa)
+    prefixes: dict[tuple[str, str], dict[str, object]] = {}
+    for row in (rows.values("npa", "nxx", "state").annotate(n=Count("id"))
+                .order_by("npa", "nxx")):
+        entry = prefixes.setdefault((row["npa"], row["nxx"]), {
+            "npa": row["npa"], "nxx": row["nxx"], **{s: 0 for s in NumberState.values}})
+        entry[row["state"]] = row["n"]
+    return InventorySummary(by_state=by_state, by_prefix=list(prefixes.values())[:500],
+                            total=sum(by_state.values()))
+
+
+def inventory_find(*, user: User, q: str, limit: int = 100) -> QuerySet[DID]:
+    """Staff search by whole number or by prefix (digits, any separators, optional +1)."""
+    _require_staff(user)
+    digits = "".join(ch for ch in q if ch.isdigit())
+    if q.strip().startswith("+1") or (len(digits) == 11 and digits.startswith("1")):
+        digits = digits[1:]
+    if not digits:
+        return DID.objects.none()
+    return (DID.objects.filter(e164__startswith=f"+1{digits[:10]}")
+            .select_related("order", "customer").order_by("e164")[:limit])
+
+
+def number_detail(*, user: User, did_id: int) -> tuple[DID, list[DIDEvent]]:
+    _require_staff(user)
+    did = get_object_or_404(DID.objects.select_related("order", "customer"), pk=did_id)
+    events = list(did.events.select_related("order", "changed_by"))
+    return did, events
+
+
+def backorder_queue(*, user: User, include_complete: bool = False) -> QuerySet[Backorder]:
+    """Staff: open backorders of placed orders, oldest first, with what is free to fill them."""
+    _require_staff(user)
+    rows = Backorder.objects.select_related("order__customer", "order__partner")
+    rows = rows.exclude(order__state="draft") if include_complete else rows.open()
+    return rows.order_by("created_at", "id")
+
+
+def available_for(backorder: Backorder) -> int:
+    rows = DID.objects.filter(state=NumberState.AVAILABLE, npa=backorder.npa)
+    if backorder.nxx:
+        rows = rows.filter(nxx=backorder.nxx)
+    return rows.count()
+
+
+def backordered_total(*, order: Order) -> int:
+    return order.did_backorders.aggregate(n=Sum("quantity"))["n"] or 0

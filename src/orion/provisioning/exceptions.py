@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from orion.core.exceptions import OrionError
+
+
+class ProvisioningError(OrionError):
+    code = "provisioning_error"
+
+
+class ProvisioningConflict(ProvisioningError):
+    """BroadWorks already holds something different from what the order wants.
+
+    Never overwritten silently: the order stops in failed with this message, staff repair.
+    """
+
+    code = "provisioning_conflict"
+
+    def __init__(self, message: str, *, step: str):
+        super().__init__(message)
+        self.step = step
+
+
+class ProvisioningStepFailed(ProvisioningError):
+    """BroadWorks refused a command for a reason that retrying will not fix."""
+
+    code = "provisioning_failed"
+
+    def __init__(self, message: str, *, step: str, oci_code: int | None = None):
+        super().__init__(message)
+        self.step = step
+        self.oci_code = oci_code
+
+
+class ProvisioningBusy(ProvisioningError):
+    """Another worker is provisioning this customer right now; try again shortly."""
+
+    code = "provisioning_busy"
+
+
+class ProvisioningWaiting(ProvisioningError):
+    """This order needs what an earlier order of the same enterprise is still creating."""
+
+    code = "provisioning_waiting"

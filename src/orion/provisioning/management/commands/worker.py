@@ -1,0 +1,37 @@
+"""``orion worker``: a Procrastinate worker for provisioning and periodic jobs.
+
+Run as many as you like, on as many machines as you like, against the same PostgreSQL. Each
+worker sends a heartbeat; the jobs of a worker whose heartbeat stops (killed, machine lost)
+are handed to another worker by the ``recover_stalled_jobs`` periodic job.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from procrastinate.contrib.django import app
+
+
+class Command(BaseCommand):
+    help = "Run a worker: provisioning jobs and periodic housekeeping."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--concurrency", type=int,
+                            default=int(os.environ.get("ORION_WORKER_CONCURRENCY", "4")))
+        parser.add_argument("--name", default=os.environ.get("ORION_WORKER_NAME", "worker"))
+
+    def handle(self, *args, concurrency: int, name: str, **options) -> None:
+        logging.getLogger("procrastinate").setLevel(logging.INFO)
+        self.stdout.write(f"orion worker {name}: queues provisioning, periodic; "
+                          f"concurrency {concurrency}")
+        with app.replace_connector(app.connector.get_worker_connector()):
+            app.run_worker(
+                queues=["provisioning", "periodic"], concurrency=concurrency, name=name,
+                update_heartbeat_interval=settings.ORION_WORKER_HEARTBEAT_SECONDS,
+                stalled_worker_timeout=settings.ORION_STALLED_JOB_SECONDS,
+                fetch_job_polling_interval=settings.ORION_WORKER_POLL_SECONDS,
+                install_signal_handlers=True,
+            )

@@ -1,0 +1,74 @@
+"""The trunking order form, filled from an order, for the manual set-up path."""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+from django.utils import timezone
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import LETTER
+from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.lib.units import inch
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from orion.orders.models import Order
+from orion.orders.selectors import order_quote
+
+
+def trunking_order_form_pdf(*, order: Order) -> bytes:
+    from orion.numbers.models import DID
+
+    customer = order.customer
+    styles = getSampleStyleSheet()
+    buffer = BytesIO()
+    doc = SimpleDocTemplate(buffer, pagesize=LETTER, title=f"Trunking order form {order.number}",
+                            leftMargin=0.7 * inch, rightMargin=0.7 * inch,
+                            topMargin=0.6 * inch, bottomMargin=0.6 * inch)
+    grid = TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
+                       ("BACKGROUND", (0, 0), (0, -1), colors.whitesmoke),
+                       ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                       ("FONTSIZE", (0, 0), (-1, -1), 9)])
+
+    def facts(rows: list[tuple[str, str]]) -> Table:
+        table = Table([[k, Paragraph(v or "-", styles["BodyText"])] for k, v in rows],
+                      colWidths=[1.8 * inch, 5.2 * inch])
+        table.setStyle(grid)
+        return table
+
+    numbers = list(DID.objects.filter(order=order).order_by("e164"))
+    trunk = [n.display for n in numbers if n.is_for_trunking]
+    other = [n.display for n in numbers if not n.is_for_trunking]
+    quote = order_quote(order=order)
+    story = [
+        Paragraph("Trunking Order Form", styles["Title"]),
+        Paragraph(f"Order {order.number} · saved {order.submitted_at:%Y-%m-%d} · printed "
+                  f"{timezone.localdate():%Y-%m-%d}", styles["Normal"]),
+        Spacer(1, 10),
+        Paragraph("Customer", styles["Heading2"]),
+        facts([("Company", customer.name), ("Enterprise", order.enterprise.name),
+               ("Address", f"{customer.address_line1} {customer.address_line2}, "
+                           f"{customer.city}, {customer.state} {customer.zip_code}"),
+               ("Contact", customer.contact_name), ("Phone", customer.contact_phone),
+               ("E-mail", customer.contact_email), ("Domain", customer.domain),
+               ("Time Zone", customer.time_zone),
+               ("Billing Start Date", f"{order.billing_start_date:%Y-%m-%d}")]),
+        Paragraph("Numbers", styles["Heading2"]),
+        facts([("Is For Trunking", ", ".join(trunk) or "none"),
+               ("Other numbers", ", ".join(other) or "none"),
+               ("Backordered", ", ".join(f"{b.quantity - b.filled} x {b.prefix}"
+                                         for b in order.did_backorders.all()) or "none")]),
+        Paragraph("Packages", styles["Heading2"]),
+    ]
+    rows = [["Package", "Charge", "Qty", "Unit price"]] + [
+        [line.package.name, line.charge_type, str(line.quantity), f"${line.unit_price}"]
+        for line in quote.lines]
+    packages = Table(rows, colWidths=[3.8 * inch, 1 * inch, 0.8 * inch, 1.4 * inch])
+    packages.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
+                                  ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
+                                  ("FONTSIZE", (0, 0), (-1, -1), 9)]))
+    story += [packages, Paragraph("Notes", styles["Heading2"]),
+              Paragraph((order.notes or "-").replace("\n", "<br/>"), styles["BodyText"]),
+              Spacer(1, 30),
+              facts([("Trunk set up by", ""), ("Date", ""), ("Signature", "")])]
+    doc.build(story)
+    return buffer.getvalue()

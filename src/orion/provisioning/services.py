@@ -1,0 +1,367 @@
+"""Provisioning an order into BroadWorks, and the staff actions around it.
+
+``order_provision`` is what the worker runs. It is safe to run any number of times, at any
+moment, after any crash: it reads BroadWorks, sends only what is missing (see ``plan``), and
+records every step and every OCI-P exchange. Transient failures (connection lost, timeout,
+"server busy") propagate so that the job is retried with backoff; permanent ones stop the
+order in failed with a message a person can act on.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import connection, transaction
+from django.utils import timezone
+
+from orion.accounts.models import User
+from orion.broadworks.client import BroadWorksClient, OCIExchange
+from orion.broadworks.config import BroadWorksConfig
+from orion.broadworks.exceptions import OCIAlreadyExists, OCIConnectionError, OCIError
+from orion.core.exceptions import OrionError
+from orion.orders.models import Order
+from orion.orders.services import order_transition
+from orion.orders.states import OrderState
+from orion.provisioning import plan
+from orion.provisioning.exceptions import (
+    ProvisioningBusy,
+    ProvisioningConflict,
+    ProvisioningStepFailed,
+)
+from orion.provisioning.models import OciExchangeLog, ProvisioningStep, StepStatus
+
+logger = logging.getLogger(__name__)
+MAX_ROUNDS = 3
+_LOCK_NAMESPACE = 0x0B10  # advisory-lock namespace for "provisioning in enterprise N"
+
+TRUNKING_HELD_NOTE = (
+    "Trunking customer: not provisioned in BroadWorks automatically. Complete the trunking "
+    "order form (PDF on the order page) for the manual set-up; staff then mark it done.")
+
+
+def broadworks_config() -> BroadWorksConfig:
+    return BroadWorksConfig.from_env()
+
+
+def order_provisioning_start(*, order: Order) -> None:
+    """Called by Save Order inside its transaction: defer the job, or hold a trunking order.
+
+    The job row is written in the same transaction as the order, so an order can never be
+    saved without its job, nor a job exist for an order that was rolled back.
+    """
+    if order.customer.is_trunking:
+        order_transition(order=order, to=OrderState.HELD, by=None, note=TRUNKING_HELD_NOTE)
+        _notify_after_commit(order)
+        return
+    steps_create(order=order)
+    from orion.provisioning.tasks import provision_order
+
+    provision_order.configure(lock=f"enterprise-{order.enterprise_id}").defer(order_id=order.pk)
+
+
+def steps_create(*, order: Order) -> None:
+    if order.provisioning_steps.exists():
+        return
+    ProvisioningStep.objects.bulk_create(
+        ProvisioningStep(order=order, position=n, key=key, label=label)
+        for n, (key, label) in enumerate(plan.STEPS, start=1))
+
+
+@dataclass
+class _Run:
+    order: Order
+    steps: dict[str, ProvisioningStep]
+    touched: set[str]
+
+
+def _exchange_logger(order: Order):
+    def log(exchange: OCIExchange) -> None:
+        OciExchangeLog.objects.create(
+            order=order, at=exchange.started_at, commands=", ".join(exchange.commands)[:2000],
+            request_xml=exchange.request_xml, response_xml=exchange.response_xml or "",
+            duration_ms=int(exchange.duration * 1000), error=exchange.error or "")
+    return log
+
+
+def _step_update(step: ProvisioningStep, **fields: object) -> None:
+    for name, value in fields.items():
+        setattr(step, name, value)
+    step.save(update_fields=list(fields))
+
+
+def _enterprise_lock(enterprise_id: int) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [_LOCK_NAMESPACE, enterprise_id])
+        return bool(cursor.fetchone()[0])
+
+
+def _enterprise_unlock(enterprise_id: int) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_LOCK_NAMESPACE, enterprise_id])
+
+
+def order_provision(*, order_id: int, config: BroadWorksConfig | None = None) -> str:
+    """Provision (or continue provisioning) one order. Returns the order's state after it.
+
+    A session-level advisory lock on the enterprise makes sure two workers never work on the
+    same BroadWorks enterprise (its groups, service packs, authorizations) at once; a killed
+    worker's lock dies with its connection. Jobs carry the same enterprise lock, so
+    Procrastinate runs an enterprise's orders one after the other, in the order they were
+    saved.
+    """
+    order = Order.objects.select_related("customer", "enterprise").get(pk=order_id)
+    if order.state not in (OrderState.ACKNOWLEDGED, OrderState.IN_PROGRESS):
+        return order.state
+    if order.customer.is_trunking:
+        order_transition(order=order, to=OrderState.HELD, by=None, note=TRUNKING_HELD_NOTE)
+        return order.state
+    if not _enterprise_lock(order.enterprise_id):
+        raise ProvisioningBusy(f"Enterprise {order.enterprise} is being provisioned by "
+                               "another worker; retrying shortly.")
+    try:
+        order.refresh_from_db()
+        if order.state not in (OrderState.ACKNOWLEDGED, OrderState.IN_PROGRESS):
+            return order.state
+        if order.state == OrderState.ACKNOWLEDGED:
+            order_transition(order=order, to=OrderState.IN_PROGRESS, by=None,
+                             note="Provisioning into BroadWorks started.")
+        steps_create(order=order)
+        run = _Run(order=order, steps={s.key: s for s in order.provisioning_steps.all()},
+                   touched=set())
+        try:
+            with BroadWorksClient(config or broadworks_config(),
+                                  on_exchange=_exchange_logger(order)) as client:
+                _converge(run, client)
+        except (ProvisioningConflict, ProvisioningStepFailed) as exc:
+            return _fail(run, exc.step, exc.message, code=exc.code)
+        return _complete(run)
+    finally:
+        _enterprise_unlock(order.enterprise_id)
+
+
+def _converge(run: _Run, client: BroadWorksClient) -> None:
+    check = run.steps["check"]
+    for _ in range(MAX_ROUNDS):
+        now = timezone.now()
+        _step_update(check, status=StepStatus.RUNNING, started_at=check.started_at or now,
+                     attempts=check.attempts + 1)
+        desired = plan.desired_for(run.order)
+        seen = plan.parse_reads(client.batch(plan.read_requests(desired)))
+        actions = plan.plan_actions(desired, seen)
+        _step_update(check, status=StepStatus.DONE, finished_at=timezone.now(), error="",
+                     error_code="")
+        if not actions:
+            return
+        for key in dict.fromkeys(a.step for a in actions):
+            step = run.steps[key]
+            run.touched.add(key)
+            _step_update(step, status=StepStatus.RUNNING, started_at=step.started_at or now,
+                         attempts=step.attempts + 1)
+        results = client.batch([a.request for a in actions])
+        recheck = False
+        for action, result in zip(actions, results, strict=True):
+            if result.ok:
+                step = run.steps[action.step]
+                step.created = [*step.created, action.creates]
+                step.save(update_fields=["created"])
+                continue
+            error = result.error
+            if isinstance(error, OCIAlreadyExists):
+                recheck = True  # verified by the next round's reads, never assumed
+            elif isinstance(error, OCIConnectionError) or (error and error.retryable):
+                raise error
+            else:
+                raise ProvisioningStepFailed(_readable(action, error), step=action.step,
+                                             oci_code=error.code if error else None)
+        if not recheck:
+            return
+    raise ProvisioningStepFailed(
+        "BroadWorks keeps answering 'already exists' for objects Orion cannot read back; "
+        "check the enterprise in BroadWorks.", step="check")
+
+
+def _readable(action: plan.Action, error: OCIError | None) -> str:
+    what = plan.STEP_LABELS[action.step]
+    if error is None:
+        return f"BroadWorks refused {what}."
+    return f"BroadWorks refused {what} ({action.creates}): {error.message}"
+
+
+def _finish_steps(run: _Run) -> None:
+    now = timezone.now()
+    for key, step in run.steps.items():
+        if key == "check" or step.status in (StepStatus.DONE, StepStatus.SKIPPED):
+            continue
+        status = StepStatus.DONE if key in run.touched else StepStatus.SKIPPED
+        _step_update(step, status=status, finished_at=now, error="", error_code="")
+
+
+def _complete(run: _Run) -> str:
+    order = run.order
+    _finish_steps(run)
+    with transaction.atomic():
+        order = (Order.objects.select_for_update(of=("self",)).select_related("customer")
+                 .get(pk=order.pk))
+        pending = sum(b.pending for b in order.did_backorders.all())
+        now = timezone.now()
+        if order.activated_at is None:
+            order.activated_at = now
+            order.save(update_fields=["activated_at"])
+        customer = order.customer
+        if customer.activated_at is None:
+            customer.activated_at = now
+            customer.save(update_fields=["activated_at"])
+        if pending:
+            order_transition(order=order, to=OrderState.PARTIAL, by=None,
+                             note=f"Provisioned; {pending} backordered DID(s) still pending.")
+        else:
+            order_transition(order=order, to=OrderState.COMPLETED, by=None,
+                             note="Provisioned into BroadWorks.")
+        _notify_after_commit(order)
+    logger.info("order %s: provisioning finished in state %s", order.number, order.state)
+    return order.state
+
+
+def _fail(run: _Run, step_key: str, message: str, *, code: str) -> str:
+    order = run.order
+    step = run.steps.get(step_key) or run.steps["check"]
+    _step_update(step, status=StepStatus.FAILED, finished_at=timezone.now(), error=message,
+                 error_code=code)
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        if order.state == OrderState.IN_PROGRESS:
+            order_transition(order=order, to=OrderState.FAILED, by=None, note=message)
+            _notify_after_commit(order)
+    logger.warning("order %s: step %s failed: %s", order.number, step_key, message)
+    return order.state
+
+
+def order_fail_after_retries(*, order_id: int, error: Exception) -> None:
+    """The job ran out of retries on a transient error: say so, and stop in failed."""
+    order = Order.objects.get(pk=order_id)
+    if order.state != OrderState.IN_PROGRESS:
+        return
+    running = order.provisioning_steps.filter(status=StepStatus.RUNNING).first()
+    key = running.key if running else "check"
+    run = _Run(order=order, steps={s.key: s for s in order.provisioning_steps.all()},
+               touched=set())
+    _fail(run, key, f"BroadWorks could not be reached reliably after several attempts "
+                    f"({error}). Check the connection to BroadWorks, then press Retry.",
+          code="broadworks_unreachable")
+
+
+def _notify_after_commit(order: Order) -> None:
+    transaction.on_commit(lambda: order_notify(order_id=order.pk))
+
+
+def order_notify(*, order_id: int) -> None:
+    """E-mail the order's author when it completes, fails or is held."""
+    order = Order.objects.select_related("created_by", "customer").get(pk=order_id)
+    if not order.created_by.email:
+        return
+    words = {OrderState.COMPLETED: "is complete", OrderState.PARTIAL:
+             "is provisioned; backordered numbers are still pending",
+             OrderState.FAILED: "failed and needs attention", OrderState.HELD: "is held"}
+    if order.state not in words:
+        return
+    last = order.state_changes.last()
+    send_mail(
+        subject=f"Order {order.number} for {order.customer.name} {words[order.state]}",
+        message=(f"Order {order.number} for {order.customer.name} {words[order.state]}.\n\n"
+                 f"{last.note if last else ''}\n"),
+        from_email=settings.DEFAULT_FROM_EMAIL, recipient_list=[order.created_by.email],
+        fail_silently=True)
+
+
+# -- Staff repair ----------------------------------------------------------------------------
+
+
+def _require_staff(user: User) -> None:
+    if not user.is_provider_staff:
+        from orion.core.exceptions import NotFound
+
+        raise NotFound("No such order.")
+
+
+def order_retry(*, order_id: int, user: User) -> Order:
+    """Retry a failed order: it continues where it stopped (finished steps are kept)."""
+    _require_staff(user)
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order_id)
+        if order.state != OrderState.FAILED:
+            raise OrionError(f"Order {order} is {order.get_state_display()}, not failed.",
+                             code="not_failed")
+        order.provisioning_steps.filter(status=StepStatus.FAILED).update(
+            status=StepStatus.PENDING, error="", error_code="")
+        order_transition(order=order, to=OrderState.IN_PROGRESS, by=user,
+                         note="Retry requested by staff.")
+        from orion.provisioning.tasks import provision_order
+
+        provision_order.configure(lock=f"enterprise-{order.enterprise_id}").defer(order_id=order.pk)
+    return order
+
+
+@dataclass(frozen=True)
+class CancelResult:
+    order: Order
+    created_in_broadworks: list[str]
+    numbers_released: int
+
+
+def order_cancel(*, order_id: int, user: User, reason: str = "") -> CancelResult:
+    """Cancel an order that has not completed; free its numbers; say what BroadWorks holds."""
+    from datetime import timedelta
+
+    from orion.numbers.conf import quarantine_days
+    from orion.numbers.models import DID
+    from orion.numbers.services import dids_move
+    from orion.numbers.states import NumberState
+
+    _require_staff(user)
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order_id)
+        if order.state not in (OrderState.FAILED, OrderState.HELD, OrderState.ACKNOWLEDGED,
+                               OrderState.PENDING):
+            raise OrionError(f"Order {order} is {order.get_state_display()} and cannot be "
+                             "cancelled.", code="not_cancellable")
+        created = [item for step in order.provisioning_steps.all() for item in step.created]
+        # Numbers of a cancelled order age in quarantine before anyone else may take them:
+        # some may already have reached BroadWorks.
+        released = len(dids_move(
+            queryset=DID.objects.filter(order_id=order.pk), to=NumberState.QUARANTINED,
+            from_states=[NumberState.ASSIGNED], by=user, order=order,
+            note="Order cancelled.", order_id=None, customer_id=None, reserved_until=None,
+            backorder_id=None,
+            quarantined_until=timezone.now() + timedelta(days=quarantine_days())))
+        order.provisioning_steps.exclude(status__in=[StepStatus.DONE, StepStatus.SKIPPED]) \
+            .update(status=StepStatus.CANCELLED)
+        note = "Cancelled by staff." + (f" Reason: {reason}" if reason else "")
+        if created:
+            note += " Already created in BroadWorks (not removed): " + "; ".join(created)
+        order_transition(order=order, to=OrderState.CANCELLED, by=user, note=note[:500])
+    return CancelResult(order=order, created_in_broadworks=created,
+                        numbers_released=released)
+
+
+def order_trunking_done(*, order_id: int, user: User) -> Order:
+    """Staff confirm the manual trunking set-up: the held order completes."""
+    _require_staff(user)
+    with transaction.atomic():
+        order = (Order.objects.select_for_update(of=("self",)).select_related("customer")
+                 .get(pk=order_id))
+        if order.state != OrderState.HELD or not order.customer.is_trunking:
+            raise OrionError("Only a held trunking order can be marked as set up.",
+                             code="not_held_trunking")
+        now = timezone.now()
+        order.activated_at = now
+        order.save(update_fields=["activated_at"])
+        if order.customer.activated_at is None:
+            order.customer.activated_at = now
+            order.customer.save(update_fields=["activated_at"])
+        order_transition(order=order, to=OrderState.COMPLETED, by=user,
+                         note="Manual trunking set-up done.")
+        _notify_after_commit(order)
+    return order

@@ -1,0 +1,79 @@
+"""Order-page parts of provisioning: live progress, staff repair, OCI-P log, trunking PDF."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from orion.core.exceptions import NotFound, OrionError
+from orion.orders.selectors import order_get
+from orion.provisioning import services
+from orion.provisioning.pdf import trunking_order_form_pdf
+from orion.provisioning.selectors import order_progress
+
+
+@require_GET
+def progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """The progress bar fragment; htmx polls it while the order is being provisioned."""
+    order = order_get(user=request.user, order_id=pk)
+    return render(request, "provisioning/progress.html",
+                  {"order": order, "progress": order_progress(order=order)})
+
+
+def _staff_action(request: HttpRequest, pk: int, action, done: str) -> HttpResponse:
+    order = order_get(user=request.user, order_id=pk)
+    try:
+        action(order)
+    except NotFound as exc:
+        raise Http404 from exc
+    except OrionError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, done)
+    return redirect("orders:detail", pk=order.pk)
+
+
+@require_POST
+def retry(request: HttpRequest, pk: int) -> HttpResponse:
+    return _staff_action(request, pk, lambda o: services.order_retry(order_id=o.pk,
+                                                                     user=request.user),
+                         "Retry started: provisioning continues from the failed step.")
+
+
+@require_POST
+def cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    def run(order):
+        result = services.order_cancel(order_id=order.pk, user=request.user,
+                                       reason=request.POST.get("reason", "")[:300])
+        if result.created_in_broadworks:
+            messages.warning(request, "Already created in BroadWorks (remove by hand if "
+                             "needed): " + "; ".join(result.created_in_broadworks))
+    return _staff_action(request, pk, run, "Order cancelled; its numbers were released.")
+
+
+@require_POST
+def trunking_done(request: HttpRequest, pk: int) -> HttpResponse:
+    return _staff_action(request, pk, lambda o: services.order_trunking_done(
+        order_id=o.pk, user=request.user), "Trunking set-up recorded; the order is completed.")
+
+
+@require_GET
+def oci_log(request: HttpRequest, pk: int) -> HttpResponse:
+    order = order_get(user=request.user, order_id=pk)
+    if not request.user.is_provider_staff:
+        raise Http404
+    return render(request, "provisioning/oci_log.html",
+                  {"order": order, "exchanges": order.oci_exchanges.all()[:500]})
+
+
+@require_GET
+def trunking_form(request: HttpRequest, pk: int) -> HttpResponse:
+    order = order_get(user=request.user, order_id=pk)
+    if order.is_draft:
+        return redirect("orders:form", pk=order.pk)
+    response = HttpResponse(trunking_order_form_pdf(order=order),
+                            content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="trunking-order-{order.number}.pdf"'
+    return response

@@ -1,0 +1,101 @@
+"""16 clients, each a thread with its own database connection, reserve from one NXX that has
+fewer numbers than they ask for together. No number is given twice, none is lost, and each
+client gets its numbers or a clear "not enough" answer."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+
+import pytest
+from django.db import connection
+
+from orion.numbers import services as s
+from orion.numbers.exceptions import NotEnoughNumbers
+from orion.numbers.models import DID, DIDEvent
+from tests import factories as f
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+CLIENTS = 16
+
+
+def _drafts(tenant_a) -> list:
+    return [f.draft_with_packages(user=tenant_a.user, enterprise=tenant_a.enterprise,
+                                  packages=(name,))
+            for name in ["Enterprise Standard", "Power User"] * (CLIENTS // 2)]
+
+
+def _run(clients: list) -> None:
+    start = threading.Barrier(len(clients))
+    errors: list[BaseException] = []
+
+    def wrap(fn):
+        def run():
+            try:
+                start.wait()
+                fn()
+            except BaseException as exc:  # reported by the test
+                errors.append(exc)
+            finally:
+                connection.close()
+        return run
+
+    threads = [threading.Thread(target=wrap(fn)) for fn in clients]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors, errors
+
+
+def test_sixteen_clients_reserve_by_quantity_from_a_short_nxx(tenant_a):
+    s.numbers_add_range(spec="3055550100-3055550139")  # 40 numbers; 16 x 5 = 80 asked for
+    drafts = _drafts(tenant_a)
+    got: dict[int, list[str]] = {}
+    refused: dict[int, str] = {}
+
+    def client(order):
+        def reserve():
+            try:
+                got[order.pk] = s.numbers_reserve_quantity(
+                    user=tenant_a.user, order_id=order.pk, npa="305", nxx="555", quantity=5)
+            except NotEnoughNumbers as exc:
+                refused[order.pk] = exc.message
+        return reserve
+
+    _run([client(o) for o in drafts])
+    assert len(got) + len(refused) == CLIENTS
+    handed_out = [n for numbers in got.values() for n in numbers]
+    assert len(handed_out) == len(set(handed_out)), "a number was given twice"
+    assert all(len(numbers) == 5 for numbers in got.values())
+    assert 1 <= len(got) <= 8
+    assert all("Not enough free numbers in 305-555" in m for m in refused.values())
+    # None lost: every number is either reserved to the client that was told so, or free.
+    rows = {d.e164: d for d in DID.objects.filter(npa="305")}
+    for order_id, numbers in got.items():
+        assert {rows[n].order_id for n in numbers} == {order_id}
+        assert all(rows[n].state == "reserved" for n in numbers)
+    assert sum(d.state == "available" for d in rows.values()) == 40 - len(handed_out)
+    # Refused clients left nothing behind, not even history.
+    assert DIDEvent.objects.filter(to_state="reserved").count() == len(handed_out)
+
+
+def test_sixteen_clients_tick_the_same_numbers(tenant_a):
+    s.numbers_add_range(spec="2065550100-2065550109")
+    wanted = [f"+1206555{n:04d}" for n in range(100, 110)]
+    drafts = _drafts(tenant_a)
+    results: dict[int, s.ReserveResult] = {}
+
+    def client(order):
+        def reserve():
+            results[order.pk] = s.numbers_reserve(user=tenant_a.user, order_id=order.pk,
+                                                  numbers=wanted)
+        return reserve
+
+    _run([client(o) for o in drafts])
+    winners = Counter(n for r in results.values() for n in r.reserved)
+    assert set(winners) == set(wanted) and set(winners.values()) == {1}
+    for order_id, result in results.items():
+        assert sorted(result.reserved + result.taken) == wanted  # told about every number
+        assert set(DID.objects.filter(e164__in=result.reserved)
+                   .values_list("order_id", flat=True)) <= {order_id}

@@ -1,0 +1,172 @@
+"""Real workers (``orion worker`` processes) against the emulator: faults and SIGKILL.
+
+These tests commit their data (transactional) so that the worker processes see it, exactly as
+in production: the order and its job are in PostgreSQL; the worker is a separate process.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from orion.orders.models import Order, OrderKind
+from orion.orders.states import OrderState
+from tests import factories as f
+from tests.provisioning.helpers import place_order, stock_numbers
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+ORION = str(Path(sys.executable).with_name("orion"))
+ORDERS = 50
+
+
+def _worker_env(emulator) -> dict[str, str]:
+    env = dict(os.environ)
+    name = connection.settings_dict["NAME"]
+    if env.get("DATABASE_URL"):
+        base = env["DATABASE_URL"].rsplit("/", 1)[0]
+        env["DATABASE_URL"] = f"{base}/{name}"
+    else:
+        env["ORION_DB_NAME"] = name
+    env.update({
+        "ORION_BROADWORKS_HOST": emulator.host, "ORION_BROADWORKS_PORT": str(emulator.port),
+        "ORION_BROADWORKS_COMMAND_TIMEOUT": "1.5", "ORION_BROADWORKS_CONNECT_TIMEOUT": "1",
+        "ORION_PROVISIONING_BACKOFF": "1", "ORION_PROVISIONING_MAX_ATTEMPTS": "40",
+        "ORION_WORKER_HEARTBEAT_SECONDS": "1", "ORION_STALLED_JOB_SECONDS": "3",
+        "ORION_WORKER_POLL_SECONDS": "0.3", "ORION_LOG_LEVEL": "WARNING",
+        "PYTHONUNBUFFERED": "1",
+    })
+    return env
+
+
+def _start_worker(env: dict[str, str], name: str, log: Path) -> subprocess.Popen:
+    return subprocess.Popen([ORION, "worker", "--concurrency", "4", "--name", name], env=env,
+                            stdout=log.open("ab"), stderr=subprocess.STDOUT)
+
+
+def _place_many(count: int) -> list[Order]:
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM procrastinate_jobs")
+    partner = f.make_partner("Load Partner")
+    user = f.make_user(partner=partner)
+    numbers = stock_numbers(2125550000, count * 2)
+    enterprises = [place_order(user=user, kind=OrderKind.NEW_ENTERPRISE,
+                               packages={"Enterprise Standard": 2, "Hunt Group": 1},
+                               numbers=numbers[i * 2:i * 2 + 2], name=f"Load Ent {i}",
+                               domain=f"load{i}.example") for i in range(5)]
+    orders = list(enterprises)
+    for i in range(5, count):
+        parent = enterprises[i % 5]
+        orders.append(place_order(
+            user=user, kind=OrderKind.NEW_CUSTOMER, enterprise=parent.enterprise,
+            packages={"Enterprise Standard": 1 + i % 3, "Auto Attendant": 1},
+            numbers=numbers[i * 2:i * 2 + 2], name=f"Load Customer {i}",
+            domain=f"load{i % 5}.example"))
+    return orders
+
+
+def _wait_all_done(orders: list[Order], timeout: float, on_tick=None) -> Counter:
+    deadline = time.monotonic() + timeout
+    ids = [o.pk for o in orders]
+    states: Counter = Counter()
+    while time.monotonic() < deadline:
+        states = Counter(Order.objects.filter(pk__in=ids).values_list("state", flat=True))
+        if states.get(OrderState.COMPLETED, 0) == len(ids) or states.get(OrderState.FAILED):
+            return states
+        if on_tick:
+            on_tick()
+        time.sleep(0.5)
+    return states
+
+
+def _assert_broadworks_matches(emulator, orders: list[Order]) -> None:
+    """Exactly what the orders asked for: every group, pack quantity and number, once."""
+    state = emulator.dump()["service_providers"]
+    expected_groups = {(o.enterprise.bw_service_provider_id, o.customer.bw_group_id)
+                       for o in orders}
+    actual_groups = {(sp, g) for sp, data in state.items() for g in data["groups"]}
+    assert actual_groups == expected_groups
+    all_dns = [dn for data in state.values() for g in data["groups"].values()
+               for dn in g["dns"]]
+    assert len(all_dns) == len(set(all_dns)) == ORDERS * 2
+    pack = f.package("Enterprise Standard").bw_name
+    for order in orders:
+        group = state[order.enterprise.bw_service_provider_id]["groups"][
+            order.customer.bw_group_id]
+        wanted = order.lines.get(package__name="Enterprise Standard").quantity
+        assert group["service_packs"] == {pack: wanted}, order.number
+        mine = sorted(f"+1-{d.e164[2:]}" for d in order.dids.all())
+        assert sorted(group["dns"]) == mine, order.number
+    for data in state.values():
+        assert len(data["domains"]) == len(set(data["domains"]))
+
+
+def test_fifty_orders_complete_through_faults(catalog, emulator, tmp_path):
+    orders = _place_many(ORDERS)
+    emulator.set_faults(drop_rate=0.10, hang_rate=0.05, transient_error_rate=0.05)
+    env = _worker_env(emulator)
+    workers = [_start_worker(env, f"w{n}", tmp_path / f"w{n}.log") for n in range(2)]
+    try:
+        states = _wait_all_done(orders, timeout=240)
+    finally:
+        for w in workers:
+            w.send_signal(signal.SIGTERM)
+        for w in workers:
+            try:
+                w.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                w.kill()
+    emulator.set_faults(drop_rate=0, hang_rate=0, transient_error_rate=0)
+    from orion.provisioning.models import ProvisioningStep
+
+    errors = list(ProvisioningStep.objects.filter(status="failed").values_list("error",
+                                                                               flat=True))
+    assert states == Counter({OrderState.COMPLETED: ORDERS}), (states, errors[:5])
+    _assert_broadworks_matches(emulator, orders)
+    from orion.provisioning.models import OciExchangeLog
+
+    failed_exchanges = OciExchangeLog.objects.filter(order__in=orders).exclude(error="")
+    assert failed_exchanges.count() > 0, "the faults should have hit some exchanges"
+
+
+def test_fifty_orders_survive_workers_killed_with_sigkill(catalog, emulator, tmp_path):
+    orders = _place_many(ORDERS)
+    emulator.set_faults(latency_ms=120)
+    env = _worker_env(emulator)
+    log = tmp_path / "workers.log"
+    current = {"worker": _start_worker(env, "k0", log), "started": time.monotonic(), "n": 0,
+               "kills": 0}
+
+    def kill_and_restart() -> None:
+        if time.monotonic() - current["started"] < 2.5:
+            return
+        current["worker"].send_signal(signal.SIGKILL)
+        current["worker"].wait()
+        current["kills"] += 1
+        current["n"] += 1
+        current["worker"] = _start_worker(env, f"k{current['n']}", log)
+        current["started"] = time.monotonic()
+
+    try:
+        states = _wait_all_done(orders, timeout=300, on_tick=kill_and_restart)
+    finally:
+        current["worker"].send_signal(signal.SIGTERM)
+        try:
+            current["worker"].wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            current["worker"].kill()
+    assert current["kills"] >= 3, "the test must actually kill workers"
+    # No BroadWorks faults here: every retry is a job taken over from a killed worker.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM procrastinate_events "
+                       "WHERE type = 'deferred_for_retry'")
+        assert cursor.fetchone()[0] >= 1
+    assert states == Counter({OrderState.COMPLETED: ORDERS}), (states, log.read_text()[-3000:])
+    _assert_broadworks_matches(emulator, orders)
