@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "orion.catalog",
     "orion.orders",
     "orion.provisioning",
+    "orion.audit",
     "orion.numbers",
 ]
 _OPTIONAL_APPS = ["orion.broadworks"]

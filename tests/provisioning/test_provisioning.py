@@ -203,3 +203,41 @@ def test_rolled_back_save_leaves_no_job(catalog):
         raise RuntimeError("the request failed after Save Order")
     assert _jobs(order.pk) == []
     assert Order.objects.get(pk=order.pk).state == OrderState.DRAFT
+
+
+@pytest.mark.django_db
+def test_backorder_filled_later_is_provisioned_then_order_completes(
+        tenant_a, staff, emulator, bw_config):
+    from orion.numbers.services import backorder_fill, numbers_add_range, order_dids_order
+    from orion.orders import services as order_services
+    from tests.provisioning.helpers import add_packages
+
+    order = order_services.order_start(user=tenant_a.user, kind=OrderKind.ADD_SERVICES,
+                                       customer=tenant_a.customer)
+    add_packages(tenant_a.user, order, {"Enterprise Standard": 2})
+    order_dids_order(user=tenant_a.user, order_id=order.pk, npa="646", nxx="555",
+                     backorder_quantity="2")
+    order = order_services.order_save(
+        user=tenant_a.user, order_id=order.pk,
+        details=order_services.OrderDetails(billing_start_date=order.created_at.date())).order
+    # The customer's group must exist first: provision its enterprise and group by hand.
+    with BroadWorksClient(bw_config) as bw:
+        bw.request("SystemDomainAddRequest", domain="acme.example")
+        bw.request("ServiceProviderAddRequest13mp2",
+                   service_provider_id=tenant_a.enterprise.bw_service_provider_id,
+                   default_domain="acme.example", is_enterprise=True,
+                   service_provider_name="Acme Corporation")
+        bw.request("GroupAddRequest",
+                   service_provider_id=tenant_a.enterprise.bw_service_provider_id,
+                   group_id=tenant_a.customer.bw_group_id, default_domain="acme.example",
+                   user_limit=10, group_name="Acme Corporation", time_zone="America/New_York")
+    assert services.order_provision(order_id=order.pk, config=bw_config) == "partial"
+    numbers_add_range(spec="6465550100-6465550101")
+    assert backorder_fill(user=staff, backorder_id=order.did_backorders.get().pk) == 2
+    order.refresh_from_db()
+    assert order.state == OrderState.IN_PROGRESS
+    assert _jobs(order.pk)[-1] == ("orion.provision_order", "todo")
+    assert services.order_provision(order_id=order.pk, config=bw_config) == "completed"
+    group = _group(emulator.dump(), tenant_a.enterprise.bw_service_provider_id,
+                   tenant_a.customer.bw_group_id)
+    assert sorted(group["dns"]) == ["+1-6465550100", "+1-6465550101"]

@@ -493,6 +493,10 @@ def backorder_fill(*, user: User, backorder_id: int) -> int:
                                    "first.")
         bo.filled += len(moved)
         bo.save(update_fields=["filled"])
+        # The new numbers must reach BroadWorks too: a provisioned order goes back to work.
+        from orion.provisioning.services import order_numbers_added
+
+        order_numbers_added(order=order, by=user)
     logger.info("backorder %s (order %s): %s filled, %s pending", bo.pk, order, len(moved),
                 bo.pending)
     return len(moved)

@@ -62,6 +62,28 @@ def order_provisioning_start(*, order: Order) -> None:
     provision_order.configure(lock=f"enterprise-{order.enterprise_id}").defer(order_id=order.pk)
 
 
+def order_numbers_added(*, order: Order, by: User | None) -> None:
+    """Numbers were added to a placed order (a backorder filled): provision them.
+
+    Orders not yet provisioned pick them up anyway; a partial or completed one goes back to
+    in progress with a new job. Trunking orders stay on the manual path.
+    """
+    if order.customer.is_trunking:
+        return
+    if order.state in (OrderState.PARTIAL, OrderState.COMPLETED):
+        if order.state == OrderState.COMPLETED:
+            # Completed means nothing was pending; a late fill reopens it through partial.
+            return
+        order_transition(order=order, to=OrderState.IN_PROGRESS, by=by,
+                         note="Backordered numbers filled; provisioning them.")
+        order.provisioning_steps.filter(key__in=("check", "numbers", "assign_numbers")).update(
+            status=StepStatus.PENDING)
+        from orion.provisioning.tasks import provision_order
+
+        provision_order.configure(lock=f"enterprise-{order.enterprise_id}").defer(
+            order_id=order.pk)
+
+
 def steps_create(*, order: Order) -> None:
     if order.provisioning_steps.exists():
         return
