@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -13,7 +14,29 @@ from orion.orders.selectors import order_list
 
 def dashboard(request: HttpRequest) -> HttpResponse:
     recent = order_list(user=request.user)[:10]
-    return render(request, "core/dashboard.html", {"recent_orders": recent})
+    context: dict[str, object] = {"recent_orders": recent}
+    if request.user.is_provider_staff:
+        context["queues"] = operations_queues()
+    return render(request, "core/dashboard.html", context)
+
+
+def operations_queues() -> list[tuple[str, int, str]]:
+    """What needs provider staff now: (label, count, link)."""
+    from orion.numbers.models import Backorder
+    from orion.orders.models import Order
+    from orion.orders.states import OrderState
+
+    counts = dict(Order.objects.filter(state__in=[
+        OrderState.FAILED, OrderState.HELD, OrderState.IN_PROGRESS, OrderState.ACKNOWLEDGED,
+        OrderState.PARTIAL]).values_list("state").annotate(n=Count("id")))
+    return [
+        ("Failed orders", counts.get(OrderState.FAILED, 0), "/orders/?state=failed"),
+        ("Held (trunking)", counts.get(OrderState.HELD, 0), "/orders/?state=held"),
+        ("Provisioning now", counts.get(OrderState.IN_PROGRESS, 0)
+         + counts.get(OrderState.ACKNOWLEDGED, 0), "/orders/?state=inProgress"),
+        ("Partial (backorders)", counts.get(OrderState.PARTIAL, 0), "/orders/?state=partial"),
+        ("Open DID backorders", Backorder.objects.open().count(), "/numbers/backorders/"),
+    ]
 
 
 def search(request: HttpRequest) -> HttpResponse:
