@@ -59,6 +59,9 @@ INSTALLED_APPS = [
     "orion.provisioning",
     "orion.audit",
     "orion.numbers",
+    "orion.billing",
+    "ninja",  # serves the API docs' Swagger UI from local static files (no CDN)
+    "orion.api",
 ]
 _OPTIONAL_APPS = ["orion.broadworks"]
 for _app in _OPTIONAL_APPS:
@@ -67,11 +70,14 @@ for _app in _OPTIONAL_APPS:
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "orion.core.middleware.SecurityHeadersMiddleware",
+    "orion.core.middleware.BodySizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "orion.audit.context.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -150,10 +156,19 @@ DEFAULT_FROM_EMAIL = os.environ.get("ORION_FROM_EMAIL", "orion@localhost")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 60 * 60 * 10
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Content-Security-Policy and Permissions-Policy: orion.core.middleware (defaults there).
+# Bodies: no form or API call of Orion needs more than 1 MB; a larger declared body is refused
+# with 413 before it is read (BodySizeLimitMiddleware), an undeclared one with 400 by Django.
+ORION_MAX_BODY_BYTES = int(os.environ.get("ORION_MAX_BODY_BYTES", str(1024 * 1024)))
+DATA_UPLOAD_MAX_MEMORY_SIZE = ORION_MAX_BODY_BYTES
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True

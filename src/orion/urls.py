@@ -21,10 +21,13 @@ urlpatterns = [
          name="password_reset_complete"),
     path("", include("orion.orders.urls")),
     path("", include("orion.provisioning.urls")),
+    path("", include("orion.billing.urls")),
     path("enterprises/<int:pk>/", account_views.enterprise_detail, name="enterprise"),
     path("enterprises/<int:pk>/<slug:tab>/", account_views.enterprise_detail,
          name="enterprise_tab"),
     path("customers/<int:pk>/", account_views.customer_detail, name="customer"),
     path("customers/<int:pk>/<slug:tab>/", account_views.customer_detail, name="customer_tab"),
+    path("audit/", include("orion.audit.urls")),
+    path("", include("orion.api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.db import connection
 
-from orion.accounts.selectors import account_search, search_sql
+from orion.accounts.selectors import SEARCH_STATEMENTS, account_search, search_plans
 from tests import factories as f
 
 
@@ -33,9 +35,16 @@ def test_partial_word_any_case_and_wildcards_are_literal(tenant_a):
 
 @pytest.mark.django_db
 def test_search_is_scoped_to_the_partner(tenant_a, tenant_b, staff):
-    assert account_search(user=tenant_b.user, query="Acme").hits == []
-    assert {h.partner_name for h in account_search(user=staff, query="o").hits} == {
-        "Partner A", "Partner B"}
+    west = f.make_enterprise(partner=tenant_b.partner, name="Acme West")
+    f.make_customer(enterprise=west, name="Acme West")
+    assert account_search(user=tenant_b.user, query="Acme Corp").hits == []
+    assert {h.name for h in account_search(user=tenant_b.user, query="acme").hits} == {
+        "Acme West"}
+    assert {h.partner_name for h in account_search(user=tenant_a.user, query="acme").hits} == {
+        "Partner A"}
+    for query in ("acme", "cme"):  # prefix tier, contains tiers
+        assert {h.partner_name for h in account_search(user=staff, query=query).hits} == {
+            "Partner A", "Partner B"}
 
 
 @pytest.mark.django_db
@@ -50,8 +59,9 @@ def test_pagination_without_counting(tenant_a):
 
 
 @pytest.mark.django_db
-def test_postgres_uses_the_trigram_index(tenant_a):
-    """With a realistic table size, the planner must serve ILIKE '%q%' from the GIN index."""
+def test_postgres_uses_the_trigram_index(tenant_a, staff):
+    """With a realistic table size, the planner serves each tier from its index: the prefix
+    tier from the lower(name) B-trees, the contains tiers from the pg_trgm GIN indexes."""
     with connection.cursor() as cursor:
         cursor.execute(
             """INSERT INTO accounts_enterprise (partner_id, name, bw_service_provider_id,
@@ -59,20 +69,30 @@ def test_postgres_uses_the_trigram_index(tenant_a):
                SELECT %(p)s, 'Company ' || md5(g::text), 'bench_' || g, now()
                  FROM generate_series(1, 20000) g""", {"p": tenant_a.partner.pk})
         cursor.execute(
-            """INSERT INTO accounts_customer (enterprise_id, name, bw_group_id, service_type,
-                   address_line1, address_line2, city, state, zip_code, contact_name,
-                   contact_phone, contact_email, domain, time_zone, created_at)
-               SELECT e.id, e.name || ' Branch', 'g', 'hosted', 'x', '', 'City', 'NY', '10001',
-                      'n', '2125550100', 'a@b.example', '', 'America/New_York', now()
+            """INSERT INTO accounts_customer (enterprise_id, partner_id, name, bw_group_id,
+                   service_type, address_line1, address_line2, city, state, zip_code,
+                   contact_name, contact_phone, contact_email, domain, time_zone, created_at)
+               SELECT e.id, e.partner_id, e.name || ' Branch', 'g', 'hosted', 'x', '', 'City',
+                      'NY', '10001', 'n', '2125550100', 'a@b.example', '', 'America/New_York',
+                      now()
                  FROM accounts_enterprise e WHERE e.bw_service_provider_id LIKE 'bench_%%'""")
         cursor.execute("ANALYZE accounts_customer")
         cursor.execute("ANALYZE accounts_enterprise")
-        for scoped in (False, True):
-            cursor.execute("EXPLAIN " + search_sql(scoped=scoped),
-                           {"pattern": "%acme%", "prefix": "acme%", "query": "acme",
-                            "limit": 26, "offset": 0, "partner_id": tenant_a.partner.pk})
-            plan = "\n".join(row[0] for row in cursor.fetchall())
-            assert "customer_name_trgm" in plan, plan
-            assert "enterprise_name_trgm" in plan, plan
+    for user in (staff, tenant_a.user):
+        # Two words: every statement, the combined contains one included.
+        plans = search_plans(user=user, query="acme corp")
+        assert set(plans) == set(SEARCH_STATEMENTS)
+        # Staff: customer_name_prefix, or on PostgreSQL 18 maybe a skip scan of the partner's.
+        for table in ("customer", "enterprise"):
+            assert re.search(rf"Index (Only )?Scan using {table}_(partner_)?name_prefix",
+                             plans["prefix"]), plans["prefix"]
+        if user is tenant_a.user:
+            assert "customer_partner_name_prefix" in plans["prefix"], plans["prefix"]
+        for statement in ("contains", "word", "inside"):
+            assert "customer_name_trgm" in plans[statement], plans[statement]
+            assert "enterprise_name_trgm" in plans[statement], plans[statement]
+            assert "Seq Scan" not in plans[statement], plans[statement]
+        if user is tenant_a.user:  # the partner condition is inside the GIN index scan
+            assert "Index Cond: ((partner_id = " in plans["word"], plans["word"]
     assert [h.name for h in account_search(user=tenant_a.user, query="acme").hits][:2] == [
         "Acme Corporation", "Acme Corporation"]

@@ -2,6 +2,10 @@
 
 Run with ``ORION_TEST_DB=test_orion_e2e pytest tests/e2e``. Never ``playwright install``:
 the tests use ``/usr/bin/chromium``.
+
+Tests that follow an order into BroadWorks also ask for ``broadworks`` (the OCI-P emulator,
+in-process, holding the demo enterprises) and ``worker`` (a real ``orion worker`` process
+against the live server's test database); the other browser tests start neither.
 """
 
 from __future__ import annotations
@@ -9,12 +13,21 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from django.conf import settings
+from django.db import connection
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 from pytest_django.live_server_helper import LiveServer
+
+from orion.broadworks import BroadWorksClient, ocip_request
+from orion.broadworks.config import BroadWorksConfig
+from orion.broadworks.emulator.server import EmulatorServer
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 RESULTS_DIR = REPO_ROOT / "test-results" / "e2e"
@@ -170,3 +183,125 @@ def login(page: Page) -> Callable[..., None]:
         page.wait_for_selector(f"header .who:has-text('{username}')")
 
     return do
+
+
+# --- BroadWorks and the provisioning worker ----------------------------------------------
+
+ORION = str(Path(sys.executable).with_name("orion"))
+
+
+@pytest.fixture
+def emulator() -> Iterator[EmulatorServer]:
+    """The OCI-P emulator, in this process, on a free port; empty (only its system domain)."""
+    server = EmulatorServer(port=0, control_port=0)
+    server.host, server.port = server.start_in_thread()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def bw_config(emulator: EmulatorServer) -> BroadWorksConfig:
+    return BroadWorksConfig(host=emulator.host, port=emulator.port, command_timeout=5.0,
+                            connect_timeout=2.0)
+
+
+@pytest.fixture
+def broadworks(emulator: EmulatorServer, bw_config: BroadWorksConfig,
+               demo_data: None) -> EmulatorServer:
+    """The emulator holding the demo enterprises, as production's BroadWorks does.
+
+    The demo data creates enterprises in Orion without an order, so nothing ever provisioned
+    them: without this, an order for a new customer of "Acme Corporation" rightly fails
+    ("Enterprise ... does not exist in BroadWorks"). Their groups are not created: the
+    tests here only add new customers.
+    """
+    from orion.accounts.models import Enterprise
+
+    requests = [
+        ocip_request("ServiceProviderAddRequest13mp2",
+                     service_provider_id=enterprise.bw_service_provider_id,
+                     default_domain=settings.ORION_BROADWORKS_SYSTEM_DOMAIN,
+                     is_enterprise=True, service_provider_name=enterprise.name[:80])
+        for enterprise in Enterprise.objects.order_by("pk")]
+    with BroadWorksClient(bw_config) as bw:
+        bw.batch_or_raise(requests)
+    return emulator
+
+
+class Worker:
+    """One ``orion worker`` process against the test database and the emulator.
+
+    Not started by the fixture: a test starts it when it wants orders to be provisioned
+    (the walk-through first checks the saved order while it still waits for a worker).
+    """
+
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self.env, self.log = env, log
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> Worker:
+        if self.process is None:
+            with self.log.open("ab") as out:
+                self.process = subprocess.Popen(
+                    [ORION, "worker", "--concurrency", "2", "--name", "e2e"], env=self.env,
+                    stdout=out, stderr=subprocess.STDOUT)
+        return self
+
+    def stop(self) -> None:
+        """SIGTERM, as in production: the worker finishes its jobs and leaves."""
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+    def output(self, chars: int = 3000) -> str:
+        """The end of the worker's output, for assertion messages."""
+        return self.log.read_text(errors="replace")[-chars:] if self.log.exists() else ""
+
+
+def _worker_env(emulator: EmulatorServer) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != ASYNC_UNSAFE}
+    name = connection.settings_dict["NAME"]  # the live server's test database
+    if env.get("DATABASE_URL"):
+        env["DATABASE_URL"] = f"{env['DATABASE_URL'].rsplit('/', 1)[0]}/{name}"
+    else:
+        env["ORION_DB_NAME"] = name
+    env.update({
+        "ORION_BROADWORKS_HOST": emulator.host, "ORION_BROADWORKS_PORT": str(emulator.port),
+        "ORION_BROADWORKS_COMMAND_TIMEOUT": "3", "ORION_BROADWORKS_CONNECT_TIMEOUT": "1",
+        "ORION_PROVISIONING_BACKOFF": "1", "ORION_PROVISIONING_MAX_ATTEMPTS": "5",
+        "ORION_WORKER_HEARTBEAT_SECONDS": "1", "ORION_STALLED_JOB_SECONDS": "5",
+        "ORION_WORKER_POLL_SECONDS": "0.3", "ORION_LOG_LEVEL": "WARNING",
+        "PYTHONUNBUFFERED": "1",
+    })
+    return env
+
+
+@pytest.fixture
+def worker(broadworks: EmulatorServer, base_url: str,
+           request: pytest.FixtureRequest) -> Iterator[Worker]:
+    """A real ``orion worker`` (call ``.start()``), stopped with SIGTERM after the test.
+
+    Jobs left in the queue by earlier tests (their orders are flushed) are deleted first, so
+    the worker only sees this test's orders. Its output is kept in
+    ``test-results/e2e/<test>/worker.log``.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM procrastinate_jobs")
+    folder = RESULTS_DIR / re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
+    folder.mkdir(parents=True, exist_ok=True)
+    log = folder / "worker.log"
+    log.unlink(missing_ok=True)
+    handle = Worker(_worker_env(broadworks), log)
+    try:
+        yield handle
+    finally:
+        handle.stop()

@@ -5,6 +5,10 @@ enterprise, open it, OrderForms → Add Package Forms, fill the customer informa
 packages per Order Type, Save Order. Plus the edges around it: bad input, adding services to
 an existing customer, a double click on Save Order, and another partner's agent.
 
+The walk-through goes on where the document stops: with a real ``orion worker`` and the
+BroadWorks emulator, the order page's progress bar follows provisioning to Completed, and
+BroadWorks then holds the new group with what was ordered (issue 6).
+
 Each step saves a screenshot under ``test-results/e2e/<test>/``. With
 ``ORION_UPDATE_SCREENSHOT=1`` the walk-through also refreshes ``docs/screenshot.png``.
 """
@@ -24,10 +28,13 @@ from django.utils import timezone
 from playwright.sync_api import Locator, Page, expect
 
 from orion.accounts.models import Customer, Enterprise
+from orion.broadworks.emulator.server import EmulatorServer
+from orion.catalog.models import Package
 from orion.orders.models import Order
 from orion.orders.states import OrderState
+from orion.provisioning.plan import bw_number
 
-from .conftest import REPO_ROOT
+from .conftest import REPO_ROOT, Worker
 
 pytestmark = [pytest.mark.e2e]
 
@@ -89,6 +96,39 @@ def add_packages(page: Page, order_type: str, names: list[str]) -> None:
     expect(page.locator("#picker-form")).to_have_count(0)  # the picker closes (htmx oob)
 
 
+def order_dids(page: Page, npa: str, nxx: str, count: int,
+               trunking: tuple[int, ...] = ()) -> list[str]:
+    """Select DIDs → NPA and NXX → tick the first ``count`` numbers (``trunking``: the
+    positions that are For Trunking) → Order. Returns the numbers (E.164)."""
+    page.click("#select-dids")
+    page.fill("#did-npa", npa)
+    page.fill("#did-nxx", nxx)
+    page.click("#did-search")
+    rows = page.locator("#did-table tbody tr")
+    expect(rows.nth(count - 1)).to_be_visible()
+    numbers = [str(rows.nth(i).get_attribute("data-number")) for i in range(count)]
+    for i in range(count):
+        rows.nth(i).locator("input[name=number]").check()
+        if i in trunking:
+            rows.nth(i).locator("input[name=trunking]").check()
+    with page.expect_response(lambda r: r.url.endswith("/form/dids/")) as response:
+        page.click("#did-order")
+    assert response.value.status == 200
+    expect(page.locator("#dids-table tr[data-number]")).to_have_count(count)
+    return numbers
+
+
+def wait_for_provisioning(page: Page, state: str, worker: Worker | None = None,
+                          timeout_ms: int = 30_000) -> None:
+    """Wait on the order page (htmx polls the progress fragment every second) until the
+    progress box shows ``state``; on a timeout, say what the worker printed."""
+    try:
+        expect(page.locator("#progress-state")).to_have_text(state, timeout=timeout_ms)
+    except AssertionError as exc:
+        log = worker.output() if worker else ""
+        raise AssertionError(f"{exc}\n--- worker output ---\n{log}") from None
+
+
 def line_rows(page: Page) -> dict[str, dict[str, object]]:
     """The order lines table as {package: {charge, qty, unit, amount}}."""
     rows: dict[str, dict[str, object]] = {}
@@ -139,7 +179,8 @@ def placed_orders() -> int:
 # --- the walk-through --------------------------------------------------------------------
 
 def test_walkthrough_add_customer_to_existing_enterprise(
-        page: Page, login: Login, shot: Shot, js_errors: list[str]) -> None:
+        page: Page, login: Login, shot: Shot, js_errors: list[str], broadworks: EmulatorServer,
+        worker: Worker) -> None:
     # 1. Log in.
     login("agent")
     shot(page, "logged-in")
@@ -228,6 +269,9 @@ def test_walkthrough_add_customer_to_existing_enterprise(
     # Each Enterprise Standard seat includes DIDs: four more seats, more DIDs to select.
     expect(page.locator("#dids-available")).not_to_have_text(str(dids_after_seats))
     assert int(page.locator("#dids-available").inner_text()) > dids_after_seats
+    # Ordering DIDs: two numbers of the New York 212-555 block.
+    numbers = order_dids(page, "212", "555", 2)
+    expect(page.locator("#dids-selected")).to_have_text("2")
     form_shot = shot(page, "order-form-filled", full_page=True)
     if os.environ.get("ORION_UPDATE_SCREENSHOT") == "1":
         shutil.copyfile(form_shot, REPO_ROOT / "docs" / "screenshot.png")
@@ -249,6 +293,11 @@ def test_walkthrough_add_customer_to_existing_enterprise(
     expect(page.locator("main")).to_contain_text(NEW_DOMAIN)
     expect(page.locator("main")).to_contain_text("America/New_York")
     expect(page.locator(".notes")).to_contain_text("Porting 617-555-0100")
+    expect(page.locator("#dids-table tr[data-number]")).to_have_count(2)
+    # No worker runs yet: the progress bar waits for one.
+    expect(page.locator("#progress-state")).to_have_text("Acknowledged")
+    expect(page.locator("#progress-text")).to_have_text("waiting for a provisioning worker")
+    expect(page.locator("#provisioning .progress")).to_have_attribute("aria-valuenow", "0")
     shot(page, "order-saved", full_page=True)
 
     assert placed_orders() == before + 1
@@ -261,7 +310,52 @@ def test_walkthrough_add_customer_to_existing_enterprise(
     assert order.customer.domain == NEW_DOMAIN
     assert order.customer.billing_start_date == billing
 
-    # 8. Back on the enterprise: the Customers tab lists the new customer.
+    # 8. A provisioning worker starts: the order page's progress bar follows the steps
+    # (htmx polls it; no reload) to Completed, at 100 %.
+    worker.start()
+    bar = page.locator("#provisioning .progress")
+    wait_for_provisioning(page, "Completed", worker)
+    expect(bar).to_have_attribute("aria-valuenow", "100")
+    expect(bar.locator(".bar")).to_have_attribute("style", re.compile(r"width:\s*100%"))
+    assert bar.locator(".bar").evaluate(
+        "el => Math.round(el.getBoundingClientRect().width / "
+        "el.parentElement.getBoundingClientRect().width * 100)") == 100
+    expect(page.locator("#progress-text")).to_have_text("Completed")
+    expect(page.locator("#failure-reason")).to_have_count(0)
+    steps = page.locator("#provisioning .steps li")
+    assert steps.count() == 9
+    expect(page.locator("#provisioning .steps li.step-pending, "
+                        "#provisioning .steps li.step-running, "
+                        "#provisioning .steps li.step-failed")).to_have_count(0)
+    page.locator("#provisioning").scroll_into_view_if_needed()
+    shot(page, "provisioning-completed")
+    page.reload()
+    expect(page.locator("#order-state")).to_have_text("Completed")
+    expect(page.locator("#activated-at")).not_to_have_text("not yet")
+    shot(page, "order-completed", full_page=True)
+    order.refresh_from_db()
+    assert order.state == OrderState.COMPLETED
+
+    # BroadWorks holds the new group in the existing enterprise, with what was ordered.
+    enterprise = broadworks.dump()["service_providers"][order.enterprise.bw_service_provider_id]
+    group = enterprise["groups"][order.customer.bw_group_id]
+    assert group["name"] == NEW_CUSTOMER
+    assert group["time_zone"] == "America/New_York"
+    assert group["default_domain"] == NEW_DOMAIN
+    assert NEW_DOMAIN in enterprise["domains"]
+    ordered = {"Enterprise Standard": 5, "Power User": 1, "Auto Attendant": 1, "Hunt Group": 1}
+    expected: dict[str, dict[str, int]] = {}
+    for package in Package.objects.filter(name__in=ordered).exclude(bw_kind="none"):
+        kind = {"service_pack": "service_packs", "group_service": "group_services",
+                "user_service": "user_services"}[package.bw_kind]
+        expected.setdefault(kind, {})[package.bw_name] = ordered[package.name]
+    assert expected.get("service_packs"), "seat packages map to BroadWorks service packs"
+    for kind, quantities in expected.items():
+        assert group[kind] == quantities, (kind, group[kind])
+    assert sorted(group["dns"]) == sorted(bw_number(n) for n in numbers)
+    assert set(group["dns"]) <= set(enterprise["dns"])
+
+    # 9. Back on the enterprise: the Customers tab lists the new customer.
     page.goto(enterprise_url)
     page.get_by_role("tab", name="Customers").click()
     customers = page.locator(".tab-panel table tbody tr td:first-child")
@@ -343,7 +437,10 @@ def test_add_services_to_existing_customer_has_no_red_message(
     expect(row.locator("td:nth-child(2)")).to_have_text("Customer")
     row.get_by_role("link", name="Acme Corporation - Denver", exact=True).click()
     expect(page).to_have_url(re.compile(r"/customers/\d+/$"))
-    expect(page.locator(".tabs [role=tab]")).to_have_text(["Overview", "OrderForms", "Orders"])
+    # The document's tabs first (a customer has no Customers tab); later tabs (Billing) follow.
+    tabs = page.locator(".tabs [role=tab]")
+    expect(tabs.first).to_have_text("Overview")
+    assert tabs.all_inner_texts()[:3] == ["Overview", "OrderForms", "Orders"]
     page.get_by_role("tab", name="OrderForms").click()
     page.get_by_role("link", name="Add Package Forms").click()
     expect(page).to_have_url(re.compile(r"/orders/\d+/form/$"))

@@ -8,9 +8,9 @@ Customer to a BroadWorks group inside it. Every partner-reachable query goes thr
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser, UserManager
-from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.functions import Lower
 
 
@@ -59,6 +59,27 @@ class User(AbstractUser):
         return self.is_staff and self.partner_id is None
 
 
+def name_search_indexes(table: str) -> list[models.Index]:
+    """The indexes behind the account search bar, alike on enterprises and customers.
+
+    * ``<table>_name_prefix`` and ``<table>_partner_name_prefix``: B-trees on ``lower(name)``
+      with ``text_pattern_ops`` (byte order, so ``LIKE 'acme%'`` becomes a range scan whatever
+      the collation), one for provider staff and one led by ``partner_id`` for partner users.
+      ``INCLUDE (id, name)`` lets the exact and prefix matches come from index-only scans.
+    * ``<table>_name_trgm``: a GIN index over ``(partner_id, name gin_trgm_ops)`` (``btree_gin``
+      provides the ``partner_id`` part) serving ``ILIKE '%q%'`` for staff and, with the partner
+      condition inside the same index scan, for partner users.
+    """
+    return [
+        models.Index(OpClass(Lower("name"), name="text_pattern_ops"),
+                     include=["id", "name"], name=f"{table}_name_prefix"),
+        models.Index(F("partner"), OpClass(Lower("name"), name="text_pattern_ops"),
+                     include=["id", "name"], name=f"{table}_partner_name_prefix"),
+        GinIndex(F("partner"), OpClass("name", name="gin_trgm_ops"), name=f"{table}_name_trgm",
+                 fastupdate=False),
+    ]
+
+
 class EnterpriseQuerySet(models.QuerySet):
     def visible_to(self, user: User) -> EnterpriseQuerySet:
         if user.is_provider_staff:
@@ -86,12 +107,11 @@ class Enterprise(models.Model):
 
     class Meta:
         ordering = ["name"]
-        indexes = [
-            GinIndex(fields=["name"], opclasses=["gin_trgm_ops"], name="enterprise_name_trgm",
-                     fastupdate=False),
-        ]
+        indexes = name_search_indexes("enterprise")
         constraints = [
             models.CheckConstraint(condition=~Q(name=""), name="enterprise_name_not_empty"),
+            # Target of the customers' (enterprise_id, partner_id) foreign key, see Customer.
+            models.UniqueConstraint(fields=["id", "partner"], name="enterprise_id_partner_unique"),
         ]
 
     def __str__(self) -> str:
@@ -109,13 +129,26 @@ class CustomerQuerySet(models.QuerySet):
             return self
         if not user.is_authenticated or user.partner_id is None:
             return self.none()
-        return self.filter(enterprise__partner_id=user.partner_id)
+        return self.filter(partner_id=user.partner_id)
 
 
 class Customer(models.Model):
-    """A customer of an enterprise; in BroadWorks a group inside the enterprise."""
+    """A customer of an enterprise; in BroadWorks a group inside the enterprise.
+
+    ``partner`` repeats the enterprise's partner so that tenancy filters and the search indexes
+    work on the customer table alone. The database keeps the copy right: a composite foreign
+    key ``(enterprise_id, partner_id) REFERENCES accounts_enterprise (id, partner_id) ON UPDATE
+    CASCADE`` (migration 0002; Django cannot declare it) refuses a customer whose partner
+    differs from its enterprise's and carries a change of the enterprise's partner over to
+    its customers.
+    """
 
     enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="customers")
+    partner = models.ForeignKey(
+        Partner, on_delete=models.PROTECT, related_name="customers", editable=False,
+        db_index=False,  # customer_partner_name_prefix leads with partner_id
+        help_text="The enterprise's partner (denormalised; see the class docstring).",
+    )
     name = models.CharField("company name", max_length=80)
     bw_group_id = models.CharField(
         "BroadWorks group id", max_length=30,
@@ -142,10 +175,7 @@ class Customer(models.Model):
 
     class Meta:
         ordering = ["name"]
-        indexes = [
-            GinIndex(fields=["name"], opclasses=["gin_trgm_ops"], name="customer_name_trgm",
-                     fastupdate=False),
-        ]
+        indexes = name_search_indexes("customer")
         constraints = [
             models.UniqueConstraint(
                 fields=["enterprise", "bw_group_id"], name="customer_group_id_unique_in_enterprise"

@@ -79,5 +79,6 @@ def customer_create(*, enterprise: Enterprise, **fields: object) -> Customer:
     base = bw_token(str(fields["name"]))
     taken = set(enterprise.customers.values_list("bw_group_id", flat=True))
     return Customer.objects.create(
-        enterprise=enterprise, bw_group_id=_unique_token(base, taken), **fields
+        enterprise=enterprise, partner_id=enterprise.partner_id,
+        bw_group_id=_unique_token(base, taken), **fields
     )

@@ -10,7 +10,8 @@ from orion.orders.selectors import order_list
 
 ENTERPRISE_TABS = [("overview", "Overview"), ("customers", "Customers"),
                    ("orderforms", "OrderForms"), ("orders", "Orders")]
-CUSTOMER_TABS = [("overview", "Overview"), ("orderforms", "OrderForms"), ("orders", "Orders")]
+CUSTOMER_TABS = [("overview", "Overview"), ("orderforms", "OrderForms"), ("orders", "Orders"),
+                 ("billing", "Billing")]
 
 
 def enterprise_detail(request: HttpRequest, pk: int, tab: str = "overview") -> HttpResponse:
@@ -33,4 +34,8 @@ def customer_detail(request: HttpRequest, pk: int, tab: str = "overview") -> Htt
                "tab": tab, "tab_base": f"/customers/{customer.pk}/"}
     if tab == "orders":
         context["orders"] = order_list(user=request.user).filter(customer=customer)
+    if tab == "billing":
+        from orion.billing.selectors import customer_billing
+
+        context["billing"] = customer_billing(user=request.user, customer_id=customer.pk)
     return render(request, "accounts/customer.html", context)

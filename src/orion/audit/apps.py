@@ -9,3 +9,6 @@ class AuditConfig(AppConfig):
     name = "orion.audit"
     label = "audit"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from orion.audit import signals  # noqa: F401  (connects the auth-event receivers)

@@ -7,16 +7,38 @@ from typing import Any
 
 from django.db import models
 
+from orion.audit.context import current
 from orion.audit.models import AuditEntry
 
+# Field values never written into ``changes``, whatever a caller passes.
+SECRET_KEYS = frozenset({"password", "token", "secret", "key_hash", "token_hash"})
 
-def audit_record(*, actor: Any, action: str, obj: models.Model, changes: dict | None = None,
-                 reason: str = "", via: str = "web") -> AuditEntry:
-    """Write one audit entry: ``actor`` did ``action`` to ``obj`` (``changes``: old/new)."""
+
+def _redact(changes: dict) -> dict:
+    return {k: ("[redacted]" if str(k).lower() in SECRET_KEYS else v) for k, v in changes.items()}
+
+
+def audit_record(*, actor: Any, action: str, obj: models.Model | None = None,
+                 changes: dict | None = None, reason: str = "", via: str | None = None,
+                 object_type: str = "", object_id: str = "",
+                 object_repr: str = "") -> AuditEntry:
+    """Write one audit entry: ``actor`` did ``action`` to ``obj`` (``changes``: old/new).
+
+    ``via`` defaults to how the current request arrived (``web`` or ``api``), else ``cli``.
+    Without a model instance (a bulk load of numbers), give ``object_type``/``object_id``/
+    ``object_repr`` instead.
+    """
     user = actor if getattr(actor, "is_authenticated", False) else None
+    context = current()
+    if via is None:
+        via = context.via if context is not None else "cli"
+    if obj is not None:
+        object_type = obj._meta.label
+        object_id = str(obj.pk)
+        object_repr = str(obj)
     partner_id = getattr(obj, "partner_id", None) or getattr(user, "partner_id", None)
     return AuditEntry.objects.create(
         actor=user, actor_name=getattr(user, "username", "") or "system",
-        partner_id=partner_id, action=action[:60], object_type=obj._meta.label[:60],
-        object_id=str(obj.pk)[:40], object_repr=str(obj)[:200], changes=changes or {},
-        reason=reason[:500], via=via[:10])
+        partner_id=partner_id, action=action[:60], object_type=object_type[:60],
+        object_id=object_id[:40], object_repr=object_repr[:200],
+        changes=_redact(changes or {}), reason=reason[:500], via=via[:10])

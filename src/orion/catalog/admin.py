@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from orion.audit.services import audit_record
 from orion.catalog.models import OrderType, Package
 
 
@@ -17,3 +18,17 @@ class PackageAdmin(admin.ModelAdmin):
     list_editable = ["price", "is_active"]
     list_filter = ["order_type", "charge_type", "bw_kind", "is_active"]
     search_fields = ["name", "bw_name"]
+
+    AUDITED = ("price", "is_active", "charge_type", "included_dids", "name")
+
+    def save_model(self, request, obj, form, change) -> None:
+        """Save, and record old and new price (and the other commercial fields) that moved."""
+        old = (Package.objects.filter(pk=obj.pk).values(*self.AUDITED).first()
+               if change else None) or {}
+        super().save_model(request, obj, form, change)
+        changes = {f: [old.get(f), getattr(obj, f)] for f in self.AUDITED
+                   if not change or old.get(f) != getattr(obj, f)}
+        if changes:
+            audit_record(actor=request.user, obj=obj, changes=changes,
+                         action="package.price_change" if "price" in changes and change
+                         else ("package.change" if change else "package.create"))

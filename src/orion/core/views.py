@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib import messages
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from orion.accounts.selectors import account_search
+from orion.accounts.selectors import SearchPage, account_search
 from orion.core.http import page_number
 from orion.orders.selectors import order_list
 
@@ -40,6 +41,12 @@ def operations_queues() -> list[tuple[str, int, str]]:
 
 
 def search(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "")
+    if any(ord(ch) < 32 for ch in query):
+        # PostgreSQL refuses NUL in text (a 500 before this check); no name has control chars.
+        messages.error(request, "The search contains control characters; type a name.")
+        empty = SearchPage(query="", hits=[], page=1, has_next=False)
+        return render(request, "core/search.html", {"results": empty}, status=400)
     page = account_search(user=request.user, query=request.GET.get("q", ""),
                           page=page_number(request), page_size=settings.ORION_SEARCH_PAGE_SIZE)
     return render(request, "core/search.html", {"results": page})

@@ -22,6 +22,7 @@ from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
 from orion.accounts.models import User
+from orion.audit.services import audit_record
 from orion.catalog.models import Package
 from orion.core.exceptions import NotFound
 from orion.numbers import conf
@@ -438,10 +439,16 @@ def number_release(*, user: User, did_id: int, note: str = "") -> DID:
     """Staff: take a number back from its customer; it ages before it is sold again."""
     _require_staff(user)
     with transaction.atomic():
-        return _number_transition(
+        before = DID.objects.filter(pk=did_id).values("state", "customer_id", "order_id").first()
+        did = _number_transition(
             did_id=did_id, to=S.QUARANTINED, by=user, note=note or "Released by staff.",
             order_id=None, customer_id=None, backorder_id=None, is_for_trunking=False,
             quarantined_until=timezone.now() + timedelta(days=conf.quarantine_days()))
+        audit_record(actor=user, action="number.release", obj=did, reason=note,
+                     changes={"state": [before and before["state"], did.state],
+                              "customer": [before and before["customer_id"], None],
+                              "order": [before and before["order_id"], None]})
+        return did
 
 
 def number_quarantine(*, user: User, did_id: int, days: int | None = None,
@@ -452,17 +459,23 @@ def number_quarantine(*, user: User, did_id: int, days: int | None = None,
     if not 1 <= days <= 3650:
         raise NumberError("Quarantine for 1 to 3,650 days.")
     with transaction.atomic():
-        return _number_transition(did_id=did_id, to=S.QUARANTINED, by=user,
-                                  note=note or "Quarantined by staff.",
-                                  quarantined_until=timezone.now() + timedelta(days=days))
+        did = _number_transition(did_id=did_id, to=S.QUARANTINED, by=user,
+                                 note=note or "Quarantined by staff.",
+                                 quarantined_until=timezone.now() + timedelta(days=days))
+        audit_record(actor=user, action="number.quarantine", obj=did, reason=note,
+                     changes={"state": [S.AVAILABLE, did.state], "days": days})
+        return did
 
 
 def number_unquarantine(*, user: User, did_id: int) -> DID:
     """Staff: end a quarantine early."""
     _require_staff(user)
     with transaction.atomic():
-        return _number_transition(did_id=did_id, to=S.AVAILABLE, by=user,
-                                  note="Made available by staff.", quarantined_until=None)
+        did = _number_transition(did_id=did_id, to=S.AVAILABLE, by=user,
+                                 note="Made available by staff.", quarantined_until=None)
+        audit_record(actor=user, action="number.unquarantine", obj=did,
+                     changes={"state": [S.QUARANTINED, did.state]})
+        return did
 
 
 def backorder_fill(*, user: User, backorder_id: int) -> int:
@@ -491,8 +504,12 @@ def backorder_fill(*, user: User, backorder_id: int) -> int:
         if not moved:
             raise NotEnoughNumbers(f"No free numbers in {bo.prefix} yet; import or add a range "
                                    "first.")
+        filled_before = bo.filled
         bo.filled += len(moved)
         bo.save(update_fields=["filled"])
+        audit_record(actor=user, action="backorder.fill", obj=bo,
+                     changes={"filled": [filled_before, bo.filled],
+                              "numbers": [m.e164 for m in moved][:200]})
         # The new numbers must reach BroadWorks too: a provisioned order goes back to work.
         from orion.provisioning.services import order_numbers_added
 
@@ -543,7 +560,7 @@ def _parse_row(cells: list[str]) -> tuple[str, str, str]:
 
 def numbers_import(*, lines: Iterable[str], by: User | None = None, source: str = "import",
                    progress: Callable[[int], None] | None = None,
-                   chunk: int = 5000) -> ImportResult:
+                   chunk: int = 5000, via: str | None = None) -> ImportResult:
     """Load numbers from CSV lines ``number[,rate center[,state]]``; a header is optional.
 
     Idempotent: numbers already in the inventory are counted, never added twice or changed.
@@ -579,6 +596,10 @@ def numbers_import(*, lines: Iterable[str], by: User | None = None, source: str 
     if batch:
         _insert(batch, by=by, source=source, result=result)
     result.open_backorders = _open_backorders_for(prefixes)
+    audit_record(actor=by, action="numbers.import", via=via, object_type="numbers.DID",
+                 object_id=source[:40], object_repr=f"DID inventory ({source})",
+                 changes={"added": result.added, "already_present": result.already_present,
+                          "rejected": len(result.rejected)})
     logger.info("numbers %s: %s", source, result.summary())
     return result
 

@@ -20,6 +20,7 @@ from django.utils import timezone
 from orion.accounts.exceptions import DomainInUse
 from orion.accounts.models import Customer, Enterprise, ServiceType, User
 from orion.accounts.services import customer_create, enterprise_create
+from orion.audit.services import audit_record
 from orion.catalog.models import Package
 from orion.core.exceptions import NotFound
 from orion.numbers.services import order_numbers_place
@@ -268,6 +269,9 @@ def order_save(*, user: User, order_id: int, details: OrderDetails) -> SaveResul
         order.save()
         order_transition(order=order, to=OrderState.ACKNOWLEDGED, by=user,
                          note="Saved from the order form.")
+        audit_record(actor=user, action="order.save", obj=order, changes={
+            "kind": order.kind, "state": [OrderState.DRAFT, OrderState.ACKNOWLEDGED],
+            "customer": order.customer_id, "billing_start_date": order.billing_start_date})
         # Inside the transaction: the order and its provisioning job commit together.
         order_provisioning_start(order=order)
     logger.info("order %s: saved by %s (%s)", order.number, user.username, order.kind)
@@ -321,11 +325,20 @@ def _freeze_prices(order: Order) -> None:
         line.save(update_fields=["unit_price", "charge_type", "included_dids"])
 
 
-def order_billing_start_date_change(*, user: User, order_id: int, value: date) -> Order:
-    """Move the Billing Start Date of a placed order; fixed once the service is activated.
+def order_billing_start_date_change(*, user: User, order_id: int, value: date,
+                                    reason: str = "", via: str = "web") -> Order:
+    """Move the Billing Start Date of a placed order (owned by ``orion.billing``).
 
+    Until the service is activated the partner (or staff) may move it to today or later.
+    Activation fixes it for partners; afterwards only provider staff may correct it, with a
+    reason, to a day not before the order was saved. Every change is audited. The billing
+    date is independent of the activation (service) date, as Kill Bill keeps them apart.
     The customer's billing start date follows when this order created the customer.
     """
+    from orion.audit.services import audit_record
+    from orion.billing.charges import local_date
+
+    reason = (reason or "").strip()
     with transaction.atomic():
         order = (Order.objects.visible_to(user).select_for_update(of=("self",))
                  .select_related("customer").filter(pk=order_id).first())
@@ -333,23 +346,49 @@ def order_billing_start_date_change(*, user: User, order_id: int, value: date) -
             raise NotFound("No such order.")
         if order.is_draft:
             raise OrderNotEditable("Set the billing start date on the order form.")
-        if order.activated_at is not None:
-            raise OrderError(
-                f"The service was activated on {order.activated_at:%Y-%m-%d}; the billing "
-                "start date is now fixed.", code="billing_start_fixed",
-                field="billing_start_date")
         if order.state in (OrderState.CANCELLED, OrderState.REJECTED):
             raise OrderNotEditable(f"Order {order} is {order.get_state_display()}.")
-        problem = billing_start_date_problem(value, time_zone=order.customer.time_zone)
-        if problem:
-            raise OrderError(problem, code="invalid_billing_start_date",
-                             field="billing_start_date")
+        tz = order.customer.time_zone
+        if order.activated_at is not None:
+            if not user.is_provider_staff:
+                raise OrderError(
+                    f"The service was activated on {order.activated_at:%Y-%m-%d}; the billing "
+                    "start date is now fixed. Ask provider operations to correct it.",
+                    code="billing_start_fixed", field="billing_start_date")
+            if not reason:
+                raise OrderError("Give the reason for changing the billing start date of an "
+                                 "activated service.", code="reason_required", field="reason")
+            saved_on = local_date(order.submitted_at or order.created_at, tz)
+            if value < saved_on:
+                raise OrderError(f"The billing start date cannot be before the order was saved "
+                                 f"({saved_on:%Y-%m-%d}).", code="invalid_billing_start_date",
+                                 field="billing_start_date")
+            if value > today_in(tz) + timedelta(days=BILLING_START_MAX_AHEAD_DAYS):
+                raise OrderError("The billing start date may be at most two years ahead.",
+                                 code="invalid_billing_start_date", field="billing_start_date")
+        else:
+            problem = billing_start_date_problem(value, time_zone=tz)
+            if problem:
+                raise OrderError(problem, code="invalid_billing_start_date",
+                                 field="billing_start_date")
+        old = order.billing_start_date
+        if old == value:
+            return order
         order.billing_start_date = value
         order.save(update_fields=["billing_start_date", "updated_at"])
-        if order.creates_account and order.customer.activated_at is None:
+        if order.creates_account:
             order.customer.billing_start_date = value
             order.customer.save(update_fields=["billing_start_date"])
+        note = f"Billing Start Date changed from {old:%Y-%m-%d} to {value:%Y-%m-%d}."
+        if reason:
+            note += f" Reason: {reason}"
         OrderStateChange.objects.create(
             order=order, from_state=order.state, to_state=order.state, changed_by=user,
-            note=f"Billing Start Date changed to {value:%Y-%m-%d}.")
+            note=note[:500])
+        audit_record(actor=user, action="order.billing_start_date_change", obj=order,
+                     changes={"billing_start_date": [old.isoformat(), value.isoformat()],
+                              "activated": order.activated_at is not None},
+                     reason=reason, via=via)
+    logger.info("order %s: billing start date %s -> %s by %s", order.number, old, value,
+                user.username)
     return order

@@ -10,6 +10,7 @@ order in failed with a message a person can act on.
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -21,7 +22,8 @@ from orion.accounts.models import User
 from orion.broadworks.client import BroadWorksClient, OCIExchange
 from orion.broadworks.config import BroadWorksConfig
 from orion.broadworks.exceptions import OCIAlreadyExists, OCIConnectionError, OCIError
-from orion.core.exceptions import OrionError
+from orion.broadworks.pool import BroadWorksPool
+from orion.core.exceptions import NotFound, OrionError
 from orion.orders.models import Order
 from orion.orders.services import order_transition
 from orion.orders.states import OrderState
@@ -99,13 +101,39 @@ class _Run:
     touched: set[str]
 
 
-def _exchange_logger(order: Order):
-    def log(exchange: OCIExchange) -> None:
-        OciExchangeLog.objects.create(
-            order=order, at=exchange.started_at, commands=", ".join(exchange.commands)[:2000],
-            request_xml=exchange.request_xml, response_xml=exchange.response_xml or "",
-            duration_ms=int(exchange.duration * 1000), error=exchange.error or "")
-    return log
+# One pool of logged-in OCI-P sessions per process and BroadWorks: BroadWorks binds a session
+# to its socket and allow-lists provisioning addresses, so a worker keeps a few sessions open
+# instead of logging in for every order, and never has more requests in flight than the pool.
+_pools: dict[BroadWorksConfig, BroadWorksPool] = {}
+_pools_lock = threading.Lock()
+# The exchanges of the order this thread is provisioning, written with its step updates.
+_audit = threading.local()
+
+
+def _record_exchange(exchange: OCIExchange) -> None:
+    buffer = getattr(_audit, "buffer", None)
+    if buffer is not None:
+        buffer.append(exchange)
+
+
+def broadworks_pool(config: BroadWorksConfig) -> BroadWorksPool:
+    with _pools_lock:
+        pool = _pools.get(config)
+        if pool is None:
+            pool = _pools[config] = BroadWorksPool(config, on_exchange=_record_exchange)
+        return pool
+
+
+def _flush_exchanges(order: Order) -> None:
+    buffer = getattr(_audit, "buffer", None) or []
+    if buffer:
+        OciExchangeLog.objects.bulk_create(
+            OciExchangeLog(order=order, at=x.started_at,
+                           commands=", ".join(x.commands)[:2000] or "(none)",
+                           request_xml=x.request_xml, response_xml=x.response_xml or "",
+                           duration_ms=int(x.duration * 1000), error=x.error or "")
+            for x in buffer)
+        buffer.clear()
 
 
 def _step_update(step: ProvisioningStep, **fields: object) -> None:
@@ -134,7 +162,10 @@ def order_provision(*, order_id: int, config: BroadWorksConfig | None = None) ->
     Procrastinate runs an enterprise's orders one after the other, in the order they were
     saved.
     """
-    order = Order.objects.select_related("customer", "enterprise").get(pk=order_id)
+    order = Order.objects.select_related("customer", "enterprise").filter(pk=order_id).first()
+    if order is None:
+        logger.warning("order id %s: no such order; nothing to provision", order_id)
+        return "missing"
     if order.state not in (OrderState.ACKNOWLEDGED, OrderState.IN_PROGRESS):
         return order.state
     if order.customer.is_trunking:
@@ -153,18 +184,27 @@ def order_provision(*, order_id: int, config: BroadWorksConfig | None = None) ->
         steps_create(order=order)
         run = _Run(order=order, steps={s.key: s for s in order.provisioning_steps.all()},
                    touched=set())
+        _audit.buffer = []
         try:
-            with BroadWorksClient(config or broadworks_config(),
-                                  on_exchange=_exchange_logger(order)) as client:
+            with broadworks_pool(config or broadworks_config()).connection() as client:
                 _converge(run, client)
         except (ProvisioningConflict, ProvisioningStepFailed) as exc:
+            _flush_exchanges(order)
             return _fail(run, exc.step, exc.message, code=exc.code)
+        finally:
+            _flush_exchanges(order)
+            _audit.buffer = None
         return _complete(run)
     finally:
         _enterprise_unlock(order.enterprise_id)
 
 
 def _converge(run: _Run, client: BroadWorksClient) -> None:
+    """Read, diff, write; again if BroadWorks said "already exists" (to verify it).
+
+    Step bookkeeping and the OCI-P log are written in one transaction per phase, not row by
+    row: a run costs a handful of commits, not dozens.
+    """
     check = run.steps["check"]
     for _ in range(MAX_ROUNDS):
         now = timezone.now()
@@ -172,37 +212,59 @@ def _converge(run: _Run, client: BroadWorksClient) -> None:
                      attempts=check.attempts + 1)
         desired = plan.desired_for(run.order)
         seen = plan.parse_reads(client.batch(plan.read_requests(desired)))
-        actions = plan.plan_actions(desired, seen)
-        _step_update(check, status=StepStatus.DONE, finished_at=timezone.now(), error="",
-                     error_code="")
-        if not actions:
-            return
-        for key in dict.fromkeys(a.step for a in actions):
-            step = run.steps[key]
-            run.touched.add(key)
-            _step_update(step, status=StepStatus.RUNNING, started_at=step.started_at or now,
-                         attempts=step.attempts + 1)
+        _flush_exchanges(run.order)
+        actions = plan.plan_actions(desired, seen)  # a conflict raises here
+        with transaction.atomic():
+            _step_update(check, status=StepStatus.DONE, finished_at=timezone.now(), error="",
+                         error_code="")
+            if not actions:
+                return
+            for key in dict.fromkeys(a.step for a in actions):
+                step = run.steps[key]
+                run.touched.add(key)
+                _step_update(step, status=StepStatus.RUNNING,
+                             started_at=step.started_at or now, attempts=step.attempts + 1)
         results = client.batch([a.request for a in actions])
-        recheck = False
-        for action, result in zip(actions, results, strict=True):
-            if result.ok:
-                step = run.steps[action.step]
-                step.created = [*step.created, action.creates]
-                step.save(update_fields=["created"])
-                continue
-            error = result.error
-            if isinstance(error, OCIAlreadyExists):
-                recheck = True  # verified by the next round's reads, never assumed
-            elif isinstance(error, OCIConnectionError) or (error and error.retryable):
-                raise error
-            else:
-                raise ProvisioningStepFailed(_readable(action, error), step=action.step,
-                                             oci_code=error.code if error else None)
+        with transaction.atomic():
+            _flush_exchanges(run.order)
+            recheck, failure = _record_results(run, actions, results)
+        if failure is not None:
+            raise failure
         if not recheck:
             return
     raise ProvisioningStepFailed(
         "BroadWorks keeps answering 'already exists' for objects Orion cannot read back; "
         "check the enterprise in BroadWorks.", step="check")
+
+
+def _record_results(run: _Run, actions: list[plan.Action],
+                    results: list) -> tuple[bool, Exception | None]:
+    """Mark what worked. Returns (a re-read must verify "already exists", first failure)."""
+    recheck = False
+    failure: Exception | None = None
+    unfinished: set[str] = set()
+    for action, result in zip(actions, results, strict=True):
+        if result.ok:
+            step = run.steps[action.step]
+            step.created = [*step.created, action.creates]
+            step.save(update_fields=["created"])
+            continue
+        unfinished.add(action.step)
+        error = result.error
+        if isinstance(error, OCIAlreadyExists):
+            recheck = True  # verified by the next round's reads, never assumed
+        elif failure is not None:
+            continue  # later commands fail because of the first failure
+        elif isinstance(error, OCIConnectionError) or (error and error.retryable):
+            failure = error
+        else:
+            failure = ProvisioningStepFailed(_readable(action, error), step=action.step,
+                                             oci_code=error.code if error else None)
+    for key in dict.fromkeys(a.step for a in actions):
+        if key not in unfinished:
+            _step_update(run.steps[key], status=StepStatus.DONE,
+                         finished_at=timezone.now(), error="", error_code="")
+    return recheck, failure
 
 
 def _readable(action: plan.Action, error: OCIError | None) -> str:
@@ -252,6 +314,9 @@ def _fail(run: _Run, step_key: str, message: str, *, code: str) -> str:
     step = run.steps.get(step_key) or run.steps["check"]
     _step_update(step, status=StepStatus.FAILED, finished_at=timezone.now(), error=message,
                  error_code=code)
+    # Steps whose commands did not complete because of this failure wait for the retry.
+    order.provisioning_steps.filter(status=StepStatus.RUNNING).exclude(pk=step.pk).update(
+        status=StepStatus.PENDING)
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order.pk)
         if order.state == OrderState.IN_PROGRESS:
@@ -303,16 +368,22 @@ def order_notify(*, order_id: int) -> None:
 
 def _require_staff(user: User) -> None:
     if not user.is_provider_staff:
-        from orion.core.exceptions import NotFound
-
         raise NotFound("No such order.")
+
+
+def _locked_order(order_id: int) -> Order:
+    order = (Order.objects.select_for_update(of=("self",)).select_related("customer")
+             .filter(pk=order_id).first())
+    if order is None:
+        raise NotFound("No such order.")
+    return order
 
 
 def order_retry(*, order_id: int, user: User) -> Order:
     """Retry a failed order: it continues where it stopped (finished steps are kept)."""
     _require_staff(user)
     with transaction.atomic():
-        order = Order.objects.select_for_update().get(pk=order_id)
+        order = _locked_order(order_id)
         if order.state != OrderState.FAILED:
             raise OrionError(f"Order {order} is {order.get_state_display()}, not failed.",
                              code="not_failed")
@@ -320,6 +391,10 @@ def order_retry(*, order_id: int, user: User) -> Order:
             status=StepStatus.PENDING, error="", error_code="")
         order_transition(order=order, to=OrderState.IN_PROGRESS, by=user,
                          note="Retry requested by staff.")
+        from orion.audit.services import audit_record
+
+        audit_record(actor=user, action="order.retry", obj=order,
+                     changes={"state": [OrderState.FAILED, OrderState.IN_PROGRESS]})
         from orion.provisioning.tasks import provision_order
 
         provision_order.configure(lock=f"enterprise-{order.enterprise_id}").defer(order_id=order.pk)
@@ -344,7 +419,7 @@ def order_cancel(*, order_id: int, user: User, reason: str = "") -> CancelResult
 
     _require_staff(user)
     with transaction.atomic():
-        order = Order.objects.select_for_update().get(pk=order_id)
+        order = _locked_order(order_id)
         if order.state not in (OrderState.FAILED, OrderState.HELD, OrderState.ACKNOWLEDGED,
                                OrderState.PENDING):
             raise OrionError(f"Order {order} is {order.get_state_display()} and cannot be "
@@ -363,7 +438,13 @@ def order_cancel(*, order_id: int, user: User, reason: str = "") -> CancelResult
         note = "Cancelled by staff." + (f" Reason: {reason}" if reason else "")
         if created:
             note += " Already created in BroadWorks (not removed): " + "; ".join(created)
+        from_state = order.state
         order_transition(order=order, to=OrderState.CANCELLED, by=user, note=note[:500])
+        from orion.audit.services import audit_record
+
+        audit_record(actor=user, action="order.cancel", obj=order, reason=reason,
+                     changes={"state": [from_state, OrderState.CANCELLED],
+                              "numbers_released": released, "in_broadworks": created})
     return CancelResult(order=order, created_in_broadworks=created,
                         numbers_released=released)
 
@@ -372,8 +453,7 @@ def order_trunking_done(*, order_id: int, user: User) -> Order:
     """Staff confirm the manual trunking set-up: the held order completes."""
     _require_staff(user)
     with transaction.atomic():
-        order = (Order.objects.select_for_update(of=("self",)).select_related("customer")
-                 .get(pk=order_id))
+        order = _locked_order(order_id)
         if order.state != OrderState.HELD or not order.customer.is_trunking:
             raise OrionError("Only a held trunking order can be marked as set up.",
                              code="not_held_trunking")
@@ -385,5 +465,10 @@ def order_trunking_done(*, order_id: int, user: User) -> Order:
             order.customer.save(update_fields=["activated_at"])
         order_transition(order=order, to=OrderState.COMPLETED, by=user,
                          note="Manual trunking set-up done.")
+        from orion.audit.services import audit_record
+
+        audit_record(actor=user, action="order.trunking_done", obj=order,
+                     changes={"state": [OrderState.HELD, OrderState.COMPLETED],
+                              "activated_at": now})
         _notify_after_commit(order)
     return order

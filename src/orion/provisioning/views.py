@@ -18,8 +18,14 @@ from orion.provisioning.selectors import order_progress
 def progress(request: HttpRequest, pk: int) -> HttpResponse:
     """The progress bar fragment; htmx polls it while the order is being provisioned."""
     order = order_get(user=request.user, order_id=pk)
-    return render(request, "provisioning/progress.html",
-                  {"order": order, "progress": order_progress(order=order)})
+    progress_now = order_progress(order=order)
+    response = render(request, "provisioning/progress.html",
+                      {"order": order, "progress": progress_now})
+    if request.htmx and not progress_now.active:
+        # Provisioning just ended: reload once so the header state, activation date, billing
+        # date form and staff actions show the new state too (the poll stops after this).
+        response["HX-Refresh"] = "true"
+    return response
 
 
 def _staff_action(request: HttpRequest, pk: int, action, done: str) -> HttpResponse:

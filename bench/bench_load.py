@@ -1,0 +1,260 @@
+"""HTTP load (issue 7): requests/s and p50/p95 of the search endpoints under wrk.
+
+Runs ``orion run``'s web server (gunicorn ``orion.wsgi``, gthread, 4 threads per worker, as
+``orion run`` starts it, without the access log) against its own database,
+``orion_bench_load`` (migrate + catalog + demo data + a few thousand extra accounts and
+numbers; later runs find the data), and drives it from another process with wrk (Debian's
+``wrk``; a Lua script rotates the query strings and reports p50/p95). Measured for 1 and 2
+gunicorn workers, in the same run:
+
+* baseline: GET /login/ (no database work, no session): the framework's ceiling here;
+* UI: /search/?q=... (the search bar, a logged-in partner agent's session cookie);
+* API: /api/v1/accounts/search?q=... and /api/v1/numbers/available?npa=...&nxx=...
+  (Bearer token of the same agent), and the UI's DID search of the order form.
+
+wrk, gunicorn and PostgreSQL share this machine's cores, so the figures are a floor; the
+ratios to the baseline are what carries over. Writes the ``load`` section of
+docs/benchmarks.md. Not a test.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from http.cookiejar import CookieJar
+from urllib.parse import urlsplit, urlunsplit
+
+from bench._report import write_section
+
+BENCH_DB = "orion_bench_load"
+EXTRA_ENTERPRISES = 1500  # each with 2 customers: 4,500 extra accounts for the demo agent
+EXTRA_BLOCKS = [("212", nxx) for nxx in range(700, 710)]  # 10 x 1,000 extra numbers
+DURATION_S = 10
+CONNECTIONS = 16
+WRK_THREADS = 2
+WORKER_COUNTS = (1, 2)
+AGENT, AGENT_PASSWORD = "agent", "agent-demo-password"
+SEARCH_TERMS = ["Acme", "acme corp", "Globex", "Initech", "Umbrella", "Health", "Load Test",
+                "Test Co 12", "co 4", "denver", "zzz-no-match", "Corporation"]
+NPA_NXX = [("212", "555"), ("212", "646"), ("212", "700"), ("212", "705"), ("303", "555"),
+           ("512", "555"), ("212", "")]
+
+WRK_LUA = r"""
+local paths = {%(paths)s}
+local i = 0
+request = function()
+  i = i %% #paths + 1
+  return wrk.format("GET", paths[i])
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("RESULT requests=%%d seconds=%%.3f p50=%%d p95=%%d p99=%%d "
+    .. "non2xx=%%d errors=%%d\n", summary.requests, summary.duration / 1e6,
+    latency:percentile(50), latency:percentile(95), latency:percentile(99), e.status,
+    e.connect + e.read + e.write + e.timeout))
+end
+"""
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="orion.settings", ORION_DEMO="1",
+               PYTHONUNBUFFERED="1")
+    env.pop("ORION_TEST_DB", None)
+    url = env.get("DATABASE_URL", "").strip()
+    if url:
+        import psycopg
+
+        with psycopg.connect(url, autocommit=True) as conn:
+            if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
+                                [BENCH_DB]).fetchone():
+                conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
+        env["DATABASE_URL"] = urlunsplit(urlsplit(url)._replace(path=f"/{BENCH_DB}"))
+    else:
+        env["ORION_DB_NAME"] = BENCH_DB
+    return env
+
+
+def _bin(name: str) -> str:
+    return shutil.which(name, path=os.path.dirname(sys.executable)) or name
+
+
+def _prepare(env: dict[str, str]) -> tuple[str, int]:
+    """Migrate + catalog + demo, then the extra data; returns (API token, draft order id)."""
+    subprocess.run([_bin("orion"), "setup"], env=env, check=True, stdout=subprocess.DEVNULL)
+    os.environ.update({k: env[k] for k in ("ORION_DB_NAME", "DATABASE_URL", "ORION_DEMO",
+                                          "DJANGO_SETTINGS_MODULE") if k in env})
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    if connection.settings_dict["NAME"] != BENCH_DB:
+        raise SystemExit(f"bench_load: refusing to run on {connection.settings_dict['NAME']!r}")
+    from orion.accounts.models import Enterprise, User
+    from orion.accounts.services import customer_create, enterprise_create
+    from orion.api.services import token_create
+    from orion.numbers.services import numbers_add_range
+    from orion.orders.models import OrderKind
+    from orion.orders.services import order_start
+
+    agent = User.objects.get(username=AGENT)
+    have = Enterprise.objects.filter(name__startswith="Load Test Co ").count()
+    for i in range(have, EXTRA_ENTERPRISES):
+        enterprise = enterprise_create(partner=agent.partner, name=f"Load Test Co {i}",
+                                       created_by=None)
+        for city in ("Denver", "Boston"):
+            customer_create(enterprise=enterprise, name=f"Load Test Co {i} - {city}",
+                            service_type="hosted", address_line1="1 Main Street", city=city,
+                            state="CO", zip_code="80202", contact_name="Pat Doe",
+                            contact_phone="3035550100", contact_email="pat@example.com",
+                            domain="", time_zone="America/Denver")
+    for npa, nxx in EXTRA_BLOCKS:
+        numbers_add_range(spec=f"{npa}{nxx}0000-{npa}{nxx}0999")
+    token = token_create(user=agent, name=f"bench-load {time.time():.0f}", via="cli").secret
+    enterprise = Enterprise.objects.filter(partner=agent.partner).order_by("pk").first()
+    draft = order_start(user=agent, kind=OrderKind.NEW_CUSTOMER, enterprise=enterprise)
+    connection.close()
+    return token, draft.pk
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _start_gunicorn(env: dict[str, str], port: int, workers: int) -> subprocess.Popen:
+    proc = subprocess.Popen(
+        [_bin("gunicorn"), "orion.wsgi", "--bind", f"127.0.0.1:{port}", "--workers",
+         str(workers), "--threads", "4", "--timeout", "60", "--log-level", "warning"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=2) as r:
+                if r.status == 200:
+                    return proc
+        except OSError:
+            time.sleep(0.3)
+    _stop(proc)
+    raise SystemExit("bench_load: gunicorn did not come up")
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+def _login(base: str) -> str:
+    """The agent's session cookie, by logging in like a browser (CSRF token and all)."""
+    jar = CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(f"{base}/login/").read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    data = urllib.parse.urlencode({"username": AGENT, "password": AGENT_PASSWORD,
+                                   "csrfmiddlewaretoken": token}).encode()
+    opener.open(urllib.request.Request(f"{base}/login/", data=data,
+                                       headers={"Referer": f"{base}/login/"}))
+    cookies = {c.name: c.value for c in jar}
+    if "sessionid" not in cookies:
+        raise SystemExit("bench_load: log-in failed")
+    return "; ".join(f"{k}={v}" for k, v in cookies.items())
+
+
+def _wrk(base: str, paths: list[str], headers: dict[str, str],
+         duration: int = DURATION_S) -> dict[str, float]:
+    lua = WRK_LUA % {"paths": ", ".join(f'"{p}"' for p in paths)}
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+        f.write(lua)
+    args = ["wrk", "-t", str(WRK_THREADS), "-c", str(CONNECTIONS), "-d", f"{duration}s",
+            "--timeout", "10s", "-s", f.name]
+    for k, v in headers.items():
+        args += ["-H", f"{k}: {v}"]
+    try:
+        out = subprocess.run([*args, base], capture_output=True, text=True, check=True).stdout
+    finally:
+        os.unlink(f.name)
+    m = re.search(r"RESULT requests=(\d+) seconds=([\d.]+) p50=(\d+) p95=(\d+) p99=(\d+) "
+                  r"non2xx=(\d+) errors=(\d+)", out)
+    if not m:
+        raise SystemExit(f"bench_load: cannot read wrk's output:\n{out}")
+    n, secs, p50, p95, p99, non2xx, errors = m.groups()
+    return {"rps": int(n) / float(secs), "p50": int(p50) / 1000, "p95": int(p95) / 1000,
+            "p99": int(p99) / 1000, "requests": int(n), "non2xx": int(non2xx),
+            "errors": int(errors)}
+
+
+def main() -> None:
+    if shutil.which("wrk") is None:
+        raise SystemExit("bench_load: needs wrk (apt-get install wrk)")
+    env = _env()
+    print("bench_load: preparing orion_bench_load ...", flush=True)
+    token, draft_id = _prepare(env)
+    q = [urllib.parse.quote(t) for t in SEARCH_TERMS]
+    endpoints = [
+        ("GET /login/ (baseline: no DB, no session)", ["/login/"], "none"),
+        ("UI search bar /search/?q=", [f"/search/?q={t}" for t in q], "session"),
+        ("API /api/v1/accounts/search?q=", [f"/api/v1/accounts/search?q={t}" for t in q],
+         "token"),
+        ("UI DID search (order form) npa/nxx",
+         [f"/orders/{draft_id}/form/dids/search/?npa={a}&nxx={b}" for a, b in NPA_NXX],
+         "session"),
+        ("API /api/v1/numbers/available?npa=&nxx=",
+         [f"/api/v1/numbers/available?npa={a}&nxx={b}" for a, b in NPA_NXX], "token"),
+    ]
+    rows = []
+    for workers in WORKER_COUNTS:
+        port = _free_port()
+        base = f"http://127.0.0.1:{port}"
+        proc = _start_gunicorn(env, port, workers)
+        try:
+            cookie = _login(base)
+            auth = {"none": {}, "session": {"Cookie": cookie},
+                    "token": {"Authorization": f"Bearer {token}"}}
+            for label, paths, how in endpoints:
+                _wrk(base, paths, auth[how], duration=2)  # warm-up
+                result = _wrk(base, paths, auth[how])
+                print(f"  {workers} worker(s) {label}: {result['rps']:.0f} req/s, "
+                      f"p50 {result['p50']:.1f} ms, p95 {result['p95']:.1f} ms, "
+                      f"non-2xx {result['non2xx']}", flush=True)
+                rows.append((workers, label, result))
+        finally:
+            _stop(proc)
+    baseline = {w: r["rps"] for w, label, r in rows if label.startswith("GET /login/")}
+    lines = [
+        f"wrk ({WRK_THREADS} threads, {CONNECTIONS} connections, {DURATION_S} s per row, query "
+        "strings rotated by a Lua script) against gunicorn `orion.wsgi` (gthread, 4 threads "
+        f"per worker, as `orion run`), database `{BENCH_DB}` (demo data + "
+        f"{EXTRA_ENTERPRISES * 3:,} extra accounts for the agent + "
+        f"{len(EXTRA_BLOCKS) * 1000:,} extra numbers). Logged in as the partner agent "
+        "(session cookie for the UI, Bearer token for the API). "
+        f"This machine has {os.cpu_count()} CPUs shared by wrk, gunicorn and PostgreSQL.",
+        "",
+        "| workers | endpoint | req/s | p50 ms | p95 ms | p99 ms | non-2xx | vs baseline |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for workers, label, r in rows:
+        lines.append(f"| {workers} | {label} | {r['rps']:.0f} | {r['p50']:.1f} | "
+                     f"{r['p95']:.1f} | {r['p99']:.1f} | {r['non2xx']} | "
+                     f"{r['rps'] / baseline[workers]:.2f}x |")
+    lines += ["", "Non-2xx must be 0 (every request answered 200); the baseline row is the "
+              "ceiling of Django + gunicorn on this machine (middleware, template, no query)."]
+    write_section("load", "\n".join(lines))
+    print("bench_load: written to docs/benchmarks.md", flush=True)
+
+
+if __name__ == "__main__":
+    main()

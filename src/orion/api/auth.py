@@ -1,0 +1,52 @@
+"""The two ways into the API: the browser's session (with CSRF) and personal tokens.
+
+A request with an ``Authorization`` header is a machine: only its token counts, and a bad
+token is a 401 (never a fall-back to a session cookie, and never a CSRF error). A request
+without one is the browser: Django's session, with the CSRF check on unsafe methods.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from ninja.security import HttpBearer, SessionAuth
+
+from orion.api.services import token_authenticate
+
+
+class TokenAuth(HttpBearer):
+    """``Authorization: Bearer orn_…``: the token's user, if active and the token usable."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        user = token_authenticate(token.strip())
+        if user is None:
+            return None
+        request.user = user  # services and selectors read request.user like the pages do
+        return user
+
+
+class BrowserSessionAuth(SessionAuth):
+    """The logged-in browser (ninja's django_auth, csrf=True), unless a token header is sent."""
+
+    def __init__(self) -> None:
+        super().__init__(csrf=True)
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if "Authorization" in request.headers:
+            return None
+        if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+            return None  # not a browser session: 401, not a CSRF complaint
+        return super().__call__(request)
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        user = request.user
+        if user.is_authenticated and user.is_active:
+            return user
+        return None
+
+
+token_auth = TokenAuth()
+session_auth = BrowserSessionAuth()
+API_AUTH = [token_auth, session_auth]

@@ -1,0 +1,172 @@
+"""Billing endpoints (mounted at /api/v1/billing): the monthly export, invoice previews (dry
+runs), a customer's billing summary, and the Billing Start Date change.
+
+Thin: the rules live in ``orion.billing`` and ``orion.orders.services``. Tenancy is the
+selectors' ``visible_to``: partner users see their own customers only (another partner's
+customer is a 404, another partner's rows are simply absent from the export).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Field, Path, Query, Router, Schema
+
+from orion.api.errors import responses
+from orion.api.schemas.common import MAX_ID, NO_NUL
+from orion.billing import selectors
+from orion.billing.charges import BillingMonth
+from orion.billing.export import export_csv, export_json
+from orion.orders.services import order_billing_start_date_change
+
+router = Router(tags=["billing"])
+
+MONTH = Query(..., pattern=r"^\d{4}-\d{2}$", description="The month, YYYY-MM (e.g. 2026-12).")
+
+
+class ChargeOut(Schema):
+    month: str
+    partner: str
+    enterprise: str
+    customer: str
+    customer_id: int
+    order: str
+    package: str
+    charge_type: str = Field(description="MRC (monthly) or NRC (one-time)")
+    quantity: int
+    unit_price: str = Field(description="Decimal, frozen at Save Order")
+    period: str
+    period_start: date
+    period_end: date
+    days: int | str = Field(description="Billed days of the month (MRC), empty for NRC")
+    days_in_month: int | str
+    amount: str = Field(description="Decimal; MRC prorated by days, ROUND_HALF_UP to cents")
+
+
+class CustomerTotalOut(Schema):
+    customer_id: int
+    customer: str
+    partner: str
+    mrc: str
+    nrc: str
+    total: str
+
+
+class TotalsOut(Schema):
+    mrc: str
+    nrc: str
+    total: str
+
+
+class ExportOut(Schema):
+    month: str
+    lines: list[ChargeOut]
+    customers: list[CustomerTotalOut]
+    totals: TotalsOut
+
+
+class UpcomingOut(Schema):
+    date: date
+    order: str
+    package: str
+    charge_type: str
+    quantity: int
+    amount: str
+    what: str
+
+
+class SummaryOut(Schema):
+    customer_id: int
+    today: date
+    time_zone: str
+    current_month: str
+    current_total: str
+    next_month: str
+    next_total: str
+    monthly_recurring: str
+    upcoming: list[UpcomingOut]
+
+
+class BillingStartIn(Schema):
+    billing_start_date: date
+    reason: str = Field("", max_length=400, pattern=NO_NUL,
+                        description="Required when the service is already activated (staff).")
+
+
+class BillingStartOut(Schema):
+    order_id: int
+    order: str
+    billing_start_date: date
+    activated_at: str | None
+
+
+def _month(text: str) -> BillingMonth:
+    return BillingMonth.parse(text)  # InvalidMonth is an OrionError: 422 with the message
+
+
+# The export's 200 is CSV by default (JSON with format=json): declare both, so clients and
+# the schema-conformance fuzzing see the truth.
+_CSV_TOO = {"responses": {200: {"content": {"text/csv": {"schema": {"type": "string"}}}}}}
+
+
+@router.get("/export", response=responses(ExportOut), operation_id="billing_export",
+            openapi_extra=_CSV_TOO)
+def export(request: HttpRequest, month: str = MONTH,
+           fmt: str = Query("csv", alias="format", pattern="^(csv|json)$"),
+           partner_id: int | None = Query(None, ge=1, le=MAX_ID)):
+    """The monthly export: one row per customer line, then per-customer totals and the total.
+
+    ``format=csv`` (default) returns ``text/csv``; ``format=json`` the same data as JSON.
+    Staff see every partner (``partner_id`` narrows it); a partner user sees only its own.
+    """
+    invoice = selectors.billing_export(user=request.auth, month=_month(month),
+                                       partner_id=partner_id)
+    if fmt == "json":
+        return export_json(invoice)
+    response = HttpResponse(export_csv(invoice), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="orion-billing-{month}.csv"'
+    return response
+
+
+@router.get("/customers/{customer_id}/preview", response=responses(ExportOut),
+            operation_id="billing_invoice_preview")
+def invoice_preview(request: HttpRequest, customer_id: int = Path(..., ge=1, le=MAX_ID),
+                    month: str = MONTH):
+    """Invoice preview (a dry run, as Kill Bill's): the customer's charges of ``month``,
+    computed now; nothing is stored."""
+    invoice = selectors.invoice_preview(user=request.auth, customer_id=customer_id,
+                                        month=_month(month))
+    return export_json(invoice)
+
+
+@router.get("/customers/{customer_id}/summary", response=responses(SummaryOut),
+            operation_id="billing_customer_summary")
+def summary(request: HttpRequest, customer_id: int = Path(..., ge=1, le=MAX_ID)):
+    """The customer's Billing tab: this month's total, the run rate, upcoming charges."""
+    b = selectors.customer_billing(user=request.auth, customer_id=customer_id)
+    return {
+        "customer_id": b.customer.pk, "today": b.today, "time_zone": b.customer.time_zone,
+        "current_month": str(b.current.month), "current_total": str(b.current.totals.total),
+        "next_month": str(b.next.month), "next_total": str(b.next.totals.total),
+        "monthly_recurring": str(b.monthly_recurring),
+        "upcoming": [{"date": u.on, "order": u.subscription.order_number,
+                      "package": u.subscription.package,
+                      "charge_type": u.subscription.charge_type,
+                      "quantity": u.subscription.quantity, "amount": str(u.amount),
+                      "what": u.what} for u in b.upcoming],
+    }
+
+
+@router.post("/orders/{order_id}/billing-start-date", response=responses(BillingStartOut),
+             operation_id="billing_start_date_change")
+def billing_start_date_change(request: HttpRequest, payload: BillingStartIn,
+                              order_id: int = Path(..., ge=1, le=MAX_ID)):
+    """Move an order's Billing Start Date: partners until activation; afterwards staff only,
+    with a ``reason``. Audited."""
+    order = order_billing_start_date_change(
+        user=request.auth, order_id=order_id, value=payload.billing_start_date,
+        reason=payload.reason, via="api")
+    return {"order_id": order.pk, "order": order.number, "billing_start_date":
+            order.billing_start_date,
+            "activated_at": order.activated_at.isoformat() if order.activated_at else None}

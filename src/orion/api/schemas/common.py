@@ -1,0 +1,37 @@
+"""Shared pieces: bounded ids, NUL-free text, pagination."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from django.db.models import QuerySet
+from ninja import Field, Schema
+
+MAX_ID = 9_223_372_036_854_775_807  # PostgreSQL bigint: larger ids are simply not found
+MAX_PAGE_SIZE = 100
+NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL
+
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+def text(max_length: int, **kwargs: object):
+    """A string field of at most ``max_length`` characters without NUL bytes."""
+    return Field(max_length=max_length, pattern=NO_NUL, **kwargs)
+
+
+class PageParams(Schema):
+    limit: int = Field(50, ge=1, le=MAX_PAGE_SIZE, description="Page size (at most 100).")
+    offset: int = Field(0, ge=0, le=1_000_000)
+
+
+def page(queryset: QuerySet, params: PageParams, convert=None) -> dict:
+    """One page of ``queryset``: items, total count, limit and offset."""
+    rows = list(queryset[params.offset:params.offset + params.limit])
+    return {"items": [convert(r) for r in rows] if convert else rows,
+            "count": queryset.count(), "limit": params.limit, "offset": params.offset}
+
+
+class PageMeta(Schema):
+    count: int
+    limit: int
+    offset: int

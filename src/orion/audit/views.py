@@ -1,0 +1,67 @@
+"""The staff audit page: who changed what and when, filtered and paged. Partners get 404."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django import forms
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from orion.audit.selectors import audit_entries, audit_filter_choices
+from orion.core.exceptions import NotFound
+
+PAGE_SIZE = 50
+
+
+class AuditFilterForm(forms.Form):
+    actor = forms.CharField(required=False, max_length=150, label="Actor (user name)")
+    action = forms.ChoiceField(required=False)
+    object_type = forms.ChoiceField(required=False, label="Object type")
+    object_id = forms.CharField(required=False, max_length=40, label="Object id")
+    date_from = forms.DateField(required=False, label="From",
+                                widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(required=False, label="To",
+                              widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: object, choices: dict[str, list[str]], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["action"].choices = [("", "any")] + [(a, a) for a in choices["actions"]]
+        self.fields["object_type"].choices = [("", "any")] + [
+            (t, t) for t in choices["object_types"]]
+
+    def clean(self) -> dict[str, object]:
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if isinstance(start, date) and isinstance(end, date) and end < start:
+            self.add_error("date_to", "The end date is before the start date.")
+        for name in ("actor", "object_id"):
+            if "\x00" in (cleaned.get(name) or ""):
+                self.add_error(name, "Remove the control characters.")
+        return cleaned
+
+
+@require_GET
+def audit_log(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_provider_staff:
+        raise Http404("No such page.")
+    form = AuditFilterForm(request.GET or None, choices=audit_filter_choices())
+    filters: dict[str, object] = {}
+    status = 200
+    if form.is_bound:
+        if form.is_valid():
+            filters = {k: v for k, v in form.cleaned_data.items() if v}
+        else:
+            status = 400
+    try:
+        entries = audit_entries(user=request.user, **filters).select_related("actor")
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "audit/log.html", {
+        "form": form, "page": page, "entries": page.object_list,
+        "query": query.urlencode()}, status=status)

@@ -1,0 +1,78 @@
+"""The monthly export as CSV or JSON: one row per customer line, then the totals.
+
+The CSV's first column, ``row``, says what a row is: ``charge`` (a customer line),
+``customer_total`` (after each customer's lines) or ``total`` (the last row), so a
+spreadsheet can filter the totals out.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from typing import Any
+
+from orion.billing.charges import Charge
+from orion.billing.selectors import Invoice
+
+COLUMNS = ["row", "month", "partner", "enterprise", "customer", "customer_id", "order",
+           "package", "charge_type", "quantity", "unit_price", "period", "period_start",
+           "period_end", "days", "days_in_month", "amount"]
+
+
+def _charge_row(charge: Charge) -> dict[str, Any]:
+    s = charge.subscription
+    return {
+        "row": "charge", "month": str(charge.month), "partner": s.partner_name,
+        "enterprise": s.enterprise_name, "customer": s.customer_name,
+        "customer_id": s.customer_id, "order": s.order_number, "package": s.package,
+        "charge_type": s.charge_type, "quantity": s.quantity, "unit_price": str(s.unit_price),
+        "period": charge.period, "period_start": charge.period_start.isoformat(),
+        "period_end": charge.period_end.isoformat(),
+        "days": charge.days if s.charge_type == "MRC" else "",
+        "days_in_month": charge.month.days if s.charge_type == "MRC" else "",
+        "amount": str(charge.amount),
+    }
+
+
+def export_csv(invoice: Invoice) -> str:
+    """The CSV text (``\\r\\n`` line ends, as the csv module and spreadsheets expect)."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, restval="")
+    writer.writeheader()
+    by_customer = {c.customer_id: c for c in invoice.totals.customers}
+    current = None
+    for charge in invoice.charges:
+        customer_id = charge.subscription.customer_id
+        if current is not None and customer_id != current:
+            _write_customer_total(writer, invoice, by_customer[current])
+        current = customer_id
+        writer.writerow(_charge_row(charge))
+    if current is not None:
+        _write_customer_total(writer, invoice, by_customer[current])
+    writer.writerow({"row": "total", "month": str(invoice.month),
+                     "amount": str(invoice.totals.total)})
+    return out.getvalue()
+
+
+def _write_customer_total(writer: csv.DictWriter, invoice: Invoice, row: Any) -> None:
+    writer.writerow({"row": "customer_total", "month": str(invoice.month),
+                     "partner": row.partner_name, "customer": row.customer_name,
+                     "customer_id": row.customer_id, "amount": str(row.total)})
+
+
+def export_json(invoice: Invoice) -> dict[str, Any]:
+    t = invoice.totals
+    return {
+        "month": str(invoice.month),
+        "lines": [{k: v for k, v in _charge_row(c).items() if k != "row"}
+                  for c in invoice.charges],
+        "customers": [{"customer_id": c.customer_id, "customer": c.customer_name,
+                       "partner": c.partner_name, "mrc": str(c.mrc), "nrc": str(c.nrc),
+                       "total": str(c.total)} for c in t.customers],
+        "totals": {"mrc": str(t.mrc), "nrc": str(t.nrc), "total": str(t.total)},
+    }
+
+
+def digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()

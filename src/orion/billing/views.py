@@ -1,0 +1,81 @@
+"""Billing pages: the invoice preview (a dry run), the staff/partner Billing Start Date change
+from the Billing tab, and the CSV download of the monthly export. Thin: the rules are in
+``selectors``/``services`` and ``orion.orders.services.order_billing_start_date_change``."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from orion.billing import selectors
+from orion.billing.charges import BillingMonth
+from orion.billing.exceptions import InvalidMonth
+from orion.billing.export import export_csv
+from orion.core.exceptions import NotFound, OrionError
+from orion.orders.models import Order
+from orion.orders.services import order_billing_start_date_change, today_in
+
+
+def _month(request: HttpRequest, default: date) -> tuple[BillingMonth, str]:
+    text = request.GET.get("month", "")
+    if not text:
+        return BillingMonth.of(default), ""
+    try:
+        return BillingMonth.parse(text), ""
+    except InvalidMonth as exc:
+        return BillingMonth.of(default), exc.message
+
+
+@require_GET
+def invoice_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    """Invoice preview for any month (Kill Bill's dry run): computed, never stored."""
+    try:
+        customer = selectors.customer_for_billing(user=request.user, customer_id=pk)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    month, error = _month(request, today_in(customer.time_zone))
+    invoice = selectors.invoice_preview(user=request.user, customer_id=customer.pk, month=month)
+    return render(request, "billing/preview.html", {
+        "customer": customer, "enterprise": customer.enterprise, "invoice": invoice,
+        "month": month, "previous": month.previous(), "next": month.next(),
+        "month_error": error})
+
+
+@require_POST
+def billing_start_date(request: HttpRequest, pk: int) -> HttpResponse:
+    order = Order.objects.visible_to(request.user).filter(pk=pk).first()
+    if order is None or order.customer_id is None:
+        raise Http404("No such order.")
+    back = redirect("customer_tab", pk=order.customer_id, tab="billing")
+    try:
+        value = date.fromisoformat(request.POST.get("billing_start_date", ""))
+    except ValueError:
+        messages.error(request, "Enter the billing start date as a date (YYYY-MM-DD).")
+        return back
+    try:
+        order_billing_start_date_change(user=request.user, order_id=order.pk, value=value,
+                                        reason=request.POST.get("reason", "")[:400])
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    except OrionError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Order {order}: Billing Start Date is now {value:%Y-%m-%d}.")
+    return back
+
+
+@require_GET
+def export_download(request: HttpRequest) -> HttpResponse:
+    """The monthly export as a CSV file: staff get every partner, partners their own."""
+    try:
+        month = BillingMonth.parse(request.GET.get("month", ""))
+    except InvalidMonth as exc:
+        return HttpResponse(exc.message, status=400, content_type="text/plain")
+    invoice = selectors.billing_export(user=request.user, month=month)
+    response = HttpResponse(export_csv(invoice), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="orion-billing-{month}.csv"'
+    return response

@@ -1,0 +1,143 @@
+"""The search's ranking tiers, windows and pagination, and the customer's partner invariant."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+
+from orion.accounts import selectors
+from orion.accounts.models import Customer
+from orion.accounts.selectors import account_search
+from tests import factories as f
+
+
+def _names(user, query, **kwargs) -> list[tuple[str, str]]:
+    return [(hit.role, hit.name) for hit in account_search(user=user, query=query, **kwargs).hits]
+
+
+def _all_pages(user, query, page_size) -> list[tuple[str, int]]:
+    seen, page = [], 1
+    while True:
+        result = account_search(user=user, query=query, page=page, page_size=page_size)
+        assert len(result.hits) == page_size or not result.has_next
+        seen += [(hit.role, hit.id) for hit in result.hits]
+        if not result.has_next:
+            return seen
+        page += 1
+
+
+@pytest.fixture
+def harbor(db):
+    """One partner's accounts whose names fall in every tier for the query "harbor"."""
+    partner = f.make_partner("Harbor Partner")
+    user = f.make_user(partner=partner)
+    enterprise = f.make_enterprise(partner=partner, name="Harbor")  # exact
+    for name in ("Harborview Dental", "Harbor Inc", "Blue Harbor", "Old Harbor Co",
+                 "Shipharbor Ltd", "Bigharbor", "HARBOR", "harbor x"):
+        f.make_customer(enterprise=enterprise, name=name)
+    return user
+
+
+@pytest.mark.django_db
+def test_tiers_then_shorter_names_then_alphabetical(harbor):
+    assert _names(harbor, "harbor") == [
+        # 1. equal to the query (any case): Enterprise before Customer on the same name
+        ("Enterprise", "Harbor"), ("Customer", "HARBOR"),
+        # 2. starting with it: shorter first, then alphabetical
+        ("Customer", "harbor x"), ("Customer", "Harbor Inc"), ("Customer", "Harborview Dental"),
+        # 3. a later word starts with it
+        ("Customer", "Blue Harbor"), ("Customer", "Old Harbor Co"),
+        # 4. inside a word
+        ("Customer", "Bigharbor"), ("Customer", "Shipharbor Ltd"),
+    ]
+
+
+@pytest.mark.django_db
+def test_short_queries_search_prefixes_only(harbor):
+    assert [name for _, name in _names(harbor, "ha")] == [
+        "Harbor", "HARBOR", "harbor x", "Harbor Inc", "Harborview Dental"]
+    assert _names(harbor, "or") == []  # inside words: needs three letters
+    inside = _names(harbor, "rbo")  # three letters: every name matches inside a word
+    assert inside[:3] == [
+        ("Enterprise", "Harbor"), ("Customer", "HARBOR"), ("Customer", "harbor x")]
+    assert len(inside) == 9
+    assert [name for _, name in _names(harbor, "Old Ha")] == ["Old Harbor Co"]
+    assert [name for _, name in _names(harbor, "d har")] == ["Old Harbor Co"]
+
+
+@pytest.mark.django_db
+def test_pages_follow_the_ranking_across_tiers(harbor):
+    everything = [(h.role, h.id) for h in
+                  account_search(user=harbor, query="harbor", page_size=50).hits]
+    assert len(everything) == 9
+    for page_size in (1, 2, 3, 4, 8, 9):
+        assert _all_pages(harbor, "harbor", page_size) == everything
+    assert not account_search(user=harbor, query="harbor", page=2, page_size=9).hits
+
+
+@pytest.mark.django_db
+def test_windows_bound_the_ranking_and_keep_pages_consistent(monkeypatch, harbor):
+    """Tiers bigger than a window are ranked per window of their stream, and pages still
+    neither overlap nor skip."""
+    enterprise = f.make_enterprise(partner=harbor.partner, name="Other")
+    for n in range(12):
+        f.make_customer(enterprise=enterprise, name=f"Bay Harbor {'x' * (12 - n)}")
+        f.make_customer(enterprise=enterprise, name=f"Portharbor {'y' * (12 - n)}")
+        f.make_customer(enterprise=enterprise, name=f"Harbor Town {'z' * (12 - n)}")
+    monkeypatch.setattr(selectors, "PREFIX_WINDOW", 4)
+    monkeypatch.setattr(selectors, "CONTAINS_WINDOW", 4)
+    everything = [(h.role, h.id) for h in
+                  account_search(user=harbor, query="harbor", page_size=200).hits]
+    assert len(everything) == 9 + 36 and len(set(everything)) == len(everything)
+    for page_size in (1, 3, 5, 7, 25):
+        assert _all_pages(harbor, "harbor", page_size) == everything
+    # Tiers stay in order; inside a tier only each window is sorted by length.
+    ranked = _names(harbor, "harbor", page_size=200)
+    tiers = ["exact" if n.lower() == "harbor" else "prefix" if n.lower().startswith("harbor")
+             else "word" if " harbor" in n.lower() else "inside" for _, n in ranked]
+    assert tiers == sorted(tiers, key=["exact", "prefix", "word", "inside"].index)
+
+
+@pytest.mark.django_db
+def test_partner_user_never_sees_another_partners_accounts(harbor, tenant_a, staff):
+    f.make_customer(enterprise=tenant_a.enterprise, name="Harbor Acme")
+    assert all(h.partner_name == "Harbor Partner"
+               for h in account_search(user=harbor, query="harbor", page_size=100).hits)
+    assert ("Customer", "Harbor Acme") not in _names(harbor, "harbor", page_size=100)
+    assert ("Customer", "Harbor Acme") in _names(staff, "harbor", page_size=100)
+    assert _names(tenant_a.user, "harbor") == [("Customer", "Harbor Acme")]
+
+
+@pytest.mark.django_db
+def test_search_inside_a_transaction_leaves_its_settings(harbor):
+    with transaction.atomic():
+        account_search(user=harbor, query="harbor")
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW enable_seqscan")
+            assert cursor.fetchone()[0] == "on"
+            cursor.execute("SHOW max_parallel_workers_per_gather")
+            assert cursor.fetchone()[0] != "0"
+
+
+@pytest.mark.django_db
+def test_customer_partner_is_the_enterprise_partner(tenant_a, tenant_b):
+    assert tenant_a.customer.partner_id == tenant_a.partner.pk
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Customer.objects.create(
+            enterprise=tenant_a.enterprise, partner=tenant_b.partner, name="Mismatch",
+            bw_group_id="mismatch", address_line1="1 Main", city="X", state="NY",
+            zip_code="10001", contact_name="n", contact_phone="1", contact_email="a@b.example",
+            time_zone="America/New_York")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Customer.objects.filter(pk=tenant_a.customer.pk).update(partner=tenant_b.partner)
+
+
+@pytest.mark.django_db
+def test_moving_an_enterprise_moves_its_customers(tenant_a, tenant_b):
+    tenant_a.enterprise.partner = tenant_b.partner
+    tenant_a.enterprise.save(update_fields=["partner"])
+    assert set(Customer.objects.filter(enterprise=tenant_a.enterprise)
+               .values_list("partner_id", flat=True)) == {tenant_b.partner.pk}
+    assert {h.name for h in account_search(user=tenant_b.user, query="acme corp").hits} == {
+        "Acme Corporation", "Acme Corporation - Denver"}
+    assert account_search(user=tenant_a.user, query="acme corp").hits == []
