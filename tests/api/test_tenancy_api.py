@@ -92,7 +92,6 @@ OPERATIONS: dict[str, tuple[str, dict, object]] = {
     "billing_export": ("list", {}, None),
     "billing_invoice_preview": ("object", {"customer_id": "customer"}, None),
     "billing_customer_summary": ("object", {"customer_id": "customer"}, None),
-    "billing_start_date_change": ("object", {"order_id": "placed"}, "billing_body"),
 }
 QUERY = {"account_search": {"q": "Acme"}, "numbers_available": {"npa": "212"},
          "order_list": {"include_drafts": "true"},

@@ -315,18 +315,18 @@ def test_api_preview_summary_and_billing_start_change(a_order, tenant_a, staff):
     summary = api.get(f"/api/v1/billing/customers/{tenant_a.customer.pk}/summary").json()
     assert summary["monthly_recurring"] == "149.70"
     new = timezone.localdate() + timedelta(days=4)
-    response = api.post(f"/api/v1/billing/orders/{a_order.pk}/billing-start-date",
-                        {"billing_start_date": new.isoformat()}, content_type="application/json")
+    url = f"/api/v1/orders/{a_order.pk}/billing-start-date"
+    response = api.put(url, {"billing_start_date": new.isoformat()},
+                       content_type="application/json")
     assert response.status_code == 200 and response.json()["billing_start_date"] == str(new)
     assert AuditEntry.objects.get(action="order.billing_start_date_change").via == "api"
     _activate(a_order)
-    response = api.post(f"/api/v1/billing/orders/{a_order.pk}/billing-start-date",
-                        {"billing_start_date": new.isoformat()}, content_type="application/json")
+    response = api.put(url, {"billing_start_date": new.isoformat()},
+                       content_type="application/json")
     assert response.status_code == 422 and response.json()["code"] == "billing_start_fixed"
-    response = _api(staff).post(f"/api/v1/billing/orders/{a_order.pk}/billing-start-date",
-                                {"billing_start_date": str(new + timedelta(days=1)),
-                                 "reason": "Port completed late"},
-                                content_type="application/json")
+    response = _api(staff).put(url, {"billing_start_date": str(new + timedelta(days=1)),
+                                     "reason": "Port completed late"},
+                               content_type="application/json")
     assert response.status_code == 200
 
 

@@ -14,11 +14,10 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Path, Query, Router, Schema
 
 from orion.api.errors import responses
-from orion.api.schemas.common import MAX_ID, NO_NUL
+from orion.api.schemas.common import MAX_ID
 from orion.billing import selectors
 from orion.billing.charges import BillingMonth
 from orion.billing.export import export_csv, export_json
-from orion.orders.services import order_billing_start_date_change
 
 router = Router(tags=["billing"])
 
@@ -88,19 +87,6 @@ class SummaryOut(Schema):
     upcoming: list[UpcomingOut]
 
 
-class BillingStartIn(Schema):
-    billing_start_date: date
-    reason: str = Field("", max_length=400, pattern=NO_NUL,
-                        description="Required when the service is already activated (staff).")
-
-
-class BillingStartOut(Schema):
-    order_id: int
-    order: str
-    billing_start_date: date
-    activated_at: str | None
-
-
 def _month(text: str) -> BillingMonth:
     return BillingMonth.parse(text)  # InvalidMonth is an OrionError: 422 with the message
 
@@ -156,17 +142,3 @@ def summary(request: HttpRequest, customer_id: int = Path(..., ge=1, le=MAX_ID))
                       "quantity": u.subscription.quantity, "amount": str(u.amount),
                       "what": u.what} for u in b.upcoming],
     }
-
-
-@router.post("/orders/{order_id}/billing-start-date", response=responses(BillingStartOut),
-             operation_id="billing_start_date_change")
-def billing_start_date_change(request: HttpRequest, payload: BillingStartIn,
-                              order_id: int = Path(..., ge=1, le=MAX_ID)):
-    """Move an order's Billing Start Date: partners until activation; afterwards staff only,
-    with a ``reason``. Audited."""
-    order = order_billing_start_date_change(
-        user=request.auth, order_id=order_id, value=payload.billing_start_date,
-        reason=payload.reason, via="api")
-    return {"order_id": order.pk, "order": order.number, "billing_start_date":
-            order.billing_start_date,
-            "activated_at": order.activated_at.isoformat() if order.activated_at else None}

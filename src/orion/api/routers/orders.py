@@ -168,6 +168,7 @@ class SaveOut(Schema):
 
 class BillingStartIn(Schema):
     billing_start_date: date
+    reason: str = text(400, default="")
 
 
 E164 = text(20, min_length=1)
@@ -396,9 +397,11 @@ def order_save(request: HttpRequest, payload: OrderDetailsIn, order_id: int = Or
 @router.put("/orders/{order_id}/billing-start-date", response=responses(OrderOut),
             operation_id="order_billing_start_date_change")
 def billing_start_date(request: HttpRequest, payload: BillingStartIn, order_id: int = OrderId):
-    """Move the Billing Start Date of a placed order, until the service is activated."""
+    """Move the Billing Start Date of a placed order: partners until the service is activated;
+    afterwards provider staff only, with a ``reason``. Audited."""
     order = services.order_billing_start_date_change(user=request.auth, order_id=order_id,
-                                                     value=payload.billing_start_date, via="api")
+                                                     value=payload.billing_start_date,
+                                                     reason=payload.reason, via="api")
     return order_out(order)
 
 
