@@ -31,8 +31,8 @@ import time
 import urllib.parse
 import urllib.request
 from http.cookiejar import CookieJar
-from urllib.parse import urlsplit, urlunsplit
 
+from bench._db import bench_database_env
 from bench._report import write_section
 
 BENCH_DB = "orion_bench_load"
@@ -69,18 +69,7 @@ def _env() -> dict[str, str]:
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="orion.settings", ORION_DEMO="1",
                PYTHONUNBUFFERED="1")
     env.pop("ORION_TEST_DB", None)
-    url = env.get("DATABASE_URL", "").strip()
-    if url:
-        import psycopg
-
-        with psycopg.connect(url, autocommit=True) as conn:
-            if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
-                                [BENCH_DB]).fetchone():
-                conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
-        env["DATABASE_URL"] = urlunsplit(urlsplit(url)._replace(path=f"/{BENCH_DB}"))
-    else:
-        env["ORION_DB_NAME"] = BENCH_DB
-    return env
+    return bench_database_env(BENCH_DB, env)
 
 
 def _bin(name: str) -> str:

@@ -40,6 +40,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from bench._db import use_bench_database
 from bench._report import summary_ms, write_section
 
 BENCH_DB = "orion_bench_provisioning"
@@ -70,31 +71,7 @@ BASELINE_WORKER = (
 
 
 def _use_bench_database() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "orion.settings")
-    url = os.environ.get("DATABASE_URL", "").strip()
-    if url:
-        import psycopg
-
-        with psycopg.connect(url, autocommit=True) as conn:
-            if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
-                                [BENCH_DB]).fetchone():
-                conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
-        os.environ["DATABASE_URL"] = urlunsplit(urlsplit(url)._replace(path=f"/{BENCH_DB}"))
-    else:
-        os.environ["ORION_DB_NAME"] = BENCH_DB
-    from django.conf import settings
-
-    if settings.configured and settings.DATABASES["default"]["NAME"] != BENCH_DB:
-        raise SystemExit("bench_provisioning: Django is set up on another database; run it "
-                         "alone: python -m bench provisioning")
-    import django
-
-    django.setup()
-    from django.db import connection
-
-    if connection.settings_dict["NAME"] != BENCH_DB:
-        raise SystemExit(f"bench_provisioning: refusing to run on "
-                         f"{connection.settings_dict['NAME']}")
+    use_bench_database(BENCH_DB, "bench_provisioning")
 
 
 def _load(needed_numbers: int):

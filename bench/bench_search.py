@@ -29,8 +29,8 @@ import platform
 import random
 import statistics
 import time
-from urllib.parse import urlsplit, urlunsplit
 
+from bench._db import use_bench_database
 from bench._report import summary_ms, write_section
 
 BENCH_DB = "orion_bench"
@@ -156,39 +156,7 @@ NO_MATCHES = ["Zyxel Quantum", "qzx", "xylophone", "Okafor Title Agcy", "Lindqvi
 
 
 def _use_bench_database() -> None:
-    """Point this process at ``orion_bench`` before Django reads its settings."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "orion.settings")
-    url = os.environ.get("DATABASE_URL", "").strip()
-    if url:
-        import psycopg
-
-        parts = urlsplit(url)
-        with psycopg.connect(url, autocommit=True) as conn:
-            exists = conn.execute(
-                "SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB]
-            ).fetchone()
-            if not exists:
-                conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
-        os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{BENCH_DB}"))
-    else:
-        os.environ["ORION_DB_NAME"] = BENCH_DB
-
-    from django.conf import settings
-
-    if settings.configured:
-        # Another benchmark of this process set Django up already: it must have chosen the
-        # bench database too, or this benchmark would write a million rows elsewhere.
-        name = settings.DATABASES["default"]["NAME"]
-        if name != BENCH_DB:
-            raise SystemExit(f"bench_search: Django is already set up on {name!r}, "
-                             f"not {BENCH_DB!r}; run it alone: python -m bench search")
-    import django
-
-    django.setup()
-    from django.db import connection
-
-    if connection.settings_dict["NAME"] != BENCH_DB:
-        raise SystemExit(f"bench_search: refusing to run on {connection.settings_dict['NAME']!r}")
+    use_bench_database(BENCH_DB, "bench_search")
 
 
 def _migrate() -> None:

@@ -28,6 +28,7 @@ from pytest_django.live_server_helper import LiveServer
 from orion.broadworks import BroadWorksClient, ocip_request
 from orion.broadworks.config import BroadWorksConfig
 from orion.broadworks.emulator.server import EmulatorServer
+from tests.workers import worker_env
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 RESULTS_DIR = REPO_ROOT / "test-results" / "e2e"
@@ -268,21 +269,8 @@ class Worker:
 
 
 def _worker_env(emulator: EmulatorServer) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != ASYNC_UNSAFE}
-    name = connection.settings_dict["NAME"]  # the live server's test database
-    if env.get("DATABASE_URL"):
-        env["DATABASE_URL"] = f"{env['DATABASE_URL'].rsplit('/', 1)[0]}/{name}"
-    else:
-        env["ORION_DB_NAME"] = name
-    env.update({
-        "ORION_BROADWORKS_HOST": emulator.host, "ORION_BROADWORKS_PORT": str(emulator.port),
-        "ORION_BROADWORKS_COMMAND_TIMEOUT": "3", "ORION_BROADWORKS_CONNECT_TIMEOUT": "1",
-        "ORION_PROVISIONING_BACKOFF": "1", "ORION_PROVISIONING_MAX_ATTEMPTS": "5",
-        "ORION_WORKER_HEARTBEAT_SECONDS": "1", "ORION_STALLED_JOB_SECONDS": "5",
-        "ORION_WORKER_POLL_SECONDS": "0.3", "ORION_LOG_LEVEL": "WARNING",
-        "PYTHONUNBUFFERED": "1",
-    })
-    return env
+    return worker_env(host=emulator.host, port=emulator.port, command_timeout=3,
+                      max_attempts=5, stalled_seconds=5, drop=(ASYNC_UNSAFE,))
 
 
 @pytest.fixture

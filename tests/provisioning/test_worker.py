@@ -6,7 +6,6 @@ in production: the order and its job are in PostgreSQL; the worker is a separate
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -21,6 +20,7 @@ from orion.orders.models import Order, OrderKind
 from orion.orders.states import OrderState
 from tests import factories as f
 from tests.provisioning.helpers import place_order, stock_numbers
+from tests.workers import worker_env
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 ORION = str(Path(sys.executable).with_name("orion"))
@@ -28,22 +28,7 @@ ORDERS = 50
 
 
 def _worker_env(emulator) -> dict[str, str]:
-    env = dict(os.environ)
-    name = connection.settings_dict["NAME"]
-    if env.get("DATABASE_URL"):
-        base = env["DATABASE_URL"].rsplit("/", 1)[0]
-        env["DATABASE_URL"] = f"{base}/{name}"
-    else:
-        env["ORION_DB_NAME"] = name
-    env.update({
-        "ORION_BROADWORKS_HOST": emulator.host, "ORION_BROADWORKS_PORT": str(emulator.port),
-        "ORION_BROADWORKS_COMMAND_TIMEOUT": "1.5", "ORION_BROADWORKS_CONNECT_TIMEOUT": "1",
-        "ORION_PROVISIONING_BACKOFF": "1", "ORION_PROVISIONING_MAX_ATTEMPTS": "40",
-        "ORION_WORKER_HEARTBEAT_SECONDS": "1", "ORION_STALLED_JOB_SECONDS": "3",
-        "ORION_WORKER_POLL_SECONDS": "0.3", "ORION_LOG_LEVEL": "WARNING",
-        "PYTHONUNBUFFERED": "1",
-    })
-    return env
+    return worker_env(host=emulator.host, port=emulator.port)
 
 
 def _start_worker(env: dict[str, str], name: str, log: Path) -> subprocess.Popen:
