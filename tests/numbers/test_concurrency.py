@@ -5,14 +5,16 @@ client gets its numbers or a clear "not enough" answer."""
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from orion.numbers import services as s
 from orion.numbers.exceptions import NotEnoughNumbers
 from orion.numbers.models import DID, DIDEvent
+from orion.orders.models import Order
 from tests import factories as f
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
@@ -78,6 +80,59 @@ def test_sixteen_clients_reserve_by_quantity_from_a_short_nxx(tenant_a):
     assert sum(d.state == "available" for d in rows.values()) == 40 - len(handed_out)
     # Refused clients left nothing behind, not even history.
     assert DIDEvent.objects.filter(to_state="reserved").count() == len(handed_out)
+
+
+def test_a_reservation_locks_its_draft_before_any_number(tenant_a):
+    """Save Order locks the order, then its numbers: a reservation waiting for a busy draft
+    must hold no number meanwhile (else the two could deadlock)."""
+    s.numbers_add_range(spec="3035550100-3035550104")
+    draft = f.draft_with_packages(user=tenant_a.user, enterprise=tenant_a.enterprise)
+    holding, release = threading.Event(), threading.Event()
+    got: list[str] = []
+
+    def holder():
+        with transaction.atomic():
+            Order.objects.select_for_update().get(pk=draft.pk)
+            holding.set()
+            release.wait(20)
+
+    def reserver():
+        holding.wait(20)
+        got.extend(s.numbers_reserve_quantity(user=tenant_a.user, order_id=draft.pk,
+                                              npa="303", nxx="555", quantity=2))
+
+    threads = [threading.Thread(target=_own_connection(fn)) for fn in (holder, reserver)]
+    for t in threads:
+        t.start()
+    try:
+        assert holding.wait(20)
+        with connection.cursor() as cursor:
+            for _ in range(200):  # until the reservation waits for the draft's row lock
+                cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                               "current_database() AND wait_event_type = 'Lock' AND query "
+                               "LIKE %s", ["%FROM orders_order%"])
+                if cursor.fetchone()[0]:
+                    break
+                time.sleep(0.05)
+            else:
+                pytest.fail("the reservation never waited for the draft")
+        with transaction.atomic():
+            free = DID.objects.filter(npa="303").select_for_update(skip_locked=True)
+            assert free.count() == 5, "a number was locked before the draft"
+    finally:
+        release.set()
+        for t in threads:
+            t.join(timeout=30)
+    assert got == ["+13035550100", "+13035550101"]
+
+
+def _own_connection(fn):
+    def run():
+        try:
+            fn()
+        finally:
+            connection.close()
+    return run
 
 
 def test_sixteen_clients_tick_the_same_numbers(tenant_a):

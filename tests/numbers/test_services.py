@@ -233,3 +233,51 @@ def test_partner_b_cannot_touch_partner_a_draft(tenant_a, tenant_b, inventory, d
     with pytest.raises(NotFound):
         s.number_unreserve(user=tenant_b.user, order_id=draft_b.pk, did_id=did.pk)
     assert DID.objects.get(e164=N0).order_id == draft_a.pk
+
+
+def test_reserve_quantity_is_one_statement_with_a_history_row_per_number(
+        tenant_a, inventory, draft_a, django_assert_num_queries):
+    with django_assert_num_queries(1):  # lock the draft, pick, move and log: one round trip
+        got = s.numbers_reserve_quantity(user=tenant_a.user, order_id=draft_a.pk, npa="212",
+                                         nxx="555", quantity=3)
+    assert got == [N0, N1, N2]
+    assert set(DID.objects.filter(e164__in=got).values_list("state", "order_id")) == {
+        ("reserved", draft_a.pk)}
+    assert not DID.objects.filter(e164__in=got, reserved_until__isnull=True).exists()
+    events = DIDEvent.objects.filter(did__e164__in=got).exclude(from_state="").values_list(
+        "did__e164", "from_state", "to_state", "order_id", "changed_by_id", "note")
+    assert sorted(events) == [(n, "available", "reserved", draft_a.pk, tenant_a.user.pk,
+                               "Ordered on the draft.") for n in got]
+
+
+def test_reserve_quantity_checks_the_draft_in_the_same_statement(tenant_a, tenant_b, staff,
+                                                                  inventory, draft_a):
+    def reserve(user, order_id=draft_a.pk, npa="212", quantity=1):
+        return s.numbers_reserve_quantity(user=user, order_id=order_id, npa=npa, nxx="555",
+                                          quantity=quantity)
+
+    with pytest.raises(NotFound):
+        reserve(tenant_b.user)  # another partner's draft looks like no draft at all
+    with pytest.raises(NotFound):
+        reserve(tenant_a.user, order_id=draft_a.pk + 100_000)
+    assert reserve(staff) == [N0]  # provider staff reach every draft
+    s.numbers_reserve(user=tenant_a.user, order_id=draft_a.pk, numbers=["2064327000"])
+    order_save(user=tenant_a.user, order_id=draft_a.pk, details=f.new_customer_details())
+    with pytest.raises(OrderNotEditable):
+        reserve(tenant_a.user)
+    with pytest.raises(OrderNotEditable):  # refused as saved, not as "not enough numbers"
+        reserve(tenant_a.user, quantity=200)
+    # Refusals moved nothing and wrote no history.
+    assert list(DID.objects.filter(npa="212").exclude(state="available")
+                .values_list("e164", flat=True)) == [N0]
+    assert DIDEvent.objects.filter(did__npa="212", to_state="reserved").count() == 1
+
+
+def test_reserve_quantity_inside_a_transaction_rolls_back_with_it(tenant_a, inventory,
+                                                                   draft_a):
+    with pytest.raises(RuntimeError), transaction.atomic():
+        s.numbers_reserve_quantity(user=tenant_a.user, order_id=draft_a.pk, npa="212",
+                                   quantity=2)
+        raise RuntimeError("the caller's later step failed")
+    assert not DID.objects.filter(npa="212").exclude(state="available").exists()
+    assert not DIDEvent.objects.filter(to_state="reserved").exists()
