@@ -24,7 +24,9 @@ class Command(BaseCommand):
         parser.add_argument("--name", default=os.environ.get("ORION_WORKER_NAME", "worker"))
 
     def handle(self, *args, concurrency: int, name: str, **options) -> None:
-        logging.getLogger("procrastinate").setLevel(logging.INFO)
+        # Orion logs each order's outcome itself; Procrastinate's per-job lines (a periodic job
+        # every few seconds) would drown them.
+        logging.getLogger("procrastinate").setLevel(logging.WARNING)
         self.stdout.write(f"orion worker {name}: queues provisioning, periodic; "
                           f"concurrency {concurrency}")
         with app.replace_connector(app.connector.get_worker_connector()):
