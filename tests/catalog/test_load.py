@@ -8,8 +8,6 @@ import pytest
 from orion.catalog.models import OrderType, Package
 from orion.catalog.services import catalog_load
 
-DOCUMENT = "/work/shared/spec/000_479b22a637f6dab3.txt"
-
 
 @pytest.mark.django_db
 def test_catalog_has_the_documents_order_types_and_91_packages(catalog):

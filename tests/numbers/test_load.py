@@ -86,3 +86,14 @@ def test_demo_numbers_cover_the_demo_cities_with_one_nearly_empty_nxx():
         "212", "303", "512", "312", "213", "305", "206"}
     assert DID.objects.filter(npa="206", nxx="432").count() == 3
     assert numbers_demo_load().added == 0
+
+
+@pytest.mark.django_db
+def test_import_of_a_file_that_is_not_utf8_is_one_clear_error(tmp_path):
+    from django.core.management.base import CommandError
+
+    path = tmp_path / "numbers.csv"
+    path.write_bytes(b"number\n2125550100\n\xff\xfe broken\n")
+    with pytest.raises(CommandError, match="not UTF-8 text"):
+        call_command("numbers", "import", str(path))
+    assert not DID.objects.exists()

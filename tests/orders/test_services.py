@@ -226,3 +226,16 @@ def test_concurrent_double_save_makes_one_order(catalog):
     assert sum(r.created for r in results) == 1
     assert len({r.order.number for r in results}) == 1
     assert Customer.objects.filter(enterprise=enterprise, name="Brand New Co").count() == 1
+
+
+@pytest.mark.django_db
+def test_the_extra_did_charge_cannot_be_picked_by_hand(tenant_a):
+    from orion.catalog.models import Package
+
+    order = services.order_start(user=tenant_a.user, kind=OrderKind.NEW_CUSTOMER,
+                                 enterprise=tenant_a.enterprise)
+    extra = Package.objects.get(is_extra_did=True)
+    with pytest.raises(OrderError, match="charged automatically"):
+        services.order_lines_add(user=tenant_a.user, order_id=order.pk,
+                                 order_type_id=extra.order_type_id, package_ids=[extra.pk])
+    assert not order.lines.exists()

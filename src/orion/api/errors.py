@@ -14,7 +14,6 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from orion.core.exceptions import NotFound, OrionError, PermissionDenied
-from orion.orders.exceptions import OrderValidationError
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +49,7 @@ def orion_error_status(exc: OrionError) -> int:
 
 
 def _orion_error(request: HttpRequest, exc: OrionError, api: NinjaAPI) -> HttpResponse:
+    # OrderValidationError (an OrionError) carries per-field ``errors``; others one ``field``.
     errors = getattr(exc, "errors", None)
     if errors is None:
         errors = {exc.field: [exc.message]} if exc.field else {}
@@ -96,7 +96,6 @@ def _server_error(request: HttpRequest, exc: Exception, api: NinjaAPI) -> HttpRe
 
 
 def install(api: NinjaAPI) -> None:
-    api.add_exception_handler(OrderValidationError, lambda r, e: _orion_error(r, e, api))
     api.add_exception_handler(OrionError, lambda r, e: _orion_error(r, e, api))
     api.add_exception_handler(ValidationError, lambda r, e: _validation_error(r, e, api))
     api.add_exception_handler(Http404, lambda r, e: _not_found(r, e, api))

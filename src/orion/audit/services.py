@@ -18,6 +18,22 @@ def _redact(changes: dict) -> dict:
     return {k: ("[redacted]" if str(k).lower() in SECRET_KEYS else v) for k, v in changes.items()}
 
 
+def _no_nul(value: Any) -> Any:
+    """``value`` without NUL characters, which PostgreSQL refuses in text and jsonb.
+
+    An audit entry is written inside the transaction of the change it records: a NUL in a
+    reason or a changed value (from a caller that did not validate it) would otherwise turn
+    the whole change into a 500. The entry keeps the rest of the text.
+    """
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {_no_nul(k): _no_nul(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_no_nul(v) for v in value]
+    return value
+
+
 def audit_record(*, actor: Any, action: str, obj: models.Model | None = None,
                  changes: dict | None = None, reason: str = "", via: str | None = None,
                  object_type: str = "", object_id: str = "",
@@ -38,7 +54,8 @@ def audit_record(*, actor: Any, action: str, obj: models.Model | None = None,
         object_repr = str(obj)
     partner_id = getattr(obj, "partner_id", None) or getattr(user, "partner_id", None)
     return AuditEntry.objects.create(
-        actor=user, actor_name=getattr(user, "username", "") or "system",
-        partner_id=partner_id, action=action[:60], object_type=object_type[:60],
-        object_id=object_id[:40], object_repr=object_repr[:200],
-        changes=_redact(changes or {}), reason=reason[:500], via=via[:10])
+        actor=user, actor_name=_no_nul(getattr(user, "username", "") or "system"),
+        partner_id=partner_id, action=_no_nul(action)[:60],
+        object_type=_no_nul(object_type)[:60], object_id=_no_nul(object_id)[:40],
+        object_repr=_no_nul(object_repr)[:200], changes=_no_nul(_redact(changes or {})),
+        reason=_no_nul(reason or "")[:500], via=_no_nul(via)[:10])

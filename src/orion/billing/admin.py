@@ -17,6 +17,7 @@ class InvoiceRunAdmin(admin.ModelAdmin):
     list_display = ["month", "partner", "created_at", "created_by", "line_count", "total",
                     "digest"]
     list_filter = ["month"]
+    list_select_related = ["partner", "created_by"]
     readonly_fields = [f.name for f in InvoiceRun._meta.fields]
     inlines = [InvoiceRunLineInline]
 

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from django.db.models import Sum
+
 from orion.accounts.models import Customer, User
 from orion.billing import charges as ch
 from orion.billing.charges import BillingMonth, Charge, Subscription, Totals
@@ -176,11 +178,8 @@ def customer_billing(*, user: User, customer_id: int, today: date | None = None
     runs = list(
         InvoiceRunLine.objects.filter(customer=customer)
         .values("run_id", "run__month", "run__created_at")
-        .order_by("-run__created_at", "-run_id")
-        .distinct()[:12])
-    for run in runs:
-        run["total"] = sum(InvoiceRunLine.objects.filter(run_id=run["run_id"], customer=customer)
-                           .values_list("amount", flat=True), Decimal("0.00"))
+        .annotate(total=Sum("amount"))
+        .order_by("-run__created_at", "-run_id")[:12])
     orders = list(Order.objects.visible_to(user).placed().filter(customer=customer)
                   .exclude(state__in=[OrderState.CANCELLED, OrderState.REJECTED])
                   .order_by("-submitted_at"))

@@ -16,7 +16,7 @@ from orion.billing.charges import BillingMonth
 from orion.billing.exceptions import InvalidMonth
 from orion.billing.export import export_csv
 from orion.core.exceptions import NotFound, OrionError
-from orion.orders.models import Order
+from orion.orders.selectors import order_get
 from orion.orders.services import order_billing_start_date_change, today_in
 
 
@@ -47,8 +47,8 @@ def invoice_preview(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def billing_start_date(request: HttpRequest, pk: int) -> HttpResponse:
-    order = Order.objects.visible_to(request.user).filter(pk=pk).first()
-    if order is None or order.customer_id is None:
+    order = order_get(user=request.user, order_id=pk)
+    if order.customer_id is None:
         raise Http404("No such order.")
     back = redirect("customer_tab", pk=order.customer_id, tab="billing")
     try:

@@ -38,6 +38,11 @@ class PackageQuerySet(models.QuerySet):
     def orderable(self) -> PackageQuerySet:
         return self.filter(is_active=True)
 
+    def pickable(self) -> PackageQuerySet:
+        """What a partner may tick on the order form: sold packages, not the extra-DID charge,
+        which Orion adds itself for DIDs beyond the packages' allowance."""
+        return self.orderable().filter(is_extra_did=False)
+
 
 class Package(models.Model):
     """Something a partner orders by quantity. Prices are data that staff edit."""

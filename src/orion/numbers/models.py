@@ -164,6 +164,11 @@ class Backorder(models.Model):
     def prefix(self) -> str:
         return f"{self.npa}-{self.nxx}" if self.nxx else self.npa
 
+    def matching_numbers(self) -> models.QuerySet[DID]:
+        """The inventory rows this backorder can be filled from (its NPA, and NXX if given)."""
+        rows = DID.objects.filter(npa=self.npa)
+        return rows.filter(nxx=self.nxx) if self.nxx else rows
+
     @property
     def pending(self) -> int:
         return self.quantity - self.filled

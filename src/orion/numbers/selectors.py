@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -10,7 +11,7 @@ from django.shortcuts import get_object_or_404
 
 from orion.accounts.models import User
 from orion.catalog.models import Package
-from orion.core.exceptions import NotFound
+from orion.core.permissions import require_provider_staff
 from orion.numbers import conf
 from orion.numbers.models import DID, Backorder, DIDEvent
 from orion.numbers.nanp import clean_npa, clean_nxx
@@ -97,9 +98,9 @@ def order_numbers(*, order: Order, included: int = 0) -> OrderNumbers:
 
 # --- staff -------------------------------------------------------------------------------------
 
-def _require_staff(user: User) -> None:
-    if not user.is_provider_staff:
-        raise NotFound("No such page.")
+def require_staff(user: User) -> None:
+    """The staff pages and actions: anyone else gets a 404, as if they did not exist."""
+    require_provider_staff(user)
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,7 @@ class InventorySummary:
 
 
 def inventory_summary(*, user: User, npa: str = "") -> InventorySummary:
-    _require_staff(user)
+    require_staff(user)
     by_state = {s: 0 for s in NumberState.values}
     for row in DID.objects.values("state").annotate(n=Count("id")).order_by():
         by_state[row["state"]] = row["n"]
@@ -129,7 +130,7 @@ def inventory_summary(*, user: User, npa: str = "") -> InventorySummary:
 
 def inventory_find(*, user: User, q: str, limit: int = 100) -> QuerySet[DID]:
     """Staff search by whole number or by prefix (digits, any separators, optional +1)."""
-    _require_staff(user)
+    require_staff(user)
     digits = "".join(ch for ch in q if ch.isdigit())
     if q.strip().startswith("+1") or (len(digits) == 11 and digits.startswith("1")):
         digits = digits[1:]
@@ -140,7 +141,7 @@ def inventory_find(*, user: User, q: str, limit: int = 100) -> QuerySet[DID]:
 
 
 def number_detail(*, user: User, did_id: int) -> tuple[DID, list[DIDEvent]]:
-    _require_staff(user)
+    require_staff(user)
     did = get_object_or_404(DID.objects.select_related("order", "customer"), pk=did_id)
     events = list(did.events.select_related("order", "changed_by"))
     return did, events
@@ -148,17 +149,29 @@ def number_detail(*, user: User, did_id: int) -> tuple[DID, list[DIDEvent]]:
 
 def backorder_queue(*, user: User, include_complete: bool = False) -> QuerySet[Backorder]:
     """Staff: open backorders of placed orders, oldest first, with what is free to fill them."""
-    _require_staff(user)
+    require_staff(user)
     rows = Backorder.objects.select_related("order__customer", "order__partner")
     rows = rows.exclude(order__state="draft") if include_complete else rows.open()
     return rows.order_by("created_at", "id")
 
 
 def available_for(backorder: Backorder) -> int:
-    rows = DID.objects.filter(state=NumberState.AVAILABLE, npa=backorder.npa)
-    if backorder.nxx:
-        rows = rows.filter(nxx=backorder.nxx)
-    return rows.count()
+    return backorder.matching_numbers().filter(state=NumberState.AVAILABLE).count()
+
+
+def backorders_free_now(*, backorders: Iterable[Backorder]) -> list[Backorder]:
+    """Set ``free_now`` (what ``available_for`` counts) on each backorder, in one query for
+    the whole queue rather than one per row."""
+    rows = list(backorders)
+    by_prefix: dict[tuple[str, str], int] = {}
+    by_npa: dict[str, int] = {}
+    for row in (DID.objects.filter(state=NumberState.AVAILABLE, npa__in={b.npa for b in rows})
+                .values("npa", "nxx").annotate(n=Count("id")).order_by()):
+        by_prefix[row["npa"], row["nxx"]] = row["n"]
+        by_npa[row["npa"]] = by_npa.get(row["npa"], 0) + row["n"]
+    for bo in rows:
+        bo.free_now = by_prefix.get((bo.npa, bo.nxx), 0) if bo.nxx else by_npa.get(bo.npa, 0)
+    return rows
 
 
 def backordered_total(*, order: Order) -> int:

@@ -36,6 +36,7 @@ from orion.numbers.exceptions import (
 )
 from orion.numbers.models import DID, Backorder
 from orion.numbers.nanp import clean_npa, clean_nxx, clean_region, display, to_e164
+from orion.numbers.selectors import require_staff
 from orion.numbers.states import TRANSITIONS, NumberState, sources_of
 from orion.orders.exceptions import OrderNotEditable
 from orion.orders.models import Order, OrderLine
@@ -557,14 +558,9 @@ def numbers_end_quarantine(*, now: datetime | None = None, batch: int = 1000) ->
 
 # --- staff: inventory and backorders ------------------------------------------------------------
 
-def _require_staff(user: User) -> None:
-    if not user.is_provider_staff:
-        raise NotFound("No such page.")
-
-
 def number_release(*, user: User, did_id: int, note: str = "") -> DID:
     """Staff: take a number back from its customer; it ages before it is sold again."""
-    _require_staff(user)
+    require_staff(user)
     with transaction.atomic():
         before = DID.objects.filter(pk=did_id).values("state", "customer_id", "order_id").first()
         did = _number_transition(
@@ -581,7 +577,7 @@ def number_release(*, user: User, did_id: int, note: str = "") -> DID:
 def number_quarantine(*, user: User, did_id: int, days: int | None = None,
                       note: str = "") -> DID:
     """Staff: keep a free number out of sale (a reported bad number, a recent port-out)."""
-    _require_staff(user)
+    require_staff(user)
     days = conf.quarantine_days() if days is None else days
     if not 1 <= days <= 3650:
         raise NumberError("Quarantine for 1 to 3,650 days.")
@@ -596,7 +592,7 @@ def number_quarantine(*, user: User, did_id: int, days: int | None = None,
 
 def number_unquarantine(*, user: User, did_id: int) -> DID:
     """Staff: end a quarantine early."""
-    _require_staff(user)
+    require_staff(user)
     with transaction.atomic():
         did = _number_transition(did_id=did_id, to=S.AVAILABLE, by=user,
                                  note="Made available by staff.", quarantined_until=None)
@@ -610,7 +606,7 @@ def backorder_fill(*, user: User, backorder_id: int) -> int:
 
     Fills partially when fewer are free (Partial), fully otherwise (Complete).
     """
-    _require_staff(user)
+    require_staff(user)
     with transaction.atomic():
         bo = (Backorder.objects.select_for_update(of=("self",)).select_related("order")
               .filter(pk=backorder_id).first())
@@ -622,9 +618,9 @@ def backorder_fill(*, user: User, backorder_id: int) -> int:
                               "backorder cannot be filled.")
         if bo.pending == 0:
             raise NumberError(f"The backorder for {bo.prefix} is already complete.")
-        pool = DID.objects.filter(npa=bo.npa, **({"nxx": bo.nxx} if bo.nxx else {}))
-        moved = dids_move(queryset=pool, to=S.ASSIGNED, from_states=[S.AVAILABLE], by=user,
-                          order=order, note=f"Backorder {bo.prefix} filled.", limit=bo.pending,
+        moved = dids_move(queryset=bo.matching_numbers(), to=S.ASSIGNED,
+                          from_states=[S.AVAILABLE], by=user, order=order,
+                          note=f"Backorder {bo.prefix} filled.", limit=bo.pending,
                           skip_locked=True, lock_order=("npa", "nxx", "e164"), order_id=order.pk,
                           customer_id=order.customer_id,
                           backorder_id=bo.pk, is_for_trunking=bo.is_for_trunking)

@@ -70,9 +70,8 @@ def number_action(request: HttpRequest) -> HttpResponse:
 def backorders(request: HttpRequest) -> HttpResponse:
     _staff_only(request)
     show_all = request.GET.get("all") == "1"
-    rows = list(selectors.backorder_queue(user=request.user, include_complete=show_all)[:500])
-    for bo in rows:
-        bo.free_now = selectors.available_for(bo)
+    rows = selectors.backorders_free_now(backorders=selectors.backorder_queue(
+        user=request.user, include_complete=show_all)[:500])
     return render(request, "numbers/backorders.html", {"backorders": rows,
                                                        "show_all": show_all})
 

@@ -10,7 +10,11 @@ from django import forms
 from orion.accounts import validators as v
 from orion.accounts.models import ServiceType
 from orion.orders.models import Order, OrderKind
-from orion.orders.services import OrderDetails, billing_start_date_problem
+from orion.orders.services import (
+    OrderDetails,
+    billing_start_date_problem,
+    order_required_fields,
+)
 
 
 class OrderDetailsForm(forms.Form):
@@ -40,8 +44,6 @@ class OrderDetailsForm(forms.Form):
     ACCOUNT_FIELDS = ("company_name", "address_line1", "address_line2", "city", "state_code",
                       "zip_code", "contact_name", "contact_phone", "contact_email", "domain",
                       "time_zone", "service_type")
-    REQUIRED_FOR_NEW = ("company_name", "address_line1", "city", "state_code", "zip_code",
-                        "contact_name", "contact_phone", "contact_email", "time_zone")
 
     def __init__(self, *args: object, order: Order, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
@@ -52,10 +54,7 @@ class OrderDetailsForm(forms.Form):
             for name in self.ACCOUNT_FIELDS:
                 del self.fields[name]
         else:
-            required = set(self.REQUIRED_FOR_NEW)
-            if order.kind == OrderKind.NEW_ENTERPRISE:
-                required.add("enterprise_name")
-            for name in required:
+            for name in order_required_fields(kind=order.kind):
                 self.fields[name].required = True
                 self.fields[name].widget.attrs["required"] = "required"
             self.fields["time_zone"].widget.attrs["list"] = "time-zones"

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from orion.accounts.models import User
 from orion.orders.models import Order, OrderLine
+
+if TYPE_CHECKING:
+    from orion.numbers.selectors import OrderNumbers
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,9 @@ class Quote:
     dids_backordered: int = 0
     extra_dids: int = 0
     extra_did_price: Decimal = Decimal("0.00")
+    # The order's DIDs and backorders the totals were computed from: pages show these rather
+    # than reading them a second time.
+    numbers: OrderNumbers | None = None
 
     @property
     def extra_did_amount(self) -> Decimal:
@@ -70,7 +77,7 @@ def order_quote(*, order: Order) -> Quote:
     return Quote(lines=lines, mrc_total=mrc, nrc_total=nrc, included_dids=included, seats=seats,
                  by_order_type=grouped, dids_selected=numbers.selected,
                  dids_backordered=numbers.backordered, extra_dids=extra,
-                 extra_did_price=extra_price)
+                 extra_did_price=extra_price, numbers=numbers)
 
 
 def order_get(*, user: User, order_id: int) -> Order:

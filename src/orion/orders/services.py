@@ -60,10 +60,12 @@ def order_start(*, user: User, kind: str, enterprise: Enterprise | None = None,
     leave empty drafts behind.
     """
     if kind == OrderKind.NEW_CUSTOMER and enterprise is None:
-        raise OrderError("A new customer needs its enterprise.")
+        raise OrderError("A new customer needs its enterprise.", code="target_required",
+                         field="enterprise_id")
     if kind == OrderKind.ADD_SERVICES:
         if customer is None:
-            raise OrderError("Adding services needs the customer.")
+            raise OrderError("Adding services needs the customer.", code="target_required",
+                             field="customer_id")
         enterprise = customer.enterprise
     partner_id = enterprise.partner_id if enterprise else user.partner_id
     if partner_id is None:
@@ -127,6 +129,10 @@ def order_lines_add(*, user: User, order_id: int, order_type_id: int,
     if inactive:
         raise OrderError(f"{', '.join(sorted(inactive))} is no longer sold.",
                          code="package_inactive")
+    if any(p.is_extra_did for p in packages.values()):
+        raise OrderError("Additional DIDs are charged automatically for the DIDs beyond the "
+                         "packages' allowance; order the DIDs with Select DIDs instead.",
+                         code="package_not_pickable")
     present = set(order.lines.filter(package_id__in=wanted).values_list("package_id", flat=True))
     new_lines = [
         OrderLine(order=order, package=p, quantity=1, charge_type=p.charge_type,
@@ -202,16 +208,47 @@ def today_in(time_zone: str) -> date:
 
 
 BILLING_START_MAX_AHEAD_DAYS = 730
+BILLING_START_TOO_FAR = "The billing start date may be at most two years ahead."
+# Orders whose Billing Start Date nobody may move any more.
+BILLING_START_CLOSED_STATES = (OrderState.CANCELLED, OrderState.REJECTED)
+
+
+def _beyond_latest_billing_start(value: date, *, time_zone: str) -> bool:
+    return value > today_in(time_zone) + timedelta(days=BILLING_START_MAX_AHEAD_DAYS)
 
 
 def billing_start_date_problem(value: date, *, time_zone: str) -> str | None:
     """Why ``value`` cannot be a billing start date, or None. Today is the customer's today."""
-    today = today_in(time_zone or "America/New_York")
-    if value < today:
+    time_zone = time_zone or "America/New_York"
+    if value < today_in(time_zone):
         return "The billing start date cannot be in the past."
-    if value > today + timedelta(days=BILLING_START_MAX_AHEAD_DAYS):
-        return "The billing start date may be at most two years ahead."
+    if _beyond_latest_billing_start(value, time_zone=time_zone):
+        return BILLING_START_TOO_FAR
     return None
+
+
+def order_billing_start_date_open(*, order: Order) -> bool:
+    """Whether the partner may still move a placed order's Billing Start Date (until the
+    service is activated); afterwards only staff correct it, with a reason."""
+    return order.activated_at is None and order.state not in BILLING_START_CLOSED_STATES
+
+
+# What Save Order needs on an order that creates the customer (field -> label).
+NEW_ACCOUNT_REQUIRED = {
+    "company_name": "Company name", "address_line1": "Address", "city": "City",
+    "state_code": "State", "zip_code": "ZIP", "contact_name": "Contact name",
+    "contact_phone": "Phone", "contact_email": "E-mail", "time_zone": "Time Zone",
+}
+
+
+def order_required_fields(*, kind: str) -> dict[str, str]:
+    """The order form's required fields of an order ``kind`` (field -> label)."""
+    if kind not in (OrderKind.NEW_ENTERPRISE, OrderKind.NEW_CUSTOMER):
+        return {}
+    required = dict(NEW_ACCOUNT_REQUIRED)
+    if kind == OrderKind.NEW_ENTERPRISE:
+        required["enterprise_name"] = "Enterprise name"
+    return required
 
 
 def _next_order_number() -> str:
@@ -287,17 +324,9 @@ def _check_order(order: Order, details: OrderDetails) -> None:
     problem = billing_start_date_problem(details.billing_start_date, time_zone=tz)
     if problem:
         errors["billing_start_date"] = [problem]
-    if order.creates_account:
-        required = {
-            "company_name": "Company name", "address_line1": "Address", "city": "City",
-            "state_code": "State", "zip_code": "ZIP", "contact_name": "Contact name",
-            "contact_phone": "Phone", "contact_email": "E-mail", "time_zone": "Time Zone",
-        }
-        if order.kind == OrderKind.NEW_ENTERPRISE:
-            required["enterprise_name"] = "Enterprise name"
-        for field, label in required.items():
-            if not getattr(details, field):
-                errors.setdefault(field, []).append(f"{label} is required.")
+    for field, label in order_required_fields(kind=order.kind).items():
+        if not getattr(details, field):
+            errors.setdefault(field, []).append(f"{label} is required.")
     if errors:
         raise OrderValidationError(errors)
 
@@ -325,6 +354,18 @@ def _freeze_prices(order: Order) -> None:
         line.save(update_fields=["unit_price", "charge_type", "included_dids"])
 
 
+def clean_reason(reason: str | None) -> str:
+    """A reason a person typed (staff corrections, cancellations): plain text, 500 at most."""
+    from django.core.exceptions import ValidationError
+
+    from orion.accounts.validators import clean_text
+
+    try:
+        return clean_text(reason or "", max_length=500, label="The reason", required=False)
+    except ValidationError as exc:
+        raise OrderError(exc.messages[0], code="invalid_reason", field="reason") from None
+
+
 def order_billing_start_date_change(*, user: User, order_id: int, value: date,
                                     reason: str = "", via: str = "web") -> Order:
     """Move the Billing Start Date of a placed order (owned by ``orion.billing``).
@@ -335,10 +376,9 @@ def order_billing_start_date_change(*, user: User, order_id: int, value: date,
     date is independent of the activation (service) date, as Kill Bill keeps them apart.
     The customer's billing start date follows when this order created the customer.
     """
-    from orion.audit.services import audit_record
     from orion.billing.charges import local_date
 
-    reason = (reason or "").strip()
+    reason = clean_reason(reason)
     with transaction.atomic():
         order = (Order.objects.visible_to(user).select_for_update(of=("self",))
                  .select_related("customer").filter(pk=order_id).first())
@@ -346,7 +386,7 @@ def order_billing_start_date_change(*, user: User, order_id: int, value: date,
             raise NotFound("No such order.")
         if order.is_draft:
             raise OrderNotEditable("Set the billing start date on the order form.")
-        if order.state in (OrderState.CANCELLED, OrderState.REJECTED):
+        if order.state in BILLING_START_CLOSED_STATES:
             raise OrderNotEditable(f"Order {order} is {order.get_state_display()}.")
         tz = order.customer.time_zone
         if order.activated_at is not None:
@@ -363,9 +403,9 @@ def order_billing_start_date_change(*, user: User, order_id: int, value: date,
                 raise OrderError(f"The billing start date cannot be before the order was saved "
                                  f"({saved_on:%Y-%m-%d}).", code="invalid_billing_start_date",
                                  field="billing_start_date")
-            if value > today_in(tz) + timedelta(days=BILLING_START_MAX_AHEAD_DAYS):
-                raise OrderError("The billing start date may be at most two years ahead.",
-                                 code="invalid_billing_start_date", field="billing_start_date")
+            if _beyond_latest_billing_start(value, time_zone=tz):
+                raise OrderError(BILLING_START_TOO_FAR, code="invalid_billing_start_date",
+                                 field="billing_start_date")
         else:
             problem = billing_start_date_problem(value, time_zone=tz)
             if problem:

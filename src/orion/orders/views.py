@@ -3,12 +3,12 @@ input, calls a service or selector, and renders."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_POST
 
 from orion.accounts.models import Partner
@@ -18,7 +18,7 @@ from orion.catalog.models import OrderType, Package
 from orion.core.exceptions import NotFound, OrionError
 from orion.core.http import error_fragment, page_number
 from orion.numbers import services as number_services
-from orion.numbers.selectors import numbers_available, order_numbers
+from orion.numbers.selectors import numbers_available
 from orion.orders import services
 from orion.orders.exceptions import OrderNotEditable, OrderValidationError
 from orion.orders.forms import OrderDetailsForm
@@ -59,7 +59,7 @@ def _form_context(order: Order, form: OrderDetailsForm) -> dict[str, object]:
         "order": order,
         "form": form,
         "quote": quote,
-        "numbers": order_numbers(order=order, included=quote.included_dids),
+        "numbers": quote.numbers,
         "order_types": OrderType.objects.all(),
         "time_zones": time_zone_names(),
     }
@@ -108,8 +108,7 @@ def package_picker(request: HttpRequest, pk: int) -> HttpResponse:
         return error_fragment(request, OrionError("Select an Order Type first."))
     order_type = get_object_or_404(OrderType, pk=int(order_type_id))
     on_order = set(order.lines.values_list("package_id", flat=True))
-    # The Additional DID line is the DIDs' own charge (Select DIDs), never picked by hand.
-    packages = Package.objects.orderable().filter(order_type=order_type, is_extra_did=False)
+    packages = Package.objects.pickable().filter(order_type=order_type)
     return render(request, "orders/partials/package_picker.html",
                   {"order": order, "order_type": order_type, "packages": packages,
                    "on_order": on_order})
@@ -165,17 +164,17 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if order.is_draft:
         return redirect("orders:form", pk=order.pk)
     from orion.provisioning.selectors import order_progress, order_trunking_numbers
+    from orion.provisioning.services import CANCELLABLE_STATES
 
     quote = order_quote(order=order)
     return render(request, "orders/detail.html", {
         "order": order, "quote": quote,
-        "numbers": order_numbers(order=order, included=quote.included_dids),
+        "numbers": quote.numbers,
         "history": order.state_changes.select_related("changed_by"),
         "progress": order_progress(order=order),
         "trunking_numbers": order_trunking_numbers(order=order),
-        "billing_form": order.activated_at is None and order.state not in (
-            OrderState.CANCELLED, OrderState.REJECTED),
-        "cancellable_states": ("failed", "held", "acknowledged", "pending"),
+        "billing_form": services.order_billing_start_date_open(order=order),
+        "cancellable_states": CANCELLABLE_STATES,
     })
 
 
@@ -220,24 +219,16 @@ def orders_index(request: HttpRequest) -> HttpResponse:
     })
 
 
-
-
 # --- Select DIDs (the order form's DID picker) -------------------------------------------------
+# Another partner's order is a 404 here too: order_get scopes to the partner.
 
-def _draft_or_404(request: HttpRequest, pk: int) -> Order:
-    """The user's draft; another partner's order is a 404 (order_get scopes to the partner)."""
-    return order_get(user=request.user, order_id=pk)
-
-
-def _did_error(request: HttpRequest, exc: OrionError, *, target: str = "#did-message",
-               status: int = 422) -> HttpResponse:
-    """A red message in the DID section (the section swaps 422 answers, see form.html)."""
-    if isinstance(exc, NotFound):
-        return error_fragment(request, exc)
-    html = render_to_string("core/error_fragment.html", {"message": exc.message}, request)
-    response = HttpResponse(html, status=status)
-    response["HX-Retarget"] = target
-    response["HX-Reswap"] = "innerHTML"
+def _did_error(request: HttpRequest, exc: OrionError, *,
+               target: str = "#did-message") -> HttpResponse:
+    """The shared error fragment, shown in the DID section (which swaps 422 answers, see
+    form.html); a 404 keeps the fragment's own target."""
+    response = error_fragment(request, exc)
+    if not isinstance(exc, NotFound):
+        response["HX-Retarget"] = target
     return response
 
 
@@ -251,7 +242,7 @@ def _posted_id(request: HttpRequest, name: str) -> int:
 @require_GET
 def did_picker(request: HttpRequest, pk: int) -> HttpResponse:
     """Select DIDs: the NPA/NXX search box."""
-    order = _draft_or_404(request, pk)
+    order = order_get(user=request.user, order_id=pk)
     if not order.is_draft:
         return _did_error(request, OrderNotEditable("This order has been saved."))
     return render(request, "orders/partials/did_picker.html", {"order": order})
@@ -260,7 +251,7 @@ def did_picker(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def did_search(request: HttpRequest, pk: int) -> HttpResponse:
     """The free numbers of the NPA (and NXX), a page at a time, to tick."""
-    order = _draft_or_404(request, pk)
+    order = order_get(user=request.user, order_id=pk)
     if not order.is_draft:
         return _did_error(request, OrderNotEditable("This order has been saved."))
     try:
@@ -278,14 +269,14 @@ def _dids_response(request: HttpRequest, order: Order, *, message: str = "",
     quote = order_quote(order=order)
     return render(request, "orders/partials/dids_response.html", {
         "order": order, "quote": quote, "message": message, "problem": problem,
-        "numbers": order_numbers(order=order, included=quote.included_dids),
+        "numbers": quote.numbers,
         "close_picker": close_picker})
 
 
 @require_POST
 def dids_order(request: HttpRequest, pk: int) -> HttpResponse:
     """Order: reserve the ticked numbers (with their Is For Trunking ticks) and the backorder."""
-    order = _draft_or_404(request, pk)
+    order = order_get(user=request.user, order_id=pk)
     try:
         result = number_services.order_dids_order(
             user=request.user, order_id=order.pk,
@@ -301,24 +292,25 @@ def dids_order(request: HttpRequest, pk: int) -> HttpResponse:
                           close_picker=not problem)
 
 
-@require_POST
-def did_remove(request: HttpRequest, pk: int) -> HttpResponse:
-    """Remove a number from the draft (its id in the body, so the URL names only the order)."""
-    order = _draft_or_404(request, pk)
+def _dids_remove(request: HttpRequest, pk: int, remove: Callable[..., None], *,
+                 id_field: str, id_kwarg: str) -> HttpResponse:
+    """Remove a number or a backorder from the draft: its id comes in the body (field
+    ``id_field``), so the URL names only the order."""
+    order = order_get(user=request.user, order_id=pk)
     try:
-        number_services.number_unreserve(user=request.user, order_id=order.pk,
-                                         did_id=_posted_id(request, "did"))
+        remove(user=request.user, order_id=order.pk, **{id_kwarg: _posted_id(request, id_field)})
     except OrionError as exc:
         return _did_error(request, exc)
     return _dids_response(request, order, close_picker=False)
+
+
+@require_POST
+def did_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    return _dids_remove(request, pk, number_services.number_unreserve, id_field="did",
+                        id_kwarg="did_id")
 
 
 @require_POST
 def backorder_remove(request: HttpRequest, pk: int) -> HttpResponse:
-    order = _draft_or_404(request, pk)
-    try:
-        number_services.backorder_remove(user=request.user, order_id=order.pk,
-                                         backorder_id=_posted_id(request, "backorder"))
-    except OrionError as exc:
-        return _did_error(request, exc)
-    return _dids_response(request, order, close_picker=False)
+    return _dids_remove(request, pk, number_services.backorder_remove, id_field="backorder",
+                        id_kwarg="backorder_id")

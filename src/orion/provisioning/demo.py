@@ -40,16 +40,5 @@ def demo_broadworks_seed() -> int:
 
 
 def _desired(customer: Customer) -> plan.Desired:
-    enterprise = customer.enterprise
-    return plan.Desired(
-        sp_id=enterprise.bw_service_provider_id, sp_name=enterprise.name,
-        sp_default_domain=customer.domain or settings.ORION_BROADWORKS_SYSTEM_DOMAIN,
-        domain=customer.domain, group_id=customer.bw_group_id, group_name=customer.name,
-        clid_name=customer.name[:30], time_zone=customer.time_zone, user_limit=25,
-        contact={"contact_name": customer.contact_name[:30],
-                 "contact_number": customer.contact_phone,
-                 "contact_email": customer.contact_email},
-        address={"address_line1": customer.address_line1, "city": customer.city,
-                 "state_or_province": customer.state, "zip_or_postal_code": customer.zip_code,
-                 "country": "US"},
-        creates_enterprise=True, creates_group=True)
+    return plan.Desired(**plan.customer_profile(customer, customer.enterprise), user_limit=25,
+                        creates_enterprise=True, creates_group=True)

@@ -22,10 +22,11 @@ from typing import Any
 
 from django.conf import settings
 
+from orion.accounts.models import Customer, Enterprise
 from orion.broadworks.client import OCIResult
 from orion.broadworks.exceptions import OCINotFound
 from orion.catalog.models import BroadWorksKind
-from orion.orders.models import Order
+from orion.orders.models import Order, OrderLine
 from orion.orders.states import OrderState
 from orion.provisioning.exceptions import ProvisioningConflict, ProvisioningWaiting
 
@@ -81,39 +82,32 @@ class Desired:
     group_creator: Order | None = None
 
 
-def _quantities(orders: list[Order]) -> tuple[dict[str, int], dict[str, int], dict[str, int],
-                                              dict[str, tuple[str, ...]], int]:
+def _quantities(lines: list[OrderLine]) -> tuple[dict[str, int], dict[str, int],
+                                                 dict[str, int], dict[str, tuple[str, ...]], int]:
     packs: dict[str, int] = defaultdict(int)
     users: dict[str, int] = defaultdict(int)
     groups: dict[str, int] = defaultdict(int)
     contents: dict[str, tuple[str, ...]] = {}
     seats = 0
-    for order in orders:
-        for line in order.lines.select_related("package"):
-            package = line.package
-            if package.bw_kind == BroadWorksKind.SERVICE_PACK:
-                packs[package.bw_name] += line.quantity
-                contents[package.bw_name] = tuple(package.bw_services)
-                seats += line.quantity if package.is_seat else 0
-            elif package.bw_kind == BroadWorksKind.USER_SERVICE:
-                users[package.bw_name] += line.quantity
-            elif package.bw_kind == BroadWorksKind.GROUP_SERVICE:
-                groups[package.bw_name] += line.quantity
+    for line in lines:
+        package = line.package
+        if package.bw_kind == BroadWorksKind.SERVICE_PACK:
+            packs[package.bw_name] += line.quantity
+            contents[package.bw_name] = tuple(package.bw_services)
+            seats += line.quantity if package.is_seat else 0
+        elif package.bw_kind == BroadWorksKind.USER_SERVICE:
+            users[package.bw_name] += line.quantity
+        elif package.bw_kind == BroadWorksKind.GROUP_SERVICE:
+            groups[package.bw_name] += line.quantity
     return dict(packs), dict(users), dict(groups), contents, seats
 
 
-def desired_for(order: Order) -> Desired:
-    """The desired BroadWorks state of ``order``'s customer once the order is provisioned."""
-    from orion.numbers.models import DID
+def customer_profile(customer: Customer, enterprise: Enterprise) -> dict[str, Any]:
+    """The enterprise and group fields of ``Desired`` that come from the customer's record.
 
-    customer, enterprise = order.customer, order.enterprise
-    earlier = list(Order.objects.filter(customer=customer, state__in=COUNTED_STATES)
-                   .exclude(pk=order.pk))
-    prev_packs, prev_users, prev_groups, _, _ = _quantities(earlier)
-    packs, users, groups, contents, seats = _quantities([*earlier, order])
-    system_domain = settings.ORION_BROADWORKS_SYSTEM_DOMAIN
-    numbers = DID.objects.filter(customer=customer, state="assigned").values_list("e164",
-                                                                                   flat=True)
+    Shared by provisioning (``desired_for``) and the demo seed, so both send BroadWorks the
+    same group name, contact and address.
+    """
     contact = {"contact_name": customer.contact_name[:30],
                "contact_number": customer.contact_phone,
                "contact_email": customer.contact_email}
@@ -122,17 +116,37 @@ def desired_for(order: Order) -> Desired:
                "country": "US"}
     if customer.address_line2:
         address["address_line2"] = customer.address_line2
+    return {
+        "sp_id": enterprise.bw_service_provider_id, "sp_name": enterprise.name,
+        "sp_default_domain": customer.domain or settings.ORION_BROADWORKS_SYSTEM_DOMAIN,
+        "domain": customer.domain, "group_id": customer.bw_group_id,
+        "group_name": customer.name, "clid_name": customer.name[:30],
+        "time_zone": customer.time_zone, "contact": contact, "address": address,
+    }
+
+
+def desired_for(order: Order) -> Desired:
+    """The desired BroadWorks state of ``order``'s customer once the order is provisioned."""
+    from orion.numbers.models import DID
+
+    customer, enterprise = order.customer, order.enterprise
+    # The lines of the customer's provisioned orders, then this order's: two queries in all.
+    earlier = list(OrderLine.objects.filter(order__customer=customer,
+                                            order__state__in=COUNTED_STATES)
+                   .exclude(order=order).select_related("package"))
+    prev_packs, prev_users, prev_groups, _, _ = _quantities(earlier)
+    packs, users, groups, contents, seats = _quantities(
+        [*earlier, *order.lines.select_related("package")])
+    numbers = DID.objects.filter(customer=customer, state="assigned").values_list("e164",
+                                                                                   flat=True)
     creators = Order.objects.exclude(pk=order.pk).exclude(
         state__in=(*COUNTED_STATES, OrderState.CANCELLED, OrderState.REJECTED, OrderState.DRAFT))
     return Desired(
+        **customer_profile(customer, enterprise),
         enterprise_creator=creators.filter(enterprise=enterprise, kind="new_enterprise").first(),
         group_creator=creators.filter(customer=customer,
                                       kind__in=("new_enterprise", "new_customer")).first(),
-        sp_id=enterprise.bw_service_provider_id, sp_name=enterprise.name,
-        sp_default_domain=customer.domain or system_domain, domain=customer.domain,
-        group_id=customer.bw_group_id, group_name=customer.name,
-        clid_name=customer.name[:30], time_zone=customer.time_zone,
-        user_limit=max(1, seats), contact=contact, address=address,
+        user_limit=max(1, seats),
         creates_enterprise=order.kind == "new_enterprise",
         creates_group=order.kind in ("new_enterprise", "new_customer"),
         packs=contents, pack_qty=packs, prev_pack_qty=prev_packs,

@@ -24,8 +24,9 @@ from orion.broadworks.config import BroadWorksConfig
 from orion.broadworks.exceptions import OCIAlreadyExists, OCIConnectionError, OCIError
 from orion.broadworks.pool import BroadWorksPool
 from orion.core.exceptions import NotFound, OrionError
+from orion.core.permissions import require_provider_staff
 from orion.orders.models import Order
-from orion.orders.services import order_transition
+from orion.orders.services import clean_reason, order_transition
 from orion.orders.states import OrderState
 from orion.provisioning import plan
 from orion.provisioning.exceptions import (
@@ -67,23 +68,19 @@ def order_provisioning_start(*, order: Order) -> None:
 def order_numbers_added(*, order: Order, by: User | None) -> None:
     """Numbers were added to a placed order (a backorder filled): provision them.
 
-    Orders not yet provisioned pick them up anyway; a partial or completed one goes back to
-    in progress with a new job. Trunking orders stay on the manual path.
+    Orders not yet provisioned pick them up anyway and a completed one had nothing pending;
+    a partial one goes back to in progress with a new job. Trunking orders stay on the
+    manual path.
     """
-    if order.customer.is_trunking:
+    if order.customer.is_trunking or order.state != OrderState.PARTIAL:
         return
-    if order.state in (OrderState.PARTIAL, OrderState.COMPLETED):
-        if order.state == OrderState.COMPLETED:
-            # Completed means nothing was pending; a late fill reopens it through partial.
-            return
-        order_transition(order=order, to=OrderState.IN_PROGRESS, by=by,
-                         note="Backordered numbers filled; provisioning them.")
-        order.provisioning_steps.filter(key__in=("check", "numbers", "assign_numbers")).update(
-            status=StepStatus.PENDING)
-        from orion.provisioning.tasks import provision_order
+    order_transition(order=order, to=OrderState.IN_PROGRESS, by=by,
+                     note="Backordered numbers filled; provisioning them.")
+    order.provisioning_steps.filter(key__in=("check", "numbers", "assign_numbers")).update(
+        status=StepStatus.PENDING)
+    from orion.provisioning.tasks import provision_order
 
-        provision_order.configure(lock=f"enterprise-{order.enterprise_id}").defer(
-            order_id=order.pk)
+    provision_order.configure(lock=f"enterprise-{order.enterprise_id}").defer(order_id=order.pk)
 
 
 def steps_create(*, order: Order) -> None:
@@ -385,11 +382,6 @@ def order_notify(*, order_id: int) -> None:
 # -- Staff repair ----------------------------------------------------------------------------
 
 
-def _require_staff(user: User) -> None:
-    if not user.is_provider_staff:
-        raise NotFound("No such order.")
-
-
 def _locked_order(order_id: int) -> Order:
     order = (Order.objects.select_for_update(of=("self",)).select_related("customer")
              .filter(pk=order_id).first())
@@ -400,7 +392,7 @@ def _locked_order(order_id: int) -> Order:
 
 def order_retry(*, order_id: int, user: User) -> Order:
     """Retry a failed order: it continues where it stopped (finished steps are kept)."""
-    _require_staff(user)
+    require_provider_staff(user, what="order")
     with transaction.atomic():
         order = _locked_order(order_id)
         if order.state != OrderState.FAILED:
@@ -420,6 +412,11 @@ def order_retry(*, order_id: int, user: User) -> Order:
     return order
 
 
+# Orders staff may cancel: not yet provisioned, or stopped (failed, held).
+CANCELLABLE_STATES = frozenset({OrderState.FAILED, OrderState.HELD, OrderState.ACKNOWLEDGED,
+                                OrderState.PENDING})
+
+
 @dataclass(frozen=True)
 class CancelResult:
     order: Order
@@ -436,11 +433,11 @@ def order_cancel(*, order_id: int, user: User, reason: str = "") -> CancelResult
     from orion.numbers.services import dids_move
     from orion.numbers.states import NumberState
 
-    _require_staff(user)
+    require_provider_staff(user, what="order")
+    reason = clean_reason(reason)
     with transaction.atomic():
         order = _locked_order(order_id)
-        if order.state not in (OrderState.FAILED, OrderState.HELD, OrderState.ACKNOWLEDGED,
-                               OrderState.PENDING):
+        if order.state not in CANCELLABLE_STATES:
             raise OrionError(f"Order {order} is {order.get_state_display()} and cannot be "
                              "cancelled.", code="not_cancellable")
         created = [item for step in order.provisioning_steps.all() for item in step.created]
@@ -470,7 +467,7 @@ def order_cancel(*, order_id: int, user: User, reason: str = "") -> CancelResult
 
 def order_trunking_done(*, order_id: int, user: User) -> Order:
     """Staff confirm the manual trunking set-up: the held order completes."""
-    _require_staff(user)
+    require_provider_staff(user, what="order")
     with transaction.atomic():
         order = _locked_order(order_id)
         if order.state != OrderState.HELD or not order.customer.is_trunking:

@@ -6,10 +6,10 @@ from datetime import date, datetime
 
 from django.conf import settings
 from django.http import HttpRequest
-from ninja import Field, Path, Query, Router, Schema
+from ninja import Path, Query, Router, Schema
 
 from orion.accounts.models import Customer, Enterprise
-from orion.accounts.selectors import account_search, customer_get, enterprise_get
+from orion.accounts.selectors import AccountHit, account_search, customer_get, enterprise_get
 from orion.api.errors import responses
 from orion.api.routers.orders import OrderPage, order_summary
 from orion.api.schemas.common import MAX_ID, NO_NUL, PageMeta, PageParams, page
@@ -18,21 +18,11 @@ from orion.orders.selectors import order_list
 router = Router(tags=["accounts"])
 
 
-class AccountHitOut(Schema):
-    role: str = Field(description="Enterprise or Customer")
-    id: int
-    name: str
-    enterprise_id: int
-    enterprise_name: str
-    city: str
-    partner_name: str
-
-
 class SearchOut(Schema):
     query: str
     page: int
     has_next: bool
-    items: list[AccountHitOut]
+    items: list[AccountHit]  # the search bar's own row: role is Enterprise or Customer
 
 
 class EnterpriseOut(Schema):
@@ -100,7 +90,7 @@ def search(request: HttpRequest, q: str = Query(..., min_length=1, max_length=80
     result = account_search(user=request.auth, query=q, page=page_number,
                             page_size=settings.ORION_SEARCH_PAGE_SIZE)
     return {"query": result.query, "page": result.page, "has_next": result.has_next,
-            "items": [hit.__dict__ for hit in result.hits]}
+            "items": result.hits}
 
 
 @router.get("/enterprises", response=responses(EnterprisePage), operation_id="enterprise_list")

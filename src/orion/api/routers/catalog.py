@@ -42,7 +42,7 @@ def package_out(p: Package) -> dict:
 
 def _orderable():
     # As the package picker: active packages; the Additional DID line is never picked by hand.
-    return Package.objects.orderable().filter(is_extra_did=False).select_related("order_type")
+    return Package.objects.pickable().select_related("order_type")
 
 
 @router.get("/catalog/order-types", response=responses(list[OrderTypeOut]),

@@ -158,7 +158,7 @@ def _backorder_out(bo) -> dict:
             "npa": bo.npa, "nxx": bo.nxx, "quantity": bo.quantity, "filled": bo.filled,
             "pending": bo.pending, "status": str(bo.status),
             "is_for_trunking": bo.is_for_trunking, "created_at": bo.created_at,
-            "free_now": selectors.available_for(bo)}
+            "free_now": bo.free_now}
 
 
 @router.get("/backorders", response=responses(BackorderPage), operation_id="backorder_queue")
@@ -166,7 +166,8 @@ def backorder_queue(request: HttpRequest, params: Query[BackorderQueueParams]):
     """Staff: open backorders of placed orders, oldest first."""
     rows = selectors.backorder_queue(user=request.auth,
                                      include_complete=params.include_complete)
-    return page(rows, params, _backorder_out)
+    return page(rows, params, _backorder_out,
+                prepare=lambda page_rows: selectors.backorders_free_now(backorders=page_rows))
 
 
 @router.post("/backorders/{backorder_id}/fill", response=responses(BackorderFillOut),
@@ -176,4 +177,5 @@ def backorder_fill(request: HttpRequest, backorder_id: int = Path(..., ge=1, le=
     filled = services.backorder_fill(user=request.auth, backorder_id=backorder_id)
     bo = selectors.backorder_queue(user=request.auth, include_complete=True).get(
         pk=backorder_id)
+    (bo,) = selectors.backorders_free_now(backorders=[bo])
     return {"filled": filled, "backorder": _backorder_out(bo)}

@@ -11,10 +11,9 @@ from django.http import HttpRequest
 from ninja import Field, Path, Query, Router, Schema, Status
 
 from orion.accounts.selectors import customer_get, enterprise_get
-from orion.api.errors import responses
+from orion.api.errors import error_body, responses
 from orion.api.schemas.common import MAX_ID, NO_NUL, Id, PageMeta, PageParams, page, text
 from orion.numbers import services as number_services
-from orion.numbers.selectors import order_numbers
 from orion.orders import services
 from orion.orders.exceptions import OrderValidationError
 from orion.orders.forms import OrderDetailsForm
@@ -171,9 +170,6 @@ class BillingStartIn(Schema):
     reason: str = text(400, default="")
 
 
-E164 = text(20, min_length=1)
-
-
 class DidsOrderIn(Schema):
     """Select DIDs → Order: tick numbers (and Is For Trunking), and/or a backorder."""
 
@@ -281,7 +277,7 @@ def order_out(order: Order) -> dict:
     """The order as its page (or form) shows it: lines, totals, DIDs, history."""
     order = Order.objects.select_related("enterprise", "customer", "partner").get(pk=order.pk)
     quote = order_quote(order=order)
-    numbers = order_numbers(order=order, included=quote.included_dids)
+    numbers = quote.numbers
     detail_fields = ("enterprise_name", "company_name", "address_line1", "address_line2",
                      "city", "state_code", "zip_code", "contact_name", "contact_phone",
                      "contact_email", "domain", "time_zone", "service_type", "notes")
@@ -325,21 +321,16 @@ def order_create(request: HttpRequest, payload: OrderCreateIn):
     """Open a draft: a new enterprise, a new customer of an enterprise, or added services."""
     user = request.auth
     kwargs: dict[str, object] = {"kind": payload.kind}
-    if payload.kind == OrderKind.NEW_CUSTOMER:
-        if payload.enterprise_id is None:
-            return Status(422, _field_error("enterprise_id",
-                                            "A new customer needs its enterprise."))
+    if payload.kind == OrderKind.NEW_CUSTOMER and payload.enterprise_id is not None:
         kwargs["enterprise"] = enterprise_get(user=user, enterprise_id=payload.enterprise_id)
-    elif payload.kind == OrderKind.ADD_SERVICES:
-        if payload.customer_id is None:
-            return Status(422, _field_error("customer_id", "Adding services needs the customer."))
+    elif payload.kind == OrderKind.ADD_SERVICES and payload.customer_id is not None:
         kwargs["customer"] = customer_get(user=user, customer_id=payload.customer_id)
     order = services.order_start(user=user, **kwargs)
     return Status(201, order_out(order))
 
 
 def _field_error(field: str, message: str) -> dict:
-    return {"code": "invalid_request", "message": message, "errors": {field: [message]}}
+    return error_body("invalid_request", message, {field: [message]})
 
 
 @router.get("/orders/{order_id}", response=responses(OrderOut), operation_id="order_get")

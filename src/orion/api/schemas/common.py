@@ -24,9 +24,14 @@ class PageParams(Schema):
     offset: int = Field(0, ge=0, le=1_000_000)
 
 
-def page(queryset: QuerySet, params: PageParams, convert=None) -> dict:
-    """One page of ``queryset``: items, total count, limit and offset."""
+def page(queryset: QuerySet, params: PageParams, convert=None, prepare=None) -> dict:
+    """One page of ``queryset``: items, total count, limit and offset.
+
+    ``prepare`` receives the page's rows at once (to fetch what they need in one query).
+    """
     rows = list(queryset[params.offset:params.offset + params.limit])
+    if prepare is not None:
+        rows = prepare(rows)
     return {"items": [convert(r) for r in rows] if convert else rows,
             "count": queryset.count(), "limit": params.limit, "offset": params.offset}
 

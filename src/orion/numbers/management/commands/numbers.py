@@ -42,13 +42,17 @@ class Command(BaseCommand):
             return
         if action == "import":
             path = options["file"]
-            if path == "-":
-                lines = sys.stdin.read().splitlines()
-            else:
-                file = Path(path)
-                if not file.is_file():
-                    raise CommandError(f"{path}: no such file")
-                lines = file.read_text(encoding="utf-8-sig").splitlines()
+            try:
+                if path == "-":
+                    lines = sys.stdin.read().splitlines()
+                else:
+                    file = Path(path)
+                    if not file.is_file():
+                        raise CommandError(f"{path}: no such file")
+                    lines = file.read_text(encoding="utf-8-sig").splitlines()
+            except UnicodeDecodeError as exc:
+                raise CommandError(f"{path}: not UTF-8 text (byte {exc.start}); save the CSV "
+                                   "as UTF-8 and import it again") from None
             with tqdm(total=len(lines), unit="line", desc="import", file=sys.stderr,
                       disable=None) as bar:
                 result = services.numbers_import(lines=lines, source=f"import {path}",
