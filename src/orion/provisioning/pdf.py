@@ -1,8 +1,16 @@
-"""The trunking order form, filled from an order, for the manual set-up path."""
+"""The trunking order form, filled from an order, for the manual set-up path.
+
+Every value on the form is data typed by a partner or taken from the catalog, never markup:
+ReportLab's ``Paragraph`` parses its text as an XML mini-language (``<a href>``, ``<img src>``,
+``<font>``), so a value goes through ``literal`` first. Unescaped, ``Needs <10 seats`` broke
+the form (a 500), ``<a href=...>`` put a link into the provider's form and ``<img src=...>``
+embedded a file from the server's disk.
+"""
 
 from __future__ import annotations
 
 from io import BytesIO
+from xml.sax.saxutils import escape
 
 from django.utils import timezone
 from reportlab.lib import colors
@@ -13,6 +21,12 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from orion.orders.models import Order
 from orion.orders.selectors import order_quote
+
+
+def literal(value: object) -> str:
+    """``value`` as Paragraph markup that prints exactly that text, line breaks included."""
+    text = str(value).replace("\r\n", "\n").replace("\r", "\n")
+    return escape(text).replace("\n", "<br/>")
 
 
 def trunking_order_form_pdf(*, order: Order) -> bytes:
@@ -30,7 +44,7 @@ def trunking_order_form_pdf(*, order: Order) -> bytes:
                        ("FONTSIZE", (0, 0), (-1, -1), 9)])
 
     def facts(rows: list[tuple[str, str]]) -> Table:
-        table = Table([[k, Paragraph(v or "-", styles["BodyText"])] for k, v in rows],
+        table = Table([[k, Paragraph(literal(v or "-"), styles["BodyText"])] for k, v in rows],
                       colWidths=[1.8 * inch, 5.2 * inch])
         table.setStyle(grid)
         return table
@@ -41,8 +55,8 @@ def trunking_order_form_pdf(*, order: Order) -> bytes:
     quote = order_quote(order=order)
     story = [
         Paragraph("Trunking Order Form", styles["Title"]),
-        Paragraph(f"Order {order.number} · saved {order.submitted_at:%Y-%m-%d} · printed "
-                  f"{timezone.localdate():%Y-%m-%d}", styles["Normal"]),
+        Paragraph(literal(f"Order {order.number} · saved {order.submitted_at:%Y-%m-%d} · "
+                          f"printed {timezone.localdate():%Y-%m-%d}"), styles["Normal"]),
         Spacer(1, 10),
         Paragraph("Customer", styles["Heading2"]),
         facts([("Company", customer.name), ("Enterprise", order.enterprise.name),
@@ -67,7 +81,7 @@ def trunking_order_form_pdf(*, order: Order) -> bytes:
                                   ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
                                   ("FONTSIZE", (0, 0), (-1, -1), 9)]))
     story += [packages, Paragraph("Notes", styles["Heading2"]),
-              Paragraph((order.notes or "-").replace("\n", "<br/>"), styles["BodyText"]),
+              Paragraph(literal(order.notes or "-"), styles["BodyText"]),
               Spacer(1, 30),
               facts([("Trunk set up by", ""), ("Date", ""), ("Signature", "")])]
     doc.build(story)
