@@ -3,6 +3,12 @@
 The CSV's first column, ``row``, says what a row is: ``charge`` (a customer line),
 ``customer_total`` (after each customer's lines) or ``total`` (the last row), so a
 spreadsheet can filter the totals out.
+
+CSV cells are neutralised against formula injection (OWASP "CSV injection"): a text cell that
+a spreadsheet would run as a formula (it starts with ``=``, ``+``, ``-``, ``@``, a tab or a
+carriage return) gets a leading ``'``. The staff export mixes every partner's customers, so a
+company named ``=HYPERLINK(...)`` would otherwise run in the provider's spreadsheet. Amounts
+(``-12.50``) are numbers, not formulas, and stay as they are. The JSON export is exact.
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 from typing import Any
 
 from orion.billing.charges import Charge
@@ -35,10 +42,28 @@ def _charge_row(charge: Charge) -> dict[str, Any]:
     }
 
 
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
+
+
+def spreadsheet_safe(value: object) -> object:
+    """``value`` as a CSV cell that no spreadsheet evaluates: formulas get a leading ``'``."""
+    if not isinstance(value, str) or not value.startswith(FORMULA_TRIGGERS):
+        return value
+    if _PLAIN_NUMBER.fullmatch(value):
+        return value
+    return "'" + value
+
+
+class _SafeDictWriter(csv.DictWriter):
+    def writerow(self, rowdict: dict[str, Any]) -> Any:
+        return super().writerow({k: spreadsheet_safe(v) for k, v in rowdict.items()})
+
+
 def export_csv(invoice: Invoice) -> str:
     """The CSV text (``\\r\\n`` line ends, as the csv module and spreadsheets expect)."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, restval="")
+    writer = _SafeDictWriter(out, fieldnames=COLUMNS, restval="")
     writer.writeheader()
     by_customer = {c.customer_id: c for c in invoice.totals.customers}
     current = None
