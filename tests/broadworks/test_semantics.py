@@ -180,6 +180,7 @@ def test_missing_parents_are_refused(acme: BroadWorksClient) -> None:
     no_domain = _fails(
         acme,
         "ServiceProviderAddRequest13mp2",
+        is_enterprise=True,
         service_provider_id="B",
         default_domain="unknown.example.com",
     )
@@ -316,7 +317,9 @@ def test_service_authorizations_and_quantities(acme: BroadWorksClient) -> None:
         "GroupServiceModifyAuthorizationListRequest",
         service_provider_id=SP,
         group_id=GROUP,
-        group_service_authorization=[{"service_name": "Hunt Group"}],
+        group_service_authorization=[
+            {"service_name": "Hunt Group", "authorized_quantity": {"unlimited": True}}
+        ],
     )
     assert not_sp.code == 4160
     no_pack = _fails(
@@ -324,7 +327,9 @@ def test_service_authorizations_and_quantities(acme: BroadWorksClient) -> None:
         "GroupServiceModifyAuthorizationListRequest",
         service_provider_id=SP,
         group_id=GROUP,
-        service_pack_authorization=[{"service_pack_name": "Nope"}],
+        service_pack_authorization=[
+            {"service_pack_name": "Nope", "authorized_quantity": {"quantity": 1}}
+        ],
     )
     assert isinstance(no_pack, OCINotFound) and no_pack.code == 4158
     dup_pack = _fails(
@@ -340,7 +345,9 @@ def test_service_authorizations_and_quantities(acme: BroadWorksClient) -> None:
     acme.request(
         "ServiceProviderServiceModifyAuthorizationListRequest",
         service_provider_id=SP,
-        group_service_authorization=[{"service_name": "Hunt Group"}],
+        group_service_authorization=[
+            {"service_name": "Hunt Group", "authorized_quantity": {"unlimited": True}}
+        ],
     )
     not_group = _fails(
         acme,
@@ -418,7 +425,9 @@ def test_consolidated_add_is_all_or_nothing(
         "is_enterprise": True,
         "default_domain": "initech.example.com",
         "domain": ["initech.example.com", "initech.example.net"],
-        "user_service_authorization": [{"service_name": "Call Waiting"}],
+        "user_service_authorization": [
+            {"service_name": "Call Waiting", "authorized_quantity": {"unlimited": True}}
+        ],
         "phone_number": ["3125550002", "3125550001"],  # the second belongs to ACME
     }
     error = _fails(acme, "ServiceProviderConsolidatedAddRequest", **fields)

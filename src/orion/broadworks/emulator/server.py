@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from broadworks_ocip.base import ErrorResponse, OCIResponse
 
-from orion.broadworks import codec
+from orion.broadworks import codec, schema
 from orion.broadworks.config import MAX_COMMANDS_PER_DOCUMENT
 from orion.broadworks.emulator import handlers
 from orion.broadworks.emulator.errors import EmulatorError, Err
@@ -372,6 +372,11 @@ class EmulatorServer:
             except KeyError:
                 detail = f"unknown command type {command.type_name!r}"
                 raise EmulatorError(Err.VALIDATION, detail=detail) from None
+            if schema.knows(command.type_name):
+                try:
+                    schema.validate_command(command.type_name, command.element)
+                except schema.SchemaViolation as exc:
+                    raise EmulatorError(Err.VALIDATION, detail=str(exc)) from None
             try:
                 request = codec.decode_command(cls, command)
             except Exception as exc:  # the library raises many types on bad content
