@@ -140,3 +140,39 @@ def test_sessions_are_per_socket(emulator: EmulatorServer) -> None:
         other.send(document(command("SystemDomainGetListRequest"), session=bw.session_id))
         assert b"[Error 4101]" in other.read_documents()[0]
         other.close()
+
+
+# Captured from live servers (and the fixtures of broadworks-ocip's own tests): the bare
+# responses are typed in namespace C with a prefix; schema-bound clients require it.
+CAPTURED_ERROR = (
+    b'<?xml version="1.0" encoding="ISO-8859-1"?>\n'
+    b'<BroadsoftDocument protocol="OCI" xmlns="C" '
+    b'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+    b'<sessionId xmlns="">00000000-1111-2222-3333-444444444444</sessionId>'
+    b'<command type="Error" echo="" xsi:type="c:ErrorResponse" xmlns:c="C" xmlns="">'
+    b"<summary>[Error 4962] Invalid password</summary>"
+    b"<summaryEnglish>[Error 4962] Invalid password</summaryEnglish>"
+    b"</command></BroadsoftDocument>"
+)
+CAPTURED_SUCCESS = b'<command echo="" xsi:type="c:SuccessResponse" xmlns:c="C" xmlns=""/>'
+
+
+def test_error_response_is_typed_like_a_real_server_byte_for_byte(peer: RawPeer) -> None:
+    session = "00000000-1111-2222-3333-444444444444"
+    peer.send(document(command("AuthenticationRequest", echo="", userId="admin"), session=session))
+    peer.read_documents()
+    bad = command("LoginRequest14sp4", echo="", userId="admin", signedPassword="0" * 32)
+    peer.send(document(bad, session=session))
+    assert peer.read_documents() == [CAPTURED_ERROR]
+
+
+def test_success_response_is_typed_like_a_real_server_byte_for_byte(peer: RawPeer) -> None:
+    peer.send(
+        document(
+            command("LoginRequest22V5", userId="admin", password="ocip-demo-password"),
+            command("LogoutRequest", echo="", userId="admin"),
+        )
+    )
+    [answer] = peer.read_documents()
+    assert answer.endswith(CAPTURED_SUCCESS + b"</BroadsoftDocument>")
+    assert b'xsi:type="LoginResponse22V5" xmlns=""' in answer  # no namespace, no prefix

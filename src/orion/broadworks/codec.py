@@ -236,16 +236,64 @@ def _encode_fields(command: OCICommand, element: Any) -> None:
             command.etree_sub_element_(element, info, value)
 
 
+#: The bare responses live in the schema's namespace C; real servers type them with a
+#: prefix (``xsi:type="c:SuccessResponse" xmlns:c="C"``), which schema-bound clients
+#: (.NET, JAXB) require. Every other command type is in no namespace.
+NAMESPACE_C_TYPES = frozenset({"SuccessResponse", "ErrorResponse"})
+
+_DOCUMENT_HEAD = (
+    '<?xml version="1.0" encoding="ISO-8859-1"?>\n'
+    '<BroadsoftDocument protocol="OCI" xmlns="C" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+)
+
+
+def _attr(value: str) -> str:
+    return (
+        value.replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;").replace(">", "&gt;")
+    )
+
+
+def _command_start(command: OCICommand, echo: str | None) -> str:
+    """``<command ...`` with attributes in the order real servers write them."""
+    name = command.type_
+    attrs = ' type="Error"' if isinstance(command, ErrorResponse) else ""
+    if echo is not None:
+        attrs += f' echo="{_attr(echo)}"'
+    elif isinstance(command, OCIResponse):
+        attrs += ' echo=""'
+    if name in NAMESPACE_C_TYPES:
+        return f'<command{attrs} xsi:type="c:{name}" xmlns:c="C" xmlns=""'
+    return f'<command{attrs} xsi:type="{name}" xmlns=""'
+
+
+def command_element(command: OCICommand) -> Any:
+    """The ``<command>`` element of one request or response, built by the library's classes."""
+    root = etree.Element(DOCUMENT_TAG, nsmap={None: "C", "xsi": XSI})
+    element = etree.SubElement(root, "command", {XSI_TYPE: command.type_}, nsmap={None: ""})
+    _encode_fields(command, element)
+    return element
+
+
 def encode_document(session_id: str, commands: Sequence[tuple[OCICommand, str | None]]) -> bytes:
-    """One BroadsoftDocument with each ``(command, echo)`` in order."""
-    root = etree.Element(DOCUMENT_TAG, {"protocol": "OCI"}, nsmap={None: "C", "xsi": XSI})
-    etree.SubElement(root, "sessionId", nsmap={None: ""}).text = session_id
+    """One BroadsoftDocument with each ``(command, echo)`` in order, as real servers write it.
+
+    The envelope is written by hand because lxml puts namespace declarations before
+    attributes; captures from live servers read
+    ``<command echo="" xsi:type="c:SuccessResponse" xmlns:c="C" xmlns=""/>``.
+    """
+    parts = [_DOCUMENT_HEAD, f'<sessionId xmlns="">{escape_text(session_id)}</sessionId>']
     for command, echo in commands:
-        element = command.build_xml_command_element_(root)
-        if echo is not None:
-            element.set("echo", echo)
-        _encode_fields(command, element)
-    return etree.tostring(root, xml_declaration=True, encoding="ISO-8859-1")
+        text = etree.tostring(command_element(command), encoding="unicode", with_tail=False)
+        # the children as serialised inside the element (no repeated declarations)
+        body = "" if text.endswith("/>") else text[text.index(">") + 1 : -len("</command>")]
+        start = _command_start(command, echo)
+        parts.append(f"{start}>{body}</command>" if body else f"{start}/>")
+    parts.append("</BroadsoftDocument>")
+    return "".join(parts).encode("iso-8859-1", errors="xmlcharrefreplace")
+
+
+def escape_text(value: str) -> str:
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def signed_password(password: str, nonce: str) -> str:
