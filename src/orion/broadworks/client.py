@@ -23,12 +23,13 @@ from typing import Any
 
 from broadworks_ocip.base import ErrorResponse, OCIRequest, OCIResponse
 
-from orion.broadworks import codec
+from orion.broadworks import codec, schema
 from orion.broadworks.config import MAX_COMMANDS_PER_DOCUMENT, BroadWorksConfig
 from orion.broadworks.exceptions import (
     OCIAuthenticationError,
     OCIConnectionError,
     OCIError,
+    OCIInvalidRequest,
     OCIProtocolError,
     OCISessionError,
     OCITimeout,
@@ -92,6 +93,23 @@ def _as_request(item: RequestLike) -> OCIRequest:
         return item
     name, fields = item
     return ocip_request(name, **fields)
+
+
+def check_request(request: OCIRequest) -> None:
+    """Refuse, before anything is sent, a request the R25 schema would refuse.
+
+    BroadWorks answers such a request with ``[Error 6004]`` after the earlier commands of
+    the document already ran; failing here keeps a bug from turning into a half-done order.
+    Requests outside Orion's schema table are not checked (the server will say).
+    """
+    name = request.type_
+    if not schema.knows(name):
+        return
+    try:
+        schema.validate_command(name, codec.command_element(request))
+    except schema.SchemaViolation as exc:
+        logger.error("refusing to send an invalid %s: %s", name, exc)
+        raise OCIInvalidRequest(name, str(exc)) from exc
 
 
 def _chunks(items: Sequence[OCIRequest], size: int) -> Iterator[Sequence[OCIRequest]]:
@@ -226,9 +244,12 @@ class BroadWorksClient:
         """Send the commands, up to 15 per document, and return one result per command.
 
         Every command runs even if an earlier one failed (BroadWorks semantics); only
-        connection failures and timeouts raise, because then we do not know what ran.
+        connection failures and timeouts raise, because then we do not know what ran, and
+        :class:`OCIInvalidRequest` (a schema-invalid request: nothing was sent).
         """
         items = [_as_request(item) for item in requests]
+        for item in items:
+            check_request(item)  # all of them before the first document goes out
         results: list[OCIResult] = []
         with self._lock:
             for chunk in _chunks(items, MAX_COMMANDS_PER_DOCUMENT):

@@ -74,6 +74,24 @@ class OCIValidationError(OCIError):
     """The request broke the schema or a format rule; retrying the same XML cannot help."""
 
 
+class OCIInvalidRequest(OCIError):
+    """Orion built a request that the R25 schema refuses; nothing of the batch was sent.
+
+    This is a bug in Orion (a BroadWorks limit not enforced where the data is typed, or a
+    plan that builds a wrong request), not a problem of the order: the client checks every
+    document before sending it, so such a request never reaches BroadWorks and never half-
+    runs a batch. ``detail`` names the element and the facet, as a real server's 6004 would.
+    """
+
+    def __init__(self, command: str, detail: str) -> None:
+        super().__init__(
+            "Orion built an OCI-P request that BroadWorks would refuse (a bug in Orion, "
+            "not in the order); nothing was sent",
+            detail=detail,
+            command=command,
+        )
+
+
 class OCIAuthenticationError(OCIError):
     """Login refused (wrong user or password, or a login flow the server does not allow)."""
 

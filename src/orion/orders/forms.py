@@ -9,6 +9,7 @@ from django import forms
 
 from orion.accounts import validators as v
 from orion.accounts.models import ServiceType
+from orion.broadworks import schema
 from orion.orders.models import Order, OrderKind
 from orion.orders.services import (
     OrderDetails,
@@ -97,14 +98,30 @@ class OrderDetailsForm(forms.Form):
     def clean_zip_code(self) -> str:
         return v.normalize_zip(self.cleaned_data.get("zip_code", ""))
 
+    def _broadworks_text(self, name: str, label: str, ocip_type: str) -> str:
+        """A field BroadWorks stores with a shorter limit than people expect: say so here.
+
+        The limit comes from the R25 schema table; a longer value would fail the order at
+        the group step (``[Error 6004]``).
+        """
+        limit = schema.max_length(ocip_type)
+        try:
+            return self._text(name, label, limit, True)
+        except forms.ValidationError as exc:
+            if exc.code != "max_length":
+                raise
+            raise forms.ValidationError(
+                f"{exc.messages[0]} BroadWorks keeps at most {limit} characters for this.",
+                code="max_length") from None
+
     def clean_contact_name(self) -> str:
-        return self._text("contact_name", "Contact name", 80, True)
+        return self._broadworks_text("contact_name", "Contact name", "Contact.contactName")
 
     def clean_contact_phone(self) -> str:
         return v.normalize_phone(self.cleaned_data.get("contact_phone", ""))
 
     def clean_contact_email(self) -> str:
-        value = self._text("contact_email", "E-mail", 254, True)
+        value = self._broadworks_text("contact_email", "E-mail", "EmailAddress")
         forms.EmailField().clean(value)
         return value.lower()
 

@@ -63,6 +63,14 @@ def knows(command: str) -> bool:
     return command in table().requests
 
 
+def max_length(type_name: str) -> int:
+    """The maxLength of an R25 simple type (``EmailAddress`` -> 80), for Orion's own fields.
+
+    Forms use this so a person learns the limit where they type, not from a failed order.
+    """
+    return int(table().simple[type_name]["maxLength"])
+
+
 def validate_command(command: str, element: Any, *, facts: Table | None = None) -> None:
     """Check one ``<command xsi:type=...>`` element (lxml) against the table.
 
