@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 import sys
 
+from django.core.exceptions import ImproperlyConfigured
+
 # Commands that must work without a database.
 NO_DATABASE = {"help", "--help", "-h", "version", "--version", "broadworks_emulator", "db",
                "collectstatic", "check", "run", "startapp"}
@@ -22,10 +24,15 @@ def main(argv: list[str] | None = None) -> None:
     if len(argv) > 1 and not argv[1].startswith("-"):
         argv[1] = argv[1].replace("-", "_")
     argv[0] = "orion"
+    if len(argv) > 1 and argv[1] == "db":
+        # ``orion db status`` reports on the embedded server; it must not start it.
+        os.environ["ORION_DB_NO_START"] = "1"
     try:
         import django
 
         django.setup()
+    except ImproperlyConfigured as exc:
+        _die_configuration(exc)
     except Exception as exc:
         _die_database(exc)
     command = argv[1] if len(argv) > 1 else "help"
@@ -39,6 +46,14 @@ def main(argv: list[str] | None = None) -> None:
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(argv)
+
+
+def _die_configuration(exc: ImproperlyConfigured) -> None:
+    """A setting is wrong (production refusals, a bad throttle rate): say which, one line
+    each, no traceback."""
+    for line in str(exc).strip().splitlines() or ["the settings are not valid"]:
+        print(f"orion: {line}", file=sys.stderr)
+    raise SystemExit(1)
 
 
 def _die_database(exc: BaseException) -> None:

@@ -1,8 +1,9 @@
 """Orion's one settings module, driven by environment variables.
 
 ``ORION_ENV`` is ``development`` (default) or ``production``; production refuses to start
-without a secret key and allowed hosts, and turns on every secure-cookie and HTTPS setting so
-that ``orion check --deploy`` is clean.
+with a missing or short secret key, no allowed hosts, the demo BroadWorks password or an
+e-mail backend that delivers nothing (``orion.production``, one line each), and turns on every
+secure-cookie and HTTPS setting so that ``orion check --deploy`` is clean.
 """
 
 from __future__ import annotations
@@ -10,7 +11,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
+
 from orion.db import database_settings, var_dir
+from orion.production import production_problems
 
 
 def env_bool(name: str, default: bool = False) -> bool:
@@ -27,6 +31,9 @@ ORION_ENV = os.environ.get("ORION_ENV", "development").strip().lower()
 PRODUCTION = ORION_ENV == "production"
 
 if PRODUCTION:
+    _problems = production_problems(os.environ)
+    if _problems:
+        raise ImproperlyConfigured("\n".join(_problems))
     SECRET_KEY = os.environ["ORION_SECRET_KEY"]
     DEBUG = False
     ALLOWED_HOSTS = env_list("ORION_ALLOWED_HOSTS")
@@ -81,8 +88,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "orion.core.middleware.RequestGuardMiddleware",  # TRACE 405, control characters in queries
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "axes.middleware.AxesMiddleware",
+    "orion.core.middleware.ThrottleMiddleware",  # 429 for log-ins refused by the throttle
 ]
 
 ROOT_URLCONF = "orion.urls"
@@ -110,7 +119,7 @@ AUTH_USER_MODEL = "accounts.User"
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "orion.accounts.auth.ThrottledModelBackend",  # ModelBackend + per-address/username limits
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -118,6 +127,8 @@ AUTH_PASSWORD_VALIDATORS = [
      "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Not a rule: Django calls its password_changed() after every change or reset, by any path.
+    {"NAME": "orion.accounts.passwords.RevokeApiTokensOnPasswordChange"},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
@@ -130,6 +141,20 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_ENABLED = env_bool("ORION_LOGIN_THROTTLING", True)
+# Orion's own limits, counted in PostgreSQL (orion.core.throttle): "count/period", period in
+# s, m or h; over the limit the answer is 429 with Retry-After.
+ORION_THROTTLING = env_bool("ORION_THROTTLING", True)
+ORION_THROTTLES = {
+    # failed log-ins from one address, whatever the usernames
+    "login_address": os.environ.get("ORION_THROTTLE_LOGIN_ADDRESS", "20/15m"),
+    # failed log-ins for one username, from any address
+    "login_username": os.environ.get("ORION_THROTTLE_LOGIN_USERNAME", "20/15m"),
+    # password reset requests from one address, and for one e-mail address
+    "reset_address": os.environ.get("ORION_THROTTLE_RESET_ADDRESS", "5/15m"),
+    "reset_email": os.environ.get("ORION_THROTTLE_RESET_EMAIL", "3/1h"),
+    # wrong or unknown API tokens from one address
+    "token_address": os.environ.get("ORION_THROTTLE_TOKEN_ADDRESS", "20/1m"),
+}
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "America/New_York"
@@ -152,6 +177,11 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 EMAIL_BACKEND = os.environ.get(
     "ORION_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
 )
+EMAIL_HOST = os.environ.get("ORION_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("ORION_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("ORION_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("ORION_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("ORION_EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("ORION_FROM_EMAIL", "orion@localhost")
 
 SESSION_COOKIE_HTTPONLY = True

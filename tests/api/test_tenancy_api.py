@@ -46,9 +46,11 @@ def tomorrow() -> str:
 # kind: "object" - another partner gets 404 for A's ids; "list" - another partner's list
 # never shows A's ids; "staff" - partners get 404 even for their own ids; "own" - no tenant
 # data, or only the caller's own (me, catalog, the NPA/NXX search, token create).
+# Operations that take the browser session only (a bearer token gets 403, tests/api).
+SESSION_ONLY = {"token_list", "token_create", "token_revoke"}
 OPERATIONS: dict[str, tuple[str, dict, object]] = {
     "me": ("own", {}, None),
-    "token_list": ("list", {}, None),
+    "token_list": ("list", {}, None),  # SESSION_ONLY: sent with the browser session
     "token_create": ("own", {}, {"name": "x"}),
     "token_revoke": ("object", {"token_id": "token"}, None),
     "account_search": ("list", {}, None),
@@ -183,14 +185,17 @@ def test_no_partner_reaches_another_partners_data(tenant_a, tenant_b, staff, wor
     a_objects = {world.enterprise, world.customer, world.draft, world.placed, world.token,
                  tenant_a.second_customer.pk}
     checked = 0
+    browser_b = ApiClient()  # token management takes the browser session, not a token
+    browser_b.client.force_login(tenant_b.user)
     for op_id, method, path in schema_operations():
         kind, params, body = OPERATIONS[op_id]
         url = fill(path, params, world)
         payload = body_for(body, world, tenant_b)
+        client = browser_b if op_id in SESSION_ONLY else api_b
         if method == "get":
-            response = api_b.get(url, **QUERY.get(op_id, {}))
+            response = client.get(url, **QUERY.get(op_id, {}))
         else:
-            response = api_b.request(method, url, payload if payload is not None else {})
+            response = client.request(method, url, payload if payload is not None else {})
         if kind in ("object", "staff"):
             assert response.status_code == 404, (op_id, url, response.status_code,
                                                  response.content[:300])
@@ -244,6 +249,9 @@ def test_owner_and_staff_reach_the_objects(tenant_a, staff, world):
     staff_api = ApiClient(staff)
     assert staff_api.get(f"/numbers/{world.did}").status_code == 200
     assert ApiClient(tenant_a.user).get(f"/numbers/{world.did}").status_code == 404
-    # Tokens are personal: not even staff see or revoke another user's token.
-    assert staff_api.delete(f"/tokens/{world.token}").status_code == 404
-    assert world.token not in {t["id"] for t in staff_api.get("/tokens").json()["items"]}
+    # Tokens are personal: not even staff see or revoke another user's token (from the
+    # browser session: token management takes no bearer token).
+    staff_browser = ApiClient()
+    staff_browser.client.force_login(staff)
+    assert staff_browser.delete(f"/tokens/{world.token}").status_code == 404
+    assert world.token not in {t["id"] for t in staff_browser.get("/tokens").json()["items"]}

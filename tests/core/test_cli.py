@@ -38,6 +38,8 @@ def test_demo_data_needs_the_demo_flag():
 def test_production_settings_pass_the_deploy_check():
     result = _run("check", "--deploy", "--fail-level", "WARNING", ORION_ENV="production",
                   ORION_SECRET_KEY="x" * 20 + "-production-secret-" + "y" * 30,
-                  ORION_ALLOWED_HOSTS="orion.example.com")
+                  ORION_ALLOWED_HOSTS="orion.example.com",
+                  ORION_BROADWORKS_PASSWORD="the-real-ocip-password",
+                  ORION_EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout

@@ -172,7 +172,7 @@ def test_trunking_order_is_held_with_pdf_and_completed_by_staff(
     ).get_by_role("link", name="Umbrella Health", exact=True).click()
     expect(page).to_have_url(re.compile(r"/customers/\d+/$"))
     page.get_by_role("tab", name="OrderForms").click()
-    page.get_by_role("link", name="Add Package Forms").click()
+    page.get_by_role("button", name="Add Package Forms").click()
     expect(page).to_have_url(re.compile(r"/orders/\d+/form/$"))
     add_packages(page, "Hosted PBX Services", ["Enterprise Standard"])
     numbers = order_dids(page, "305", "555", 2, trunking=(0, 1))

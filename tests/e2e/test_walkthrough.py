@@ -168,7 +168,7 @@ def open_new_customer_form(page: Page, enterprise_name: str = "Acme Corporation"
     row.get_by_role("link", name=enterprise_name, exact=True).click()
     expect(page).to_have_url(re.compile(r"/enterprises/\d+/$"))
     page.get_by_role("tab", name="OrderForms").click()
-    page.get_by_role("link", name="Add Package Forms").click()
+    page.get_by_role("button", name="Add Package Forms").click()
     expect(page).to_have_url(re.compile(r"/orders/\d+/form/$"))
 
 
@@ -214,7 +214,7 @@ def test_walkthrough_add_customer_to_existing_enterprise(
     page.get_by_role("tab", name="OrderForms").click()
     expect(page.get_by_role("tab", name="OrderForms")).to_have_attribute("aria-selected", "true")
     shot(page, "orderforms-tab")
-    page.get_by_role("link", name="Add Package Forms").click()
+    page.get_by_role("button", name="Add Package Forms").click()
     expect(page).to_have_url(re.compile(r"/orders/\d+/form/$"))
     red = page.locator("#red-message")
     expect(red).to_be_visible()
@@ -442,7 +442,7 @@ def test_add_services_to_existing_customer_has_no_red_message(
     expect(tabs.first).to_have_text("Overview")
     assert tabs.all_inner_texts()[:3] == ["Overview", "OrderForms", "Orders"]
     page.get_by_role("tab", name="OrderForms").click()
-    page.get_by_role("link", name="Add Package Forms").click()
+    page.get_by_role("button", name="Add Package Forms").click()
     expect(page).to_have_url(re.compile(r"/orders/\d+/form/$"))
     expect(page.locator("h1")).to_contain_text("Add services to Acme Corporation - Denver")
     expect(page.locator("#red-message")).to_have_count(0)
@@ -518,10 +518,15 @@ def test_other_partner_sees_no_acme(page: Page, login: Login, shot: Shot) -> Non
     acme = Enterprise.objects.get(name="Acme Corporation")
     denver = Customer.objects.get(name="Acme Corporation - Denver")
     for url in (f"/enterprises/{acme.pk}/", f"/enterprises/{acme.pk}/orderforms/",
-                f"/enterprises/{acme.pk}/add-package-forms/", f"/customers/{denver.pk}/",
-                f"/customers/{denver.pk}/add-package-forms/"):
+                f"/customers/{denver.pk}/"):
         response = page.goto(url)
         assert response is not None and response.status == 404, url
+        expect(page.locator("body")).not_to_contain_text("Acme")
+    # Starting an order is a POST with the CSRF token: a plain GET link creates nothing.
+    for url in (f"/enterprises/{acme.pk}/add-package-forms/",
+                f"/customers/{denver.pk}/add-package-forms/"):
+        response = page.goto(url)
+        assert response is not None and response.status == 405, url
         expect(page.locator("body")).not_to_contain_text("Acme")
     shot(page, "enterprise-404")
     # Their own accounts still work.

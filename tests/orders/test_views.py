@@ -26,7 +26,7 @@ def _form_data(**overrides: str) -> dict[str, str]:
 
 @pytest.fixture
 def draft(client_a, tenant_a) -> Order:
-    response = client_a.get(f"/enterprises/{tenant_a.enterprise.pk}/add-package-forms/")
+    response = client_a.post(f"/enterprises/{tenant_a.enterprise.pk}/add-package-forms/")
     assert response.status_code == 302
     order = Order.objects.get(created_by=tenant_a.user, state="draft")
     assert response["Location"] == f"/orders/{order.pk}/form/"
@@ -38,7 +38,7 @@ def test_order_form_shows_red_message_only_for_new_accounts(client_a, tenant_a, 
     page = client_a.get(f"/orders/{draft.pk}/form/").content.decode()
     assert 'id="red-message"' in page and "NEW CUSTOMER" in page
     assert "Total available to select" in page and "Total selected" in page
-    client_a.get(f"/customers/{tenant_a.customer.pk}/add-package-forms/")
+    client_a.post(f"/customers/{tenant_a.customer.pk}/add-package-forms/")
     add = Order.objects.get(kind=OrderKind.ADD_SERVICES)
     page = client_a.get(f"/orders/{add.pk}/form/").content.decode()
     assert 'id="red-message"' not in page and "Add services to Acme Corporation" in page
@@ -46,7 +46,7 @@ def test_order_form_shows_red_message_only_for_new_accounts(client_a, tenant_a, 
 
 @pytest.mark.django_db
 def test_opening_the_form_twice_reuses_the_empty_draft(client_a, tenant_a, draft):
-    client_a.get(f"/enterprises/{tenant_a.enterprise.pk}/add-package-forms/")
+    client_a.post(f"/enterprises/{tenant_a.enterprise.pk}/add-package-forms/")
     assert Order.objects.filter(state="draft").count() == 1
 
 

@@ -66,6 +66,8 @@ def test_api_with_bearer_token_needs_no_csrf(tenant_a):
 
     secret = token_create(user=tenant_a.user, name="ci").secret
     client = Client(enforce_csrf_checks=True)
-    response = client.post("/api/v1/tokens", {"name": "second"}, content_type="application/json",
+    response = client.post("/api/v1/orders", {"kind": "new_customer",
+                                              "enterprise_id": tenant_a.enterprise.pk},
+                           content_type="application/json",
                            HTTP_AUTHORIZATION=f"Bearer {secret}")
-    assert response.status_code == 201
+    assert response.status_code == 201, response.content

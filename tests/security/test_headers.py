@@ -114,7 +114,9 @@ def test_production_settings_turn_on_secure_cookies_hsts_and_ssl_redirect():
             "'SECURE_HSTS_INCLUDE_SUBDOMAINS', 'DEBUG', 'X_FRAME_OPTIONS', "
             "'SECURE_CONTENT_TYPE_NOSNIFF']}))")
     env = {**os.environ, "ORION_ENV": "production", "DJANGO_SETTINGS_MODULE": "orion.settings",
-           "ORION_SECRET_KEY": "s" * 60, "ORION_ALLOWED_HOSTS": "orion.example.com"}
+           "ORION_SECRET_KEY": "s" * 60, "ORION_ALLOWED_HOSTS": "orion.example.com",
+           "ORION_BROADWORKS_PASSWORD": "the-real-ocip-password",
+           "ORION_EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend"}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                          timeout=60, check=True).stdout
     values = json.loads(out.strip().splitlines()[-1])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 import zoneinfo
 from functools import lru_cache
 
@@ -91,7 +92,7 @@ def normalize_state(value: str) -> str:
 
 def normalize_zip(value: str) -> str:
     zip_code = (value or "").strip()
-    if not re.fullmatch(r"\d{5}(?:-\d{4})?", zip_code):
+    if not re.fullmatch(r"[0-9]{5}(?:-[0-9]{4})?", zip_code):
         raise ValidationError("Enter a ZIP code as 12345 or 12345-6789.", code="invalid")
     return zip_code
 
@@ -101,24 +102,75 @@ def normalize_phone(value: str) -> str:
     digits = re.sub(r"[\s().+-]", "", value or "")
     if digits.startswith("1") and len(digits) == 11:
         digits = digits[1:]
-    if not re.fullmatch(r"[2-9]\d{2}[2-9]\d{6}", digits):
+    if not re.fullmatch(r"[2-9][0-9]{2}[2-9][0-9]{6}", digits):
         raise ValidationError("Enter a 10-digit phone number, for example (212) 555-0100.",
                               code="invalid")
     return digits
 
 
+_ASCII_INT = re.compile(r"[+-]?[0-9]{1,18}")
+
+
+def ascii_int(value: object) -> int:
+    """``int(value)`` for ASCII digits only; ValueError otherwise.
+
+    Python's ``int()`` also reads Arabic-Indic (``\\u0661\\u0662``), full-width and other
+    Unicode digits, and ``1_000``: such a quantity or id was accepted and such digits were sent
+    on. Every number a person types is checked with this (or ``[0-9]``, never ``\\d``).
+    """
+    if isinstance(value, bool):
+        raise ValueError("not a number")
+    if isinstance(value, int):
+        return value
+    text = str(value).strip()
+    if not _ASCII_INT.fullmatch(text):
+        raise ValueError(f"not a whole number in ASCII digits: {text[:20]!r}")
+    return int(text)
+
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Bidirectional embeddings, overrides and isolates (and the marks): they make text read
+# differently from how it is stored ("Trojan Source"). Refused in every free-text field.
+_BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+                           "\u2066\u2067\u2068\u2069")
+
+
+def _has_format_characters(text: str) -> bool:
+    """Unicode format characters (category Cf: bidi controls, zero-width spaces and joiners,
+    soft hyphens): invisible, so ``Ac\u200bme`` looks like ``Acme`` but is another name."""
+    return any(unicodedata.category(ch) == "Cf" for ch in text)
 
 
 def clean_text(value: str, *, max_length: int, label: str, required: bool = True) -> str:
-    """Trim a free-text field; refuse control characters and over-long values."""
-    text = (value or "").strip()
+    """Trim a free-text field, normalised to NFC; refuse control characters, bidi controls
+    and over-long values.
+
+    NFC first, so that one name typed on two keyboards (``é`` as one code point or as ``e``
+    and a combining accent) is stored, searched and sent to BroadWorks the same way.
+    """
+    text = unicodedata.normalize("NFC", (value or "")).strip()
     if _CONTROL.search(text):
         raise ValidationError(f"{label} contains control characters; remove them.",
                               code="invalid")
+    if any(ch in _BIDI_CONTROLS for ch in text):
+        raise ValidationError(f"{label} contains invisible right-to-left or left-to-right "
+                              "controls; retype it without them.", code="invalid")
     if required and not text:
         raise ValidationError(f"{label} is required.", code="required")
     if len(text) > max_length:
         raise ValidationError(f"{label} may have at most {max_length} characters "
                               f"(it has {len(text)}).", code="max_length")
+    return text
+
+
+def clean_name(value: str, *, max_length: int, label: str, required: bool = True) -> str:
+    """A name a person types (company, enterprise, contact, address, token): ``clean_text``
+    plus no line breaks or tabs and no invisible format characters (Unicode category Cf)."""
+    text = clean_text(value, max_length=max_length, label=label, required=required)
+    if any(ch in "\t\n\r" for ch in text):
+        raise ValidationError(f"{label} must be on one line.", code="invalid")
+    if _has_format_characters(text):
+        raise ValidationError(
+            f"{label} contains invisible formatting characters (such as a right-to-left "
+            "override or a zero-width space); retype it without them.", code="invalid")
     return text

@@ -1,11 +1,16 @@
-"""Enterprise and customer account pages, with the tabs of the source document."""
+"""Enterprise and customer account pages, with the tabs of the source document; the
+throttled password reset."""
 
 from __future__ import annotations
 
+from django.contrib.auth import views as auth_views
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from orion.accounts.selectors import customer_get, enterprise_get
+from orion.core.exceptions import Throttled
+from orion.core.http import throttled_response
+from orion.core.throttle import client_address, first_refusal, normalize_identity, throttle_hit
 from orion.orders.selectors import order_list
 
 ENTERPRISE_TABS = [("overview", "Overview"), ("customers", "Customers"),
@@ -39,3 +44,23 @@ def customer_detail(request: HttpRequest, pk: int, tab: str = "overview") -> Htt
 
         context["billing"] = customer_billing(user=request.user, customer_id=customer.pk)
     return render(request, "accounts/customer.html", context)
+
+
+class ThrottledPasswordResetView(auth_views.PasswordResetView):
+    """Django's password reset, limited per address and per e-mail address.
+
+    Every request counts, whether or not the address belongs to a user, so a 429 tells an
+    attacker nothing about which e-mail addresses exist; the limits stop reset e-mails being
+    sent in bulk to one mailbox (``ORION_THROTTLES["reset_email"]``) or from one address
+    (``["reset_address"]``).
+    """
+
+    def post(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        email = normalize_identity(str(request.POST.get("email", "")))
+        refusal = first_refusal([throttle_hit("reset_address", client_address(request)),
+                                 throttle_hit("reset_email", email)])
+        if not refusal.allowed:
+            return throttled_response(request, Throttled(
+                "Too many password reset requests from your address or for this e-mail "
+                "address.", retry_after=refusal.retry_after))
+        return super().post(request, *args, **kwargs)

@@ -3,6 +3,12 @@
 A request with an ``Authorization`` header is a machine: only its token counts, and a bad
 token is a 401 (never a fall-back to a session cookie, and never a CSRF error). A request
 without one is the browser: Django's session, with the CSRF check on unsafe methods.
+
+Wrong tokens are throttled per address (``ORION_THROTTLES["token_address"]``): past the limit
+every token request from that address is a 429 with ``Retry-After`` until the window ends.
+Token management itself (``TOKEN_MANAGEMENT_AUTH``) takes the browser session only: a bearer
+token cannot create, list or revoke tokens, so no token can outlive its own expiry by minting
+a successor.
 """
 
 from __future__ import annotations
@@ -14,10 +20,24 @@ from django.http import HttpRequest
 from ninja.security import HttpBearer, SessionAuth
 
 from orion.api.services import token_authenticate
+from orion.core.exceptions import PermissionDenied
+from orion.core.throttle import client_address, require_allowed, throttle_blocked, throttle_hit
+
+TOKENS_THROTTLED = "Too many wrong API tokens from your address."
 
 
 class TokenAuth(HttpBearer):
     """``Authorization: Bearer orn_…``: the token's user, if active and the token usable."""
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if "Authorization" not in request.headers:
+            return None
+        address = client_address(request)
+        require_allowed(throttle_blocked("token_address", address), TOKENS_THROTTLED)
+        user = super().__call__(request)
+        if user is None:  # unknown, revoked or expired token, or not a Bearer header at all
+            throttle_hit("token_address", address)
+        return user
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         user = token_authenticate(token.strip())
@@ -47,6 +67,19 @@ class BrowserSessionAuth(SessionAuth):
         return None
 
 
+class BrowserSessionOnlyAuth(BrowserSessionAuth):
+    """The browser session, and a clear 403 (not a 401) for a bearer token."""
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if "Authorization" in request.headers:
+            raise PermissionDenied(
+                "API tokens are managed from the logged-in browser session (/account/tokens/ "
+                "or this API with the session cookie); a bearer token cannot create, list or "
+                "revoke tokens.", code="session_required")
+        return super().__call__(request)
+
+
 token_auth = TokenAuth()
 session_auth = BrowserSessionAuth()
 API_AUTH = [token_auth, session_auth]
+TOKEN_MANAGEMENT_AUTH = [BrowserSessionOnlyAuth()]

@@ -13,7 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from orion.core.exceptions import NotFound, OrionError, PermissionDenied
+from orion.core.exceptions import NotFound, OrionError, PermissionDenied, Throttled
 
 logger = logging.getLogger(__name__)
 
@@ -25,7 +25,7 @@ class Error(Schema):
 
 
 # Every operation may answer these (see ``responses``).
-ERROR_STATUSES = (401, 403, 404, 422)
+ERROR_STATUSES = (401, 403, 404, 422, 429)
 
 
 def responses(success: dict[int, object] | object, *extra: int) -> dict[int, object]:
@@ -45,6 +45,8 @@ def orion_error_status(exc: OrionError) -> int:
         return 404
     if isinstance(exc, PermissionDenied):
         return 403
+    if isinstance(exc, Throttled):
+        return 429
     return 422
 
 
@@ -53,8 +55,11 @@ def _orion_error(request: HttpRequest, exc: OrionError, api: NinjaAPI) -> HttpRe
     errors = getattr(exc, "errors", None)
     if errors is None:
         errors = {exc.field: [exc.message]} if exc.field else {}
-    return api.create_response(request, error_body(exc.code, exc.message, errors),
-                               status=orion_error_status(exc))
+    response = api.create_response(request, error_body(exc.code, exc.message, errors),
+                                   status=orion_error_status(exc))
+    if isinstance(exc, Throttled):
+        response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def _validation_error(request: HttpRequest, exc: ValidationError, api: NinjaAPI) -> HttpResponse:

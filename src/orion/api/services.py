@@ -1,4 +1,10 @@
-"""Writes on API tokens: create (the secret is returned once), revoke, authenticate."""
+"""Writes on API tokens: create (the secret is returned once), revoke, authenticate.
+
+Rules (issue 13): tokens are managed from the logged-in browser session only, never with a
+bearer token (so a token that expires cannot mint itself a successor that outlives it), and a
+password change or reset revokes every token of the user (``tokens_revoke_all``): whoever had
+the old password may have made tokens with it.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +13,12 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from orion.accounts.models import User
+from orion.accounts.validators import clean_name
 from orion.api.models import ApiToken
 from orion.audit.services import audit_record
 from orion.core.exceptions import NotFound, OrionError
@@ -39,12 +47,11 @@ def token_create(*, user: User, name: str, expires_at: datetime | None = None,
     if not name:
         raise OrionError("Give the token a name that says what it is for.",
                          code="token_name_required", field="name")
-    if len(name) > 80:
-        raise OrionError("The token name may have at most 80 characters.",
-                         code="token_name_too_long", field="name")
-    if any(ord(ch) < 32 for ch in name):
-        raise OrionError("The token name contains control characters.",
-                         code="token_name_invalid", field="name")
+    try:
+        name = clean_name(name, max_length=80, label="The token name")
+    except ValidationError as exc:
+        code = "token_name_too_long" if exc.code == "max_length" else "token_name_invalid"
+        raise OrionError(exc.messages[0], code=code, field="name") from exc
     now = timezone.now()
     if expires_at is not None:
         if timezone.is_naive(expires_at):
@@ -82,6 +89,20 @@ def token_revoke(*, user: User, token_id: int, via: str = "web") -> ApiToken:
             audit_record(actor=user, action="token.revoke", obj=token, via=via,
                          changes={"prefix": token.prefix})
     return token
+
+
+def tokens_revoke_all(*, user: User, reason: str, via: str = "web") -> int:
+    """Revoke every usable token of ``user`` (after a password change or reset); the count."""
+    with transaction.atomic():
+        tokens = list(ApiToken.objects.visible_to(user).usable().select_for_update())
+        if not tokens:
+            return 0
+        now = timezone.now()
+        ApiToken.objects.filter(pk__in=[t.pk for t in tokens]).update(revoked_at=now)
+        for token in tokens:
+            audit_record(actor=user, action="token.revoke", obj=token, via=via, reason=reason,
+                         changes={"prefix": token.prefix})
+    return len(tokens)
 
 
 def token_authenticate(secret: str) -> User | None:

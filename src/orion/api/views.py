@@ -1,4 +1,8 @@
-"""The API tokens page: list, create (the secret shown once), revoke. Thin: calls services."""
+"""The API tokens page: list, create (the secret shown once), revoke. Thin: calls services.
+
+The page lists token prefixes and, once, a secret: no browser or proxy may keep a copy
+(``Cache-Control: no-store``).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from orion.api import services
@@ -22,6 +27,7 @@ class TokenForm(forms.Form):
         help_text="Optional. Empty: until revoked.")
 
 
+@never_cache
 def tokens(request: HttpRequest) -> HttpResponse:
     """GET lists the user's tokens; POST creates one and shows its secret this once."""
     created = None

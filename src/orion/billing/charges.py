@@ -29,7 +29,7 @@ CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 MRC = "MRC"
 NRC = "NRC"
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_MONTH = re.compile(r"^([0-9]{4})-([0-9]{2})$")  # ASCII: \d is any script's digit
 
 
 def money(value: Decimal) -> Decimal:

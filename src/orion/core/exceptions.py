@@ -32,3 +32,13 @@ class NotFound(OrionError):
 
 class PermissionDenied(OrionError):
     code = "permission_denied"
+
+
+class Throttled(OrionError):
+    """Too many attempts from this address or for this account; try again later."""
+
+    code = "throttled"
+
+    def __init__(self, message: str, *, retry_after: int, code: str | None = None):
+        super().__init__(message, code=code)
+        self.retry_after = max(1, int(retry_after))

@@ -9,10 +9,12 @@ form or API call of Orion needs, before anything reads it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 
 # Every script and style is a file served by Orion itself (htmx included: django-htmx ships it);
 # no inline script, no inline style attribute, no eval. ``frame-ancestors 'none'`` is the CSP
@@ -85,3 +87,65 @@ class BodySizeLimitMiddleware:
                 f"The request body is too large: at most {self.limit:,} bytes.\n", status=413,
                 content_type="text/plain")
         return self.get_response(request)
+
+
+# Methods no page or API call of Orion answers: TRACE echoes the request (cookies included) and
+# is only useful to an attacker; TRACK is IIS's alias; CONNECT is for proxies.
+REFUSED_METHODS = ("TRACE", "TRACK", "CONNECT")
+_QUERY_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class RequestGuardMiddleware:
+    """Refuse what no view should have to handle: TRACE-like methods (405) and query
+    parameters with control characters (400 on pages, 422 in the API, with a message).
+
+    PostgreSQL cannot store or compare text with NUL (``GET /orders/?q=%00`` was a 500), and no
+    filter value Orion knows (a name, a number, a state) has control characters. Refusing them
+    here covers every page filter and every API list at once, present and future.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method in REFUSED_METHODS:
+            response = HttpResponse(f"{request.method} is not allowed.\n", status=405,
+                                    content_type="text/plain")
+            response["Allow"] = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"
+            return response
+        for name, values in request.GET.lists():
+            if _QUERY_CONTROL.search(name) or any(_QUERY_CONTROL.search(v) for v in values):
+                return self._refuse(request, name)
+        return self.get_response(request)
+
+    def _refuse(self, request: HttpRequest, name: str) -> HttpResponse:
+        label = _QUERY_CONTROL.sub("?", name)[:40] or "?"
+        message = (f'The filter "{label}" contains control characters; remove them and try '
+                   "again.")
+        if request.path.startswith("/api/"):
+            return JsonResponse({"code": "invalid_request", "message": message,
+                                 "errors": {label: [message]}}, status=422)
+        if getattr(request, "htmx", False):
+            from orion.core.exceptions import OrionError
+            from orion.core.http import error_fragment
+
+            return error_fragment(request, OrionError(message), status=400)
+        return render(request, "core/bad_request.html", {"message": message}, status=400)
+
+
+class ThrottleMiddleware:
+    """429 with ``Retry-After`` for a request that a throttle refused deep inside (the log-in
+    backend cannot answer itself: Django's and the admin's log-in views render its refusal
+    as a plain failed log-in)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        throttled = getattr(request, "orion_throttled", None)
+        if throttled is not None:
+            from orion.core.http import throttled_response
+
+            return throttled_response(request, throttled)
+        return response

@@ -131,7 +131,7 @@ def inventory_summary(*, user: User, npa: str = "") -> InventorySummary:
 def inventory_find(*, user: User, q: str, limit: int = 100) -> QuerySet[DID]:
     """Staff search by whole number or by prefix (digits, any separators, optional +1)."""
     require_staff(user)
-    digits = "".join(ch for ch in q if ch.isdigit())
+    digits = "".join(ch for ch in q if "0" <= ch <= "9")  # ASCII digits only
     if q.strip().startswith("+1") or (len(digits) == 11 and digits.startswith("1")):
         digits = digits[1:]
     if not digits:

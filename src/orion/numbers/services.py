@@ -361,8 +361,10 @@ def order_numbers_release(*, order: Order, by: User | None,
 
 
 def _clean_quantity(value: object, *, limit: int, what: str) -> int:
+    from orion.accounts.validators import ascii_int  # int() also reads non-ASCII digits
+
     try:
-        quantity = int(str(value).strip())
+        quantity = ascii_int(value)
     except (TypeError, ValueError):
         raise InvalidBackorder(f"Enter the {what} as a whole number from 1 to {limit:,}.",
                                field="quantity") from None

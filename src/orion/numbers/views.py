@@ -22,7 +22,7 @@ def inventory(request: HttpRequest) -> HttpResponse:
     _staff_only(request)
     q = request.GET.get("q", "")[:20].strip()
     npa = request.GET.get("npa", "")[:3]
-    npa = npa if npa.isdigit() else ""
+    npa = npa if npa.isascii() and npa.isdigit() else ""
     return render(request, "numbers/inventory.html", {
         "summary": selectors.inventory_summary(user=request.user, npa=npa),
         "q": q, "npa": npa,
@@ -31,7 +31,7 @@ def inventory(request: HttpRequest) -> HttpResponse:
 
 
 def _id(value: str) -> int:
-    if not value.isdigit() or len(value) > 18:
+    if not value.isascii() or not value.isdigit() or len(value) > 18:
         raise Http404("No such number.")
     return int(value)
 

@@ -63,7 +63,8 @@ class OrderDetailsForm(forms.Form):
         self.fields["billing_start_date"].widget.attrs["required"] = "required"
 
     def _text(self, name: str, label: str, max_length: int, required: bool = False) -> str:
-        return v.clean_text(self.cleaned_data.get(name, ""), max_length=max_length, label=label,
+        """A one-line field a person types: NFC, no control or invisible format characters."""
+        return v.clean_name(self.cleaned_data.get(name, ""), max_length=max_length, label=label,
                             required=required)
 
     def clean(self) -> dict[str, object]:

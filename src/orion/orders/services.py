@@ -145,8 +145,10 @@ def order_lines_add(*, user: User, order_id: int, order_type_id: int,
 
 
 def validate_quantity(value: object) -> int:
+    from orion.accounts.validators import ascii_int  # int() also reads non-ASCII digits
+
     try:
-        quantity = int(str(value).strip())
+        quantity = ascii_int(value)
     except (TypeError, ValueError):
         raise OrderError("Enter the quantity as a whole number from 1 to 9,999.",
                          code="invalid_quantity", field="quantity") from None

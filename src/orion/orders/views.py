@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from orion.accounts.models import Partner
 from orion.accounts.selectors import customer_get, enterprise_get
-from orion.accounts.validators import time_zone_names
+from orion.accounts.validators import ascii_int, time_zone_names
 from orion.catalog.models import OrderType, Package
 from orion.core.exceptions import NotFound, OrionError
 from orion.core.http import error_fragment, page_number
@@ -36,18 +36,20 @@ def _start(request: HttpRequest, **kwargs: object) -> HttpResponse:
     return redirect("orders:form", pk=order.pk)
 
 
-@require_GET
+# Starting an order creates a draft: a POST with the CSRF token (a GET link could be fired by
+# an <img> on another site, or by a link prefetcher, and leave drafts behind).
+@require_POST
 def start_enterprise(request: HttpRequest) -> HttpResponse:
     return _start(request, kind=OrderKind.NEW_ENTERPRISE)
 
 
-@require_GET
+@require_POST
 def start_customer_in_enterprise(request: HttpRequest, pk: int) -> HttpResponse:
     enterprise = enterprise_get(user=request.user, enterprise_id=pk)
     return _start(request, kind=OrderKind.NEW_CUSTOMER, enterprise=enterprise)
 
 
-@require_GET
+@require_POST
 def start_add_services(request: HttpRequest, pk: int) -> HttpResponse:
     customer = customer_get(user=request.user, customer_id=pk)
     return _start(request, kind=OrderKind.ADD_SERVICES, customer=customer)
@@ -104,7 +106,7 @@ def package_picker(request: HttpRequest, pk: int) -> HttpResponse:
     if not order.is_draft:
         return error_fragment(request, OrderNotEditable("This order has been saved."))
     order_type_id = request.GET.get("order_type", "")
-    if not order_type_id.isdigit():
+    if not order_type_id.isascii() or not order_type_id.isdigit() or len(order_type_id) > 18:
         return error_fragment(request, OrionError("Select an Order Type first."))
     order_type = get_object_or_404(OrderType, pk=int(order_type_id))
     on_order = set(order.lines.values_list("package_id", flat=True))
@@ -124,8 +126,8 @@ def lines_add(request: HttpRequest, pk: int) -> HttpResponse:
     """Add Selected: the ticked packages go on the order; the lines and totals come back."""
     order = order_get(user=request.user, order_id=pk)
     try:
-        order_type_id = int(request.POST.get("order_type", ""))
-        package_ids = [int(x) for x in request.POST.getlist("package")]
+        order_type_id = ascii_int(request.POST.get("order_type", ""))
+        package_ids = [ascii_int(x) for x in request.POST.getlist("package")]
     except ValueError:
         return error_fragment(request, OrionError("The selection was not understood; reload."))
     try:
@@ -207,7 +209,8 @@ def orders_index(request: HttpRequest) -> HttpResponse:
         "q": request.GET.get("q", "")[:40].strip(),
     }
     partner_id = request.GET.get("partner", "")
-    partner_id = int(partner_id) if partner_id.isdigit() else None
+    partner_id = int(partner_id) if partner_id.isascii() and partner_id.isdigit() \
+        and len(partner_id) <= 18 else None
     orders = order_list(user=request.user, partner_id=partner_id, **filters)
     from django.core.paginator import Paginator
 
@@ -234,7 +237,7 @@ def _did_error(request: HttpRequest, exc: OrionError, *,
 
 def _posted_id(request: HttpRequest, name: str) -> int:
     value = request.POST.get(name, "")
-    if not value.isdigit() or len(value) > 18:
+    if not value.isascii() or not value.isdigit() or len(value) > 18:
         raise NotFound("That is not on this order.")
     return int(value)
 

@@ -21,7 +21,7 @@ from orion.billing.export import export_csv, export_json
 
 router = Router(tags=["billing"])
 
-MONTH = Query(..., pattern=r"^\d{4}-\d{2}$", description="The month, YYYY-MM (e.g. 2026-12).")
+MONTH = Query(..., pattern=r"^[0-9]{4}-[0-9]{2}$", description="The month, YYYY-MM (e.g. 2026-12).")
 
 
 class ChargeOut(Schema):

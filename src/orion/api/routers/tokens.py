@@ -1,13 +1,19 @@
-"""Who am I, and personal API tokens (the same service as the /account/tokens/ page)."""
+"""Who am I, and personal API tokens (the same service as the /account/tokens/ page).
+
+Token management takes the browser session only (``TOKEN_MANAGEMENT_AUTH``): with a bearer
+token these operations answer 403. The answer that carries a secret is ``no-store``.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_cache_control
 from ninja import Path, Query, Router, Schema, Status
 
 from orion.api import services
+from orion.api.auth import TOKEN_MANAGEMENT_AUTH
 from orion.api.errors import responses
 from orion.api.models import ApiToken
 from orion.api.schemas.common import MAX_ID, PageMeta, PageParams, page, text
@@ -61,21 +67,25 @@ def me(request: HttpRequest):
             "is_provider_staff": user.is_provider_staff}
 
 
-@router.get("/tokens", response=responses(TokenPage), operation_id="token_list")
+@router.get("/tokens", response=responses(TokenPage), operation_id="token_list",
+            auth=TOKEN_MANAGEMENT_AUTH)
 def token_list(request: HttpRequest, params: Query[PageParams]):
     """The caller's own tokens (never anyone else's, staff included)."""
     return page(ApiToken.objects.visible_to(request.auth), params, _out)
 
 
-@router.post("/tokens", response=responses({201: TokenCreatedOut}), operation_id="token_create")
-def token_create(request: HttpRequest, payload: TokenIn):
-    """A new token for the caller; ``token`` in the answer is the secret, shown only now."""
+@router.post("/tokens", response=responses({201: TokenCreatedOut}), operation_id="token_create",
+             auth=TOKEN_MANAGEMENT_AUTH)
+def token_create(request: HttpRequest, response: HttpResponse, payload: TokenIn):
+    """A new token for the caller; ``token`` in the answer is the secret, shown only now
+    (the answer is ``Cache-Control: no-store``)."""
     created = services.token_create(user=request.auth, name=payload.name,
                                     expires_at=payload.expires_at, via="api")
+    patch_cache_control(response, no_store=True, private=True)
     return Status(201, {**_out(created.token), "token": created.secret})
 
 
 @router.delete("/tokens/{token_id}", response=responses(TokenOut),
-               operation_id="token_revoke")
+               operation_id="token_revoke", auth=TOKEN_MANAGEMENT_AUTH)
 def token_revoke(request: HttpRequest, token_id: int = Path(..., ge=1, le=MAX_ID)):
     return _out(services.token_revoke(user=request.auth, token_id=token_id, via="api"))
