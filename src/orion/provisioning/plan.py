@@ -25,6 +25,7 @@ from django.conf import settings
 from orion.accounts.models import Customer, Enterprise
 from orion.broadworks.client import OCIResult
 from orion.broadworks.exceptions import OCINotFound
+from orion.broadworks.ranges import dn_summary_numbers
 from orion.catalog.models import BroadWorksKind
 from orion.orders.models import Order, OrderLine
 from orion.orders.states import OrderState
@@ -221,8 +222,7 @@ def parse_reads(results: list[OCIResult]) -> Observed:
                                   for r in _rows(sp_auth.group_services_authorization_table)
                                   if r.authorized == "true"}
         seen.sp_packs = set(sp_packs.service_pack_name or [])
-        seen.sp_numbers = {r.phone_numbers: r.group_id or ""
-                           for r in _rows(sp_dns.dn_summary_table)}
+        seen.sp_numbers = dn_summary_numbers(sp_dns.dn_summary_table)  # ranges expanded
     seen.group = group
     if group is not None and group_auth is not None:
         seen.group_packs = {r.service_pack_name: r.allocated

@@ -43,6 +43,8 @@ class Stats:
     documents: int = 0
     commands: int = 0
     errors: int = 0
+    #: Commands that changed the state (successful adds, modifies, deletes).
+    writes: int = 0
 
 
 def _error_response(err: EmulatorError) -> ErrorResponse:
@@ -360,6 +362,7 @@ class EmulatorServer:
             if isinstance(response, ErrorResponse):
                 self.stats.errors += 1
             answers.append((response, command.echo))
+        self.stats.writes += ctx.writes
         if ctx.changed:
             self._save()
         return codec.encode_document(raw.session_id, answers)

@@ -43,6 +43,8 @@ class Context:
     password: str
     server_time_zone: str = "America/New_York"
     changed: bool = field(default=False)
+    #: Commands of this document that changed the state (the "zero writes" of a re-run).
+    writes: int = 0
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,7 @@ def dispatch(ctx: Context, request: OCIRequest) -> OCIResponse:
     else:
         response = registered.handler(ctx, request)
     ctx.changed = True
+    ctx.writes += 1
     return response
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from broadworks_ocip.base import OCIResponse
 
-from orion.broadworks import codec
+from orion.broadworks import codec, ranges
 from orion.broadworks.emulator import formats
 from orion.broadworks.emulator.errors import EmulatorError, Err
 from orion.broadworks.emulator.handlers.base import (
@@ -64,7 +64,8 @@ def sp_dn_summary(ctx: Context, req: Any) -> OCIResponse:
             owner.group_id if owner else "", req.search_criteria_group_id
         ):
             rows.append((dn, owner.group_id if owner else "", flag(owner is None)))
-    table = codec.Table(("Phone Numbers", "Group Id", "Can Delete"), rows)
+    # BroadWorks shows consecutive numbers with the same group as one range row.
+    table = codec.Table(("Phone Numbers", "Group Id", "Can Delete"), ranges.coalesce(rows))
     return respond("ServiceProviderDnGetSummaryListResponse", dn_summary_table=table)
 
 
