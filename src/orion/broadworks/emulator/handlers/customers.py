@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 import broadworks_ocip.types as ocip_types
@@ -18,6 +19,12 @@ from orion.broadworks.emulator.handlers.base import (
     respond,
     success,
     typed,
+)
+from orion.broadworks.emulator.handlers.domains import group_domain_assign
+from orion.broadworks.emulator.handlers.numbers import group_dn_assign
+from orion.broadworks.emulator.handlers.services import (
+    group_service_assign,
+    group_service_authorize,
 )
 from orion.broadworks.emulator.state import Group
 
@@ -124,4 +131,48 @@ def group_delete(ctx: Context, req: Any) -> OCIResponse:
     """The group's DNs stay with the enterprise, available again."""
     ctx.state.group(req.service_provider_id, req.group_id)
     del ctx.state.service_providers[req.service_provider_id].groups[req.group_id]
+    return success()
+
+
+@handles("GroupConsolidatedAddRequest", mutates=True)
+def group_consolidated_add(ctx: Context, req: Any) -> OCIResponse:
+    """The current way to add a group (GroupAddRequest's replacement): the group with its
+    domains, authorizations, assignments and numbers in one all-or-nothing step.
+
+    The numbers must already belong to the enterprise (as for GroupDnAssignListRequest).
+    """
+    if req.service_provider_id is None or req.group_id is None:
+        raise formats.invalid("serviceProviderId and groupId are required by this emulator")
+    ids = {"service_provider_id": req.service_provider_id, "group_id": req.group_id}
+    group_add(ctx, req)
+    extra = [d for d in req.domain or [] if d.lower() != req.default_domain.lower()]
+    if extra:
+        group_domain_assign(ctx, SimpleNamespace(**ids, domain=extra))
+    group_auth = [
+        SimpleNamespace(
+            service_name=a.service_name,
+            authorized_quantity=a.authorized_quantity,
+            unauthorized=None,
+        )
+        for a in req.group_service_authorization_and_assignment or []
+    ]
+    if group_auth or req.user_service_authorization or req.service_pack_authorization:
+        group_service_authorize(
+            ctx,
+            SimpleNamespace(
+                **ids,
+                service_pack_authorization=req.service_pack_authorization,
+                group_service_authorization=group_auth,
+                user_service_authorization=req.user_service_authorization,
+            ),
+        )
+    assign = [
+        a.service_name for a in req.group_service_authorization_and_assignment or [] if a.assign
+    ]
+    if assign:
+        group_service_assign(ctx, SimpleNamespace(**ids, service_name=assign))
+    numbers = [n.dn for n in req.activatable_phone_number or []]
+    dn_ranges = list(req.activatable_dn_range or [])
+    if numbers or dn_ranges:
+        group_dn_assign(ctx, SimpleNamespace(**ids, phone_number=numbers, dn_range=dn_ranges))
     return success()

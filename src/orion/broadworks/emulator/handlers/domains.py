@@ -6,6 +6,7 @@ from typing import Any
 
 from broadworks_ocip.base import OCIResponse
 
+from orion.broadworks import codec
 from orion.broadworks.emulator import formats
 from orion.broadworks.emulator.errors import EmulatorError, Err
 from orion.broadworks.emulator.handlers.base import Context, handles, respond, success
@@ -21,8 +22,22 @@ def system_domain_add(ctx: Context, req: Any) -> OCIResponse:
     return success()
 
 
+@handles("SystemDomainGetListRequest22V2")
+def system_domain_list_22v2(ctx: Context, req: Any) -> OCIResponse:
+    """The current name: domains in a table with their reseller (none here)."""
+    rows = [(domain, "") for domain in ctx.state.system_domains]
+    if req.response_size_limit:
+        rows = rows[: req.response_size_limit]
+    return respond(
+        "SystemDomainGetListResponse22V2",
+        system_default_domain=ctx.state.system_default_domain,
+        domain_table=codec.Table(("Domain Name", "Reseller Id"), rows),
+    )
+
+
 @handles("SystemDomainGetListRequest")
 def system_domain_list(ctx: Context, req: Any) -> OCIResponse:
+    """Deprecated since R22 (SystemDomainGetListRequest22V2); still accepted, as BroadWorks does."""
     return respond(
         "SystemDomainGetListResponse",
         system_default_domain=ctx.state.system_default_domain,
@@ -56,11 +71,13 @@ def sp_domain_assign(ctx: Context, req: Any) -> OCIResponse:
     return success()
 
 
-@handles("ServiceProviderDomainGetAssignedListRequest")
+@handles(
+    "ServiceProviderDomainGetAssignedListRequest", "ServiceProviderDomainGetAssignedListRequest22"
+)
 def sp_domain_list(ctx: Context, req: Any) -> OCIResponse:
     sp = ctx.state.service_provider(req.service_provider_id)
     return respond(
-        "ServiceProviderDomainGetAssignedListResponse",
+        req.type_.replace("Request", "Response"),
         service_provider_default_domain=sp.default_domain,
         domain=list(sp.domains),
     )

@@ -81,3 +81,13 @@ def time_zone_list(ctx: Context, req: Any) -> OCIResponse:
         server_time_zone=ctx.server_time_zone,
         time_zone_table=table,
     )
+
+
+#: What ``SystemSoftwareVersionGetRequest`` answers: the R25 schema this emulator follows.
+SOFTWARE_VERSION = "Orion BroadWorks emulator (OCI-P R25 schema)"
+
+
+@handles("SystemSoftwareVersionGetRequest")
+def software_version(ctx: Context, req: Any) -> OCIResponse:
+    """Clients ask this first to pick request names (mercury-ocip does)."""
+    return respond("SystemSoftwareVersionGetResponse", version=SOFTWARE_VERSION)
