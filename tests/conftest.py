@@ -28,7 +28,7 @@ class Tenant:
 def _tenant(name: str, enterprise_name: str, domain: str) -> Tenant:
     partner = f.make_partner(name)
     user = f.make_user(partner=partner)
-    enterprise = f.make_enterprise(partner=partner, name=enterprise_name)
+    enterprise = f.make_enterprise(partner=partner, name=enterprise_name, default_domain=domain)
     customer = f.make_customer(enterprise=enterprise, name=enterprise_name, domain=domain)
     second = f.make_customer(enterprise=enterprise, name=f"{enterprise_name} - Denver",
                              domain=domain, city="Denver")

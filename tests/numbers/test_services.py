@@ -17,6 +17,7 @@ from orion.numbers.exceptions import (
     InvalidNumber,
     InvalidNumberTransition,
     NotEnoughNumbers,
+    NumberInService,
 )
 from orion.numbers.models import DID, Backorder, DIDEvent
 from orion.orders.exceptions import OrderNotEditable, OrderValidationError
@@ -202,7 +203,14 @@ def test_staff_release_quarantine_and_age_back(tenant_a, staff, inventory, draft
     did = DID.objects.get(e164=N0)
     with pytest.raises(NotFound):
         s.number_release(user=tenant_a.user, did_id=did.pk)
-    did = s.number_release(user=staff, did_id=did.pk)
+    # In service (assigned to the customer's group): only an order may give it back.
+    with pytest.raises(NumberInService, match="change order"):
+        s.number_release(user=staff, did_id=did.pk)
+    assert state(N0) == "assigned"
+    from orion.provisioning.services import order_cancel
+
+    order_cancel(order_id=draft_a.pk, user=staff, reason="customer withdrew")
+    did.refresh_from_db()
     assert did.state == "quarantined" and did.order_id is None and did.customer_id is None
     assert timedelta(days=9) < did.quarantined_until - timezone.now() <= timedelta(days=10)
     with pytest.raises(InvalidNumberTransition):

@@ -70,7 +70,7 @@ def demo_load() -> dict[str, int]:
             enterprise = Enterprise.objects.filter(partner=partner, name=enterprise_name).first()
             if enterprise is None:
                 enterprise = enterprise_create(partner=partner, name=enterprise_name,
-                                               created_by=agent)
+                                               created_by=agent, default_domain=domain)
                 created["enterprises"] += 1
             for customer_name, city, service_type in customers:
                 if Customer.objects.filter(enterprise=enterprise, name=customer_name).exists():

@@ -98,6 +98,15 @@ class Enterprise(models.Model):
         "BroadWorks enterprise id", max_length=30, unique=True,
         help_text="ServiceProviderId in BroadWorks (a token of 1-30 characters).",
     )
+    default_domain = models.CharField(
+        max_length=80, blank=True, db_default="",
+        help_text="The enterprise's default domain in BroadWorks, fixed when it is created: "
+                  "its first customer's domain, else the system domain. Customers without a "
+                  "domain of their own get this one.")
+    cancelled_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="Set when the order that created the enterprise was cancelled: the account "
+                  "is kept for the record but hidden from search and from new orders.")
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -169,6 +178,10 @@ class Customer(models.Model):
     time_zone = models.CharField(max_length=64)
     billing_start_date = models.DateField(null=True, blank=True)
     activated_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="Set when the order that created the customer was cancelled: the account "
+                  "is kept for the record but hidden from search and from new orders.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = CustomerQuerySet.as_manager()
@@ -193,6 +206,22 @@ class Customer(models.Model):
     @property
     def is_trunking(self) -> bool:
         return self.service_type == ServiceType.TRUNKING
+
+    @property
+    def status(self) -> str:
+        """Active once an order provisioned it; Cancelled when its creating order was."""
+        if self.cancelled_at is not None:
+            return "Cancelled"
+        return "Active" if self.activated_at is not None else "Pending"
+
+    @property
+    def group_domain(self) -> str:
+        """The group's default domain in BroadWorks: its own, else its enterprise's.
+
+        The one domain rule (with ``Enterprise.default_domain``): provisioning, the order
+        form and the demo seed all ask here.
+        """
+        return self.domain or self.enterprise.default_domain
 
 
 class Domain(models.Model):

@@ -135,13 +135,13 @@ _CONTAINS_SETTINGS = {
 _HITS_SQL = """
 SELECT 'Enterprise', e.id, e.name, e.id, e.name, '', p.name
   FROM accounts_enterprise e JOIN accounts_partner p ON p.id = e.partner_id
- WHERE e.id = ANY(%(enterprise_ids)s) {scope_e}
+ WHERE e.id = ANY(%(enterprise_ids)s) AND e.cancelled_at IS NULL {scope_e}
 UNION ALL
 SELECT 'Customer', c.id, c.name, e.id, e.name, c.city, p.name
   FROM accounts_customer c
   JOIN accounts_enterprise e ON e.id = c.enterprise_id
   JOIN accounts_partner p ON p.id = c.partner_id
- WHERE c.id = ANY(%(customer_ids)s) {scope_c}
+ WHERE c.id = ANY(%(customer_ids)s) AND c.cancelled_at IS NULL {scope_c}
 """
 
 # A run of three letters or digits: pg_trgm needs one to narrow a GIN scan. Queries without

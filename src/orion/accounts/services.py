@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from orion.accounts.exceptions import DomainInUse
@@ -27,8 +28,13 @@ def _unique_token(base: str, taken: set[str]) -> str:
     raise RuntimeError("no free BroadWorks id")  # pragma: no cover - 100k collisions
 
 
-def enterprise_create(*, partner: Partner, name: str, created_by: User | None) -> Enterprise:
-    """Create an enterprise with a fresh, unique BroadWorks service provider id."""
+def enterprise_create(*, partner: Partner, name: str, created_by: User | None,
+                      default_domain: str = "") -> Enterprise:
+    """Create an enterprise with a fresh, unique BroadWorks service provider id.
+
+    ``default_domain`` is its first customer's domain; without one the enterprise takes the
+    system domain (BroadWorks needs a default domain for every service provider).
+    """
     base = bw_token(name)
     taken = set(
         Enterprise.objects.filter(bw_service_provider_id__startswith=base[:20]).values_list(
@@ -37,6 +43,7 @@ def enterprise_create(*, partner: Partner, name: str, created_by: User | None) -
     return Enterprise.objects.create(
         partner=partner, name=name, created_by=created_by,
         bw_service_provider_id=_unique_token(base, taken),
+        default_domain=default_domain or settings.ORION_BROADWORKS_SYSTEM_DOMAIN,
     )
 
 

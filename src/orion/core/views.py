@@ -17,7 +17,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     recent = order_list(user=request.user)[:10]
     context: dict[str, object] = {"recent_orders": recent}
     if request.user.is_provider_staff:
+        from orion.orders.models import Order
+        from orion.provisioning.selectors import orders_with_lost_jobs
+
         context["queues"] = operations_queues()
+        context["lost_orders"] = Order.objects.filter(
+            pk__in=orders_with_lost_jobs(limit=20)).select_related("customer")
     return render(request, "core/dashboard.html", context)
 
 

@@ -27,3 +27,9 @@ class NotEnoughNumbers(NumberError):
 
 class InvalidBackorder(NumberError):
     code = "invalid_backorder"
+
+
+class NumberInService(NumberError):
+    """The number is in a customer's BroadWorks group: only an order may take it back."""
+
+    code = "number_in_service"

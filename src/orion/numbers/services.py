@@ -33,6 +33,7 @@ from orion.numbers.exceptions import (
     InvalidNumberTransition,
     NotEnoughNumbers,
     NumberError,
+    NumberInService,
 )
 from orion.numbers.models import DID, Backorder
 from orion.numbers.nanp import clean_npa, clean_nxx, clean_region, display, to_e164
@@ -565,6 +566,13 @@ def number_release(*, user: User, did_id: int, note: str = "") -> DID:
     require_staff(user)
     with transaction.atomic():
         before = DID.objects.filter(pk=did_id).values("state", "customer_id", "order_id").first()
+        if before and before["state"] == S.ASSIGNED and before["customer_id"] is not None:
+            # It is in the customer's BroadWorks group: taking it back here alone would leave
+            # it there, to be resold and to fail the next order.
+            raise NumberInService(
+                "This number is in service with its customer in BroadWorks. Give it back with "
+                "a change order for that customer (or cancel its order if it never "
+                "completed); releasing it here alone would leave it in BroadWorks.")
         did = _number_transition(
             did_id=did_id, to=S.QUARANTINED, by=user, note=note or "Released by staff.",
             order_id=None, customer_id=None, backorder_id=None, is_for_trunking=False,

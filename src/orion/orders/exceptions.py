@@ -11,6 +11,12 @@ class InvalidTransition(OrderError):
     code = "invalid_transition"
 
 
+class StaleOrderState(InvalidTransition):
+    """The order changed state since it was read; the move was not made."""
+
+    code = "order_changed"
+
+
 class OrderNotEditable(OrderError):
     code = "order_not_editable"
 

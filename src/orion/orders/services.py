@@ -29,6 +29,7 @@ from orion.orders.exceptions import (
     OrderError,
     OrderNotEditable,
     OrderValidationError,
+    StaleOrderState,
 )
 from orion.orders.models import Order, OrderKind, OrderLine, OrderStateChange
 from orion.orders.states import TRANSITIONS, OrderState
@@ -39,15 +40,31 @@ DRAFT_REUSE_WINDOW = timedelta(hours=12)
 
 
 def order_transition(*, order: Order, to: str, by: User | None, note: str = "") -> Order:
-    """The one function that changes an order's state; refuses moves not in TRANSITIONS."""
-    if to not in TRANSITIONS.get(order.state, frozenset()):
+    """The one function that changes an order's state; refuses moves not in TRANSITIONS.
+
+    Compare-and-set: the row is updated only if it is still in the state ``order`` was read
+    in, so a move decided on stale data (a worker starting an order that staff cancelled a
+    moment ago) is refused with ``StaleOrderState`` instead of overwriting the other move.
+    """
+    expected = order.state
+    if to not in TRANSITIONS.get(expected, frozenset()):
         raise InvalidTransition(
-            f"Order {order} cannot go from {OrderState(order.state).label} to "
+            f"Order {order} cannot go from {OrderState(expected).label} to "
             f"{OrderState(to).label}.")
-    OrderStateChange.objects.create(order=order, from_state=order.state, to_state=to,
-                                    changed_by=by, note=note[:500])
+    with transaction.atomic():
+        now = timezone.now()
+        moved = Order.objects.filter(pk=order.pk, state=expected).update(state=to,
+                                                                         updated_at=now)
+        if not moved:
+            current = Order.objects.filter(pk=order.pk).values_list("state", flat=True).first()
+            label = OrderState(current).label if current else "gone"
+            raise StaleOrderState(
+                f"Order {order} was changed meanwhile (it is now {label}); reload the order "
+                "and try again.")
+        OrderStateChange.objects.create(order=order, from_state=expected, to_state=to,
+                                        changed_by=by, note=note[:500])
     order.state = to
-    order.save(update_fields=["state", "updated_at"])
+    order.updated_at = now
     return order
 
 
@@ -67,6 +84,11 @@ def order_start(*, user: User, kind: str, enterprise: Enterprise | None = None,
             raise OrderError("Adding services needs the customer.", code="target_required",
                              field="customer_id")
         enterprise = customer.enterprise
+    for account in (customer, enterprise):
+        if account is not None and account.cancelled_at is not None:
+            raise OrderError(f"{account.name} was cancelled with the order that created it; "
+                             "start a new order for a new account instead.",
+                             code="account_cancelled")
     partner_id = enterprise.partner_id if enterprise else user.partner_id
     if partner_id is None:
         raise OrderError("Provider staff start new-enterprise orders from a partner's account.",
@@ -253,6 +275,19 @@ def order_required_fields(*, kind: str) -> dict[str, str]:
     return required
 
 
+def order_domain_fallback(*, order: Order) -> str:
+    """The domain a new customer gets when the order's Domain name is left empty.
+
+    The same rule as provisioning (``Customer.group_domain``): the enterprise's default
+    domain; a new enterprise without a domain takes the system domain.
+    """
+    from django.conf import settings
+
+    if order.kind == OrderKind.NEW_CUSTOMER and order.enterprise is not None:
+        return order.enterprise.default_domain or settings.ORION_BROADWORKS_SYSTEM_DOMAIN
+    return settings.ORION_BROADWORKS_SYSTEM_DOMAIN
+
+
 def _next_order_number() -> str:
     with connection.cursor() as cursor:
         cursor.execute("SELECT nextval('orders_order_number_seq')")
@@ -287,7 +322,8 @@ def order_save(*, user: User, order_id: int, details: OrderDetails) -> SaveResul
         _apply_details(order, details)
         if order.kind == OrderKind.NEW_ENTERPRISE:
             order.enterprise = enterprise_create(partner=order.partner,
-                                                 name=details.enterprise_name, created_by=user)
+                                                 name=details.enterprise_name, created_by=user,
+                                                 default_domain=details.domain)
         if order.kind in (OrderKind.NEW_ENTERPRISE, OrderKind.NEW_CUSTOMER):
             try:
                 order.customer = customer_create(

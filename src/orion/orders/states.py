@@ -21,8 +21,11 @@ class OrderState(models.TextChoices):
 S = OrderState
 TRANSITIONS: dict[str, frozenset[str]] = {
     S.DRAFT: frozenset({S.ACKNOWLEDGED, S.CANCELLED}),
-    S.ACKNOWLEDGED: frozenset({S.IN_PROGRESS, S.HELD, S.PENDING, S.CANCELLED, S.REJECTED}),
-    S.IN_PROGRESS: frozenset({S.COMPLETED, S.PARTIAL, S.FAILED, S.HELD, S.PENDING}),
+    S.ACKNOWLEDGED: frozenset({S.IN_PROGRESS, S.HELD, S.PENDING, S.CANCELLED, S.REJECTED,
+                               S.FAILED}),
+    # In progress -> cancelled only for an order whose job was lost (see order_cancel).
+    S.IN_PROGRESS: frozenset({S.COMPLETED, S.PARTIAL, S.FAILED, S.HELD, S.PENDING,
+                              S.CANCELLED}),
     S.PENDING: frozenset({S.IN_PROGRESS, S.CANCELLED, S.FAILED}),
     S.HELD: frozenset({S.IN_PROGRESS, S.COMPLETED, S.CANCELLED}),
     S.PARTIAL: frozenset({S.IN_PROGRESS, S.COMPLETED, S.CANCELLED}),

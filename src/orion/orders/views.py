@@ -64,6 +64,7 @@ def _form_context(order: Order, form: OrderDetailsForm) -> dict[str, object]:
         "numbers": quote.numbers,
         "order_types": OrderType.objects.all(),
         "time_zones": time_zone_names(),
+        "domain_fallback": services.order_domain_fallback(order=order),
     }
 
 
@@ -165,7 +166,11 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
     order = order_get(user=request.user, order_id=pk)
     if order.is_draft:
         return redirect("orders:form", pk=order.pk)
-    from orion.provisioning.selectors import order_progress, order_trunking_numbers
+    from orion.provisioning.selectors import (
+        order_job_lost,
+        order_progress,
+        order_trunking_numbers,
+    )
     from orion.provisioning.services import CANCELLABLE_STATES
 
     quote = order_quote(order=order)
@@ -177,6 +182,7 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "trunking_numbers": order_trunking_numbers(order=order),
         "billing_form": services.order_billing_start_date_open(order=order),
         "cancellable_states": CANCELLABLE_STATES,
+        "job_lost": request.user.is_provider_staff and order_job_lost(order=order),
     })
 
 

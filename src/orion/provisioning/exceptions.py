@@ -37,7 +37,7 @@ class ProvisioningBusy(ProvisioningError):
     code = "provisioning_busy"
 
 
-class ProvisioningWaiting(ProvisioningError):
-    """This order needs what an earlier order of the same enterprise is still creating."""
+class ProvisioningFenced(ProvisioningError):
+    """This run lost its job or its enterprise lock: it must send BroadWorks nothing more."""
 
-    code = "provisioning_waiting"
+    code = "provisioning_fenced"

@@ -29,7 +29,7 @@ from orion.broadworks.ranges import dn_summary_numbers
 from orion.catalog.models import BroadWorksKind
 from orion.orders.models import Order, OrderLine
 from orion.orders.states import OrderState
-from orion.provisioning.exceptions import ProvisioningConflict, ProvisioningWaiting
+from orion.provisioning.exceptions import ProvisioningConflict
 
 # The steps every order shows, in order. Steps with nothing to do are marked skipped.
 STEPS: tuple[tuple[str, str], ...] = (
@@ -55,7 +55,14 @@ def bw_number(e164: str) -> str:
 
 @dataclass
 class Desired:
-    """What the customer's group (and its enterprise) must hold after this order."""
+    """What the customer's group (and its enterprise) must hold after this order.
+
+    Quantities come in three parts per service: ``prev_*`` is what BroadWorks certainly holds
+    from earlier orders (completed, or whose authorization step is recorded done), the order's
+    own share is ``*_qty`` minus ``prev_*``, and ``uncertain_*`` lists the shares of earlier
+    orders that were interrupted while authorizing (sent, answer unknown), which BroadWorks may
+    or may not hold. A value that no combination explains was changed outside Orion.
+    """
 
     sp_id: str
     sp_name: str
@@ -68,6 +75,7 @@ class Desired:
     user_limit: int
     contact: dict[str, str]
     address: dict[str, str]
+    # Orion has not provisioned the enterprise / group yet: create it when it is missing.
     creates_enterprise: bool
     creates_group: bool
     packs: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -77,10 +85,10 @@ class Desired:
     prev_user_services: dict[str, int] = field(default_factory=dict)
     group_services: dict[str, int] = field(default_factory=dict)
     prev_group_services: dict[str, int] = field(default_factory=dict)
+    uncertain_pack_qty: list[dict[str, int]] = field(default_factory=list)
+    uncertain_user_services: list[dict[str, int]] = field(default_factory=list)
+    uncertain_group_services: list[dict[str, int]] = field(default_factory=list)
     numbers: tuple[str, ...] = ()
-    # The earlier order that creates this order's enterprise / group, if not completed yet.
-    enterprise_creator: Order | None = None
-    group_creator: Order | None = None
 
 
 def _quantities(lines: list[OrderLine]) -> tuple[dict[str, int], dict[str, int],
@@ -107,7 +115,9 @@ def customer_profile(customer: Customer, enterprise: Enterprise) -> dict[str, An
     """The enterprise and group fields of ``Desired`` that come from the customer's record.
 
     Shared by provisioning (``desired_for``) and the demo seed, so both send BroadWorks the
-    same group name, contact and address.
+    same group name, domain, contact and address. The domain rule lives on the models: the
+    enterprise's default domain was fixed at its creation (``Enterprise.default_domain``),
+    the group's is the customer's own or else the enterprise's (``Customer.group_domain``).
     """
     contact = {"contact_name": customer.contact_name[:30],
                "contact_number": customer.contact_phone,
@@ -117,42 +127,69 @@ def customer_profile(customer: Customer, enterprise: Enterprise) -> dict[str, An
                "country": "US"}
     if customer.address_line2:
         address["address_line2"] = customer.address_line2
+    sp_default = enterprise.default_domain or settings.ORION_BROADWORKS_SYSTEM_DOMAIN
     return {
         "sp_id": enterprise.bw_service_provider_id, "sp_name": enterprise.name,
-        "sp_default_domain": customer.domain or settings.ORION_BROADWORKS_SYSTEM_DOMAIN,
-        "domain": customer.domain, "group_id": customer.bw_group_id,
-        "group_name": customer.name, "clid_name": customer.name[:30],
-        "time_zone": customer.time_zone, "contact": contact, "address": address,
+        "sp_default_domain": sp_default, "domain": customer.domain or sp_default,
+        "group_id": customer.bw_group_id, "group_name": customer.name,
+        "clid_name": customer.name[:30], "time_zone": customer.time_zone,
+        "contact": contact, "address": address,
     }
+
+
+# An earlier order's share is certainly in BroadWorks when the order completed or recorded
+# its authorization step done; it may be when that step was interrupted.
+_UNPLACED = (OrderState.DRAFT, OrderState.REJECTED)
+_APPLIED_STEP = "done"
+_INTERRUPTED_STEPS = ("running", "failed")
 
 
 def desired_for(order: Order) -> Desired:
     """The desired BroadWorks state of ``order``'s customer once the order is provisioned."""
+    from django.db.models import OuterRef, Subquery
+
     from orion.numbers.models import DID
+    from orion.provisioning.models import ProvisioningStep
 
     customer, enterprise = order.customer, order.enterprise
-    # The lines of the customer's provisioned orders, then this order's: two queries in all.
-    earlier = list(OrderLine.objects.filter(order__customer=customer,
-                                            order__state__in=COUNTED_STATES)
-                   .exclude(order=order).select_related("package"))
+    step = ProvisioningStep.objects.filter(order=OuterRef("pk"), key="group_services")
+    others = {
+        pk: (state, step_status)
+        for pk, state, step_status in Order.objects.filter(customer=customer)
+        .exclude(pk=order.pk).exclude(state__in=_UNPLACED)
+        .annotate(group_step=Subquery(step.values("status")[:1]))
+        .values_list("pk", "state", "group_step")
+    }
+    certain = {pk for pk, (state, status) in others.items()
+               if status == _APPLIED_STEP or (state in COUNTED_STATES
+                                              and status not in _INTERRUPTED_STEPS)}
+    uncertain = {pk for pk, (_, status) in others.items()
+                 if pk not in certain and status in _INTERRUPTED_STEPS}
+    lines_by_order: dict[int, list[OrderLine]] = defaultdict(list)
+    for line in OrderLine.objects.filter(order_id__in=[*certain, *uncertain, order.pk]) \
+            .select_related("package"):
+        lines_by_order[line.order_id].append(line)
+    earlier = [line for pk in certain for line in lines_by_order[pk]]
     prev_packs, prev_users, prev_groups, _, _ = _quantities(earlier)
-    packs, users, groups, contents, seats = _quantities(
-        [*earlier, *order.lines.select_related("package")])
+    packs, users, groups, contents, seats = _quantities([*earlier, *lines_by_order[order.pk]])
+    unsure = [_quantities(lines_by_order[pk]) for pk in sorted(uncertain)]
+    for extra in unsure:
+        contents = {**extra[3], **contents}
     numbers = DID.objects.filter(customer=customer, state="assigned").values_list("e164",
                                                                                    flat=True)
-    creators = Order.objects.exclude(pk=order.pk).exclude(
-        state__in=(*COUNTED_STATES, OrderState.CANCELLED, OrderState.REJECTED, OrderState.DRAFT))
+    enterprise_known = enterprise.customers.filter(
+        activated_at__isnull=False, service_type="hosted").exists()
     return Desired(
         **customer_profile(customer, enterprise),
-        enterprise_creator=creators.filter(enterprise=enterprise, kind="new_enterprise").first(),
-        group_creator=creators.filter(customer=customer,
-                                      kind__in=("new_enterprise", "new_customer")).first(),
         user_limit=max(1, seats),
-        creates_enterprise=order.kind == "new_enterprise",
-        creates_group=order.kind in ("new_enterprise", "new_customer"),
+        creates_enterprise=not enterprise_known,
+        creates_group=customer.activated_at is None,
         packs=contents, pack_qty=packs, prev_pack_qty=prev_packs,
         user_services=users, prev_user_services=prev_users,
         group_services=groups, prev_group_services=prev_groups,
+        uncertain_pack_qty=[u[0] for u in unsure],
+        uncertain_user_services=[u[1] for u in unsure],
+        uncertain_group_services=[u[2] for u in unsure],
         numbers=tuple(sorted(bw_number(n) for n in numbers)),
     )
 
@@ -258,15 +295,12 @@ def _qty(text: str | None) -> int | None:
     return int(text)
 
 
-def _wait_for(creator: Order | None, what: str, *, step: str) -> None:
-    """An earlier order creates ``what``: wait for it, or say that it must be repaired first."""
-    if creator is None:
-        return
-    if creator.state == OrderState.FAILED:
-        raise ProvisioningConflict(
-            f"Order {creator.number}, which creates {what} in BroadWorks, has failed. Repair "
-            "and retry that order first, then retry this one.", step=step)
-    raise ProvisioningWaiting(f"Waiting for order {creator.number}, which creates {what}.")
+def _subset_sums(shares: list[int]) -> set[int]:
+    """Every total a subset of ``shares`` can make (interrupted orders: applied or not)."""
+    sums = {0}
+    for share in shares:
+        sums |= {total + share for total in sums}
+    return sums
 
 
 def plan_actions(desired: Desired, seen: Observed) -> list[Action]:
@@ -287,12 +321,11 @@ def plan_actions(desired: Desired, seen: Observed) -> list[Action]:
                                   f"system domain {domain}"))
 
     if seen.sp is None:
-        _wait_for(desired.enterprise_creator, "the enterprise", step="enterprise")
         if not desired.creates_enterprise:
             raise ProvisioningConflict(
-                f"Enterprise {desired.sp_id} does not exist in BroadWorks, but this order "
-                "expects it there. Provision the enterprise's first order, or check the "
-                "enterprise id.", step="enterprise")
+                f"Enterprise {desired.sp_id} is missing from BroadWorks, although Orion "
+                "provisioned it before: it was removed outside Orion. Restore it in "
+                "BroadWorks (or ask operations to), then press Retry.", step="enterprise")
         actions.append(Action("enterprise", ("ServiceProviderAddRequest13mp2", {
             **sp_fields, "is_enterprise": True, "default_domain": desired.sp_default_domain,
             "service_provider_name": desired.sp_name[:80]}),
@@ -310,6 +343,7 @@ def plan_actions(desired: Desired, seen: Observed) -> list[Action]:
                 f'"{seen.sp.service_provider_name}", not "{desired.sp_name}".',
                 step="enterprise")
         sp_domains = seen.sp_domains
+    # Whatever domain the group uses is the enterprise's before the group needs it.
     if desired.domain and desired.domain not in sp_domains:
         actions.append(Action("domain", ("ServiceProviderDomainAssignListRequest", {
             **sp_fields, "domain": [desired.domain]}),
@@ -352,13 +386,13 @@ def plan_actions(desired: Desired, seen: Observed) -> list[Action]:
 
     # The group.
     if seen.group is None:
-        _wait_for(desired.group_creator, "the group", step="group")
         if not desired.creates_group:
             raise ProvisioningConflict(
-                f"Group {desired.group_id} does not exist in enterprise {desired.sp_id} in "
-                "BroadWorks, but this order adds services to it.", step="group")
+                f"Group {desired.group_id} is missing from enterprise {desired.sp_id} in "
+                "BroadWorks, although Orion provisioned it before: it was removed outside "
+                "Orion. Restore it in BroadWorks, then press Retry.", step="group")
         actions.append(Action("group", ("GroupAddRequest", {
-            **group_fields, "default_domain": desired.domain or desired.sp_default_domain,
+            **group_fields, "default_domain": desired.domain,
             "user_limit": desired.user_limit, "group_name": desired.group_name,
             "calling_line_id_name": desired.clid_name, "time_zone": desired.time_zone,
             "contact": desired.contact, "address": desired.address}),
@@ -377,26 +411,31 @@ def plan_actions(desired: Desired, seen: Observed) -> list[Action]:
 
     # Group authorizations with quantities, then assignment of group services.
     auth: dict[str, list[dict[str, Any]]] = {}
-    for kind, key, target, previous, current in (
+    for kind, key, target, previous, unsure, current in (
         ("service_pack_authorization", "service_pack_name", desired.pack_qty,
-         desired.prev_pack_qty, seen.group_packs),
+         desired.prev_pack_qty, desired.uncertain_pack_qty, seen.group_packs),
         ("user_service_authorization", "service_name", desired.user_services,
-         desired.prev_user_services, seen.group_user_services),
+         desired.prev_user_services, desired.uncertain_user_services,
+         seen.group_user_services),
         ("group_service_authorization", "service_name", desired.group_services,
-         desired.prev_group_services, seen.group_group_services),
+         desired.prev_group_services, desired.uncertain_group_services,
+         seen.group_group_services),
     ):
         for name, quantity in sorted(target.items()):
             have = _qty(current.get(name)) if name in current else 0
-            if have == quantity:
-                continue
-            if have != previous.get(name, 0):
+            before = previous.get(name, 0)
+            mine = quantity - before
+            maybe = _subset_sums([u.get(name, 0) for u in unsure])
+            if have is not None and have - before - mine in maybe:
+                continue  # already there, this order's share included
+            if have is None or have - before not in maybe:
                 raise ProvisioningConflict(
                     f'BroadWorks authorizes "{name}" {current.get(name)} times for group '
-                    f"{desired.group_id}; Orion expected {previous.get(name, 0)} before this "
-                    f"order (and {quantity} after it). Someone changed it outside Orion.",
+                    f"{desired.group_id}; Orion expected {before} before this order (and "
+                    f"{quantity} after it). Someone changed it outside Orion.",
                     step="group_services")
             auth.setdefault(kind, []).append(
-                {key: name, "authorized_quantity": {"quantity": quantity}})
+                {key: name, "authorized_quantity": {"quantity": have + mine}})
     if auth:
         actions.append(Action("group_services", ("GroupServiceModifyAuthorizationListRequest",
                                                  {**group_fields, **auth}),

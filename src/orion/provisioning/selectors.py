@@ -58,3 +58,46 @@ def order_trunking_numbers(*, order: Order) -> list[str]:
     from orion.numbers.models import DID
 
     return [d.display for d in DID.objects.filter(order=order, is_for_trunking=True)]
+
+
+# Orders that should be provisioning but have no job that will do it: no waiting job, and no
+# running job of a worker that is alive. The grace keeps a just-saved order (whose job a
+# worker is fetching this instant) out of it.
+_LOST_JOBS_SQL = """
+SELECT o.id
+  FROM orders_order o JOIN accounts_customer c ON c.id = o.customer_id
+ WHERE o.state IN ('acknowledged', 'inProgress') AND c.service_type = 'hosted'
+   AND o.updated_at < now() - make_interval(secs => %(grace)s)
+   AND (%(order_id)s::bigint IS NULL OR o.id = %(order_id)s::bigint)
+   AND NOT EXISTS (
+       SELECT 1 FROM procrastinate_jobs j
+        WHERE j.task_name = 'orion.provision_order'
+          AND j.args ->> 'order_id' = o.id::text
+          AND (j.status = 'todo'
+               OR (j.status = 'doing' AND EXISTS (
+                   SELECT 1 FROM procrastinate_workers w
+                    WHERE w.id = j.worker_id
+                      AND w.last_heartbeat > now() - make_interval(secs => %(stalled)s)))))
+ ORDER BY o.id
+ LIMIT %(limit)s
+"""
+
+
+def orders_with_lost_jobs(*, grace_seconds: float = 30, limit: int = 500,
+                          order_id: int | None = None) -> list[int]:
+    """Ids of orders in acknowledged/in progress that no job will ever finish."""
+    from django.conf import settings
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(_LOST_JOBS_SQL, {"grace": grace_seconds, "limit": limit,
+                                        "order_id": order_id,
+                                        "stalled": settings.ORION_STALLED_JOB_SECONDS})
+        return [row[0] for row in cursor.fetchall()]
+
+
+def order_job_lost(*, order: Order, grace_seconds: float = 30) -> bool:
+    """Whether this order waits for a job that no longer exists (shown to staff)."""
+    if order.state not in ACTIVE_STATES or order.customer.is_trunking:
+        return False
+    return bool(orders_with_lost_jobs(grace_seconds=grace_seconds, order_id=order.pk))

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import connection, transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from orion.accounts.models import User
 from orion.broadworks.client import BroadWorksClient, OCIExchange
-from orion.broadworks.config import BroadWorksConfig
+from orion.broadworks.config import MAX_COMMANDS_PER_DOCUMENT, BroadWorksConfig
 from orion.broadworks.exceptions import OCIAlreadyExists, OCIConnectionError, OCIError
 from orion.broadworks.pool import BroadWorksPool
 from orion.core.exceptions import NotFound, OrionError
@@ -30,15 +30,14 @@ from orion.orders.services import clean_reason, order_transition
 from orion.orders.states import OrderState
 from orion.provisioning import plan
 from orion.provisioning.exceptions import (
-    ProvisioningBusy,
     ProvisioningConflict,
     ProvisioningStepFailed,
 )
+from orion.provisioning.fencing import JobFence, enterprise_lock, enterprise_unlock, fence_check
 from orion.provisioning.models import OciExchangeLog, ProvisioningStep, StepStatus
 
 logger = logging.getLogger(__name__)
 MAX_ROUNDS = 3
-_LOCK_NAMESPACE = 0x0B10  # advisory-lock namespace for "provisioning in enterprise N"
 
 TRUNKING_HELD_NOTE = (
     "Trunking customer: not provisioned in BroadWorks automatically. Complete the trunking "
@@ -60,9 +59,33 @@ def order_provisioning_start(*, order: Order) -> None:
         _notify_after_commit(order)
         return
     steps_create(order=order)
+    provisioning_job_defer(order=order)
+
+
+def provisioning_job_defer(*, order: Order, delay_seconds: int = 0, wait_round: int = 0) -> bool:
+    """Queue the provisioning job of ``order``, in the caller's transaction.
+
+    One lock per enterprise (Procrastinate runs an enterprise's jobs one after the other) and
+    one queueing lock per order (at most one waiting job per order, however often the sweep,
+    a retry or a waiting run asks). Returns False when a job was already waiting.
+    """
+    from procrastinate.exceptions import AlreadyEnqueued
+
     from orion.provisioning.tasks import provision_order
 
-    provision_order.configure(lock=f"enterprise-{order.enterprise_id}").defer(order_id=order.pk)
+    options: dict[str, object] = {"lock": f"enterprise-{order.enterprise_id}",
+                                  "queueing_lock": f"order-{order.pk}"}
+    if delay_seconds:
+        options["schedule_in"] = {"seconds": delay_seconds}
+    kwargs: dict[str, int] = {"order_id": order.pk}
+    if wait_round:
+        kwargs["wait_round"] = wait_round
+    try:
+        with transaction.atomic():
+            provision_order.configure(**options).defer(**kwargs)
+    except AlreadyEnqueued:
+        return False
+    return True
 
 
 def order_numbers_added(*, order: Order, by: User | None) -> None:
@@ -78,9 +101,7 @@ def order_numbers_added(*, order: Order, by: User | None) -> None:
                      note="Backordered numbers filled; provisioning them.")
     order.provisioning_steps.filter(key__in=("check", "numbers", "assign_numbers")).update(
         status=StepStatus.PENDING)
-    from orion.provisioning.tasks import provision_order
-
-    provision_order.configure(lock=f"enterprise-{order.enterprise_id}").defer(order_id=order.pk)
+    provisioning_job_defer(order=order)
 
 
 def steps_create(*, order: Order) -> None:
@@ -96,6 +117,11 @@ class _Run:
     order: Order
     steps: dict[str, ProvisioningStep]
     touched: set[str]
+    fence: JobFence | None = None
+
+    def check_fence(self) -> None:
+        """Before every write (to BroadWorks or to the steps): still ours?"""
+        fence_check(enterprise_id=self.order.enterprise_id, fence=self.fence)
 
 
 # One pool of logged-in OCI-P sessions per process and BroadWorks: BroadWorks binds a session
@@ -153,25 +179,17 @@ def _steps_save(steps: list[ProvisioningStep]) -> None:
         ProvisioningStep.objects.bulk_update(steps, _STEP_FIELDS)
 
 
-def _enterprise_lock(enterprise_id: int) -> bool:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [_LOCK_NAMESPACE, enterprise_id])
-        return bool(cursor.fetchone()[0])
-
-
-def _enterprise_unlock(enterprise_id: int) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_LOCK_NAMESPACE, enterprise_id])
-
-
-def order_provision(*, order_id: int, config: BroadWorksConfig | None = None) -> str:
+def order_provision(*, order_id: int, config: BroadWorksConfig | None = None,
+                    fence: JobFence | None = None) -> str:
     """Provision (or continue provisioning) one order. Returns the order's state after it.
 
     A session-level advisory lock on the enterprise makes sure two workers never work on the
     same BroadWorks enterprise (its groups, service packs, authorizations) at once; a killed
-    worker's lock dies with its connection. Jobs carry the same enterprise lock, so
-    Procrastinate runs an enterprise's orders one after the other, in the order they were
-    saved.
+    worker's lock dies with its connection, and a frozen worker's is taken over once its job
+    was handed to another worker (see ``fencing``). Jobs carry a Procrastinate lock per
+    enterprise too, so an enterprise's orders run one after the other, in the order saved.
+    ``fence`` names the job that owns this run; every write is preceded by a check that it
+    still does.
     """
     order = Order.objects.select_related("customer", "enterprise").filter(pk=order_id).first()
     if order is None:
@@ -182,9 +200,7 @@ def order_provision(*, order_id: int, config: BroadWorksConfig | None = None) ->
     if order.customer.is_trunking:
         order_transition(order=order, to=OrderState.HELD, by=None, note=TRUNKING_HELD_NOTE)
         return order.state
-    if not _enterprise_lock(order.enterprise_id):
-        raise ProvisioningBusy(f"Enterprise {order.enterprise} is being provisioned by "
-                               "another worker; retrying shortly.")
+    enterprise_lock(enterprise_id=order.enterprise_id, fence=fence)
     try:
         order.refresh_from_db()
         if order.state not in (OrderState.ACKNOWLEDGED, OrderState.IN_PROGRESS):
@@ -194,20 +210,24 @@ def order_provision(*, order_id: int, config: BroadWorksConfig | None = None) ->
                              note="Provisioning into BroadWorks started.")
         steps_create(order=order)
         run = _Run(order=order, steps={s.key: s for s in order.provisioning_steps.all()},
-                   touched=set())
+                   touched=set(), fence=fence)
         _audit.buffer = []
         try:
             with broadworks_pool(config or broadworks_config()).connection() as client:
                 _converge(run, client)
         except (ProvisioningConflict, ProvisioningStepFailed) as exc:
             _flush_exchanges(order)
+            run.check_fence()
             return _fail(run, exc.step, exc.message, code=exc.code)
         finally:
-            _flush_exchanges(order)
-            _audit.buffer = None
+            try:
+                _flush_exchanges(order)
+            finally:
+                _audit.buffer = None
+        run.check_fence()
         return _complete(run)
     finally:
-        _enterprise_unlock(order.enterprise_id)
+        enterprise_unlock(enterprise_id=order.enterprise_id)
 
 
 def _converge(run: _Run, client: BroadWorksClient) -> None:
@@ -219,6 +239,7 @@ def _converge(run: _Run, client: BroadWorksClient) -> None:
     check = run.steps["check"]
     for _ in range(MAX_ROUNDS):
         now = timezone.now()
+        run.check_fence()
         _step_update(check, status=StepStatus.RUNNING, started_at=check.started_at or now,
                      attempts=check.attempts + 1)
         desired = plan.desired_for(run.order)
@@ -234,11 +255,17 @@ def _converge(run: _Run, client: BroadWorksClient) -> None:
             _set(step, status=StepStatus.RUNNING, started_at=step.started_at or now,
                  attempts=step.attempts + 1)
             changed.append(step)
+        run.check_fence()
         _steps_save(changed)
         if not actions:
             return
-        results = client.batch([a.request for a in actions])
+        results = []
+        for start in range(0, len(actions), MAX_COMMANDS_PER_DOCUMENT):
+            run.check_fence()  # immediately before each write document
+            results.extend(client.batch(
+                [a.request for a in actions[start:start + MAX_COMMANDS_PER_DOCUMENT]]))
         with transaction.atomic():
+            run.check_fence()
             _flush_exchanges(run.order)
             recheck, failure = _record_results(run, actions, results)
         if failure is not None:
@@ -335,7 +362,7 @@ def _fail(run: _Run, step_key: str, message: str, *, code: str) -> str:
         status=StepStatus.PENDING)
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order.pk)
-        if order.state == OrderState.IN_PROGRESS:
+        if order.state in (OrderState.ACKNOWLEDGED, OrderState.IN_PROGRESS):
             order_transition(order=order, to=OrderState.FAILED, by=None, note=message)
             _notify_after_commit(order)
     logger.warning("order %s: step %s failed: %s", order.number, step_key, message)
@@ -344,16 +371,41 @@ def _fail(run: _Run, step_key: str, message: str, *, code: str) -> str:
 
 def order_fail_after_retries(*, order_id: int, error: Exception) -> None:
     """The job ran out of retries on a transient error: say so, and stop in failed."""
-    order = Order.objects.get(pk=order_id)
-    if order.state != OrderState.IN_PROGRESS:
+    if isinstance(error, DatabaseError):
+        message = (f"Orion's database kept failing while provisioning ({_first_line(error)}). "
+                   "Check PostgreSQL, then press Retry: the order continues where it stopped.")
+        code = "database_unavailable"
+    else:
+        message = (f"BroadWorks could not be reached reliably after several attempts "
+                   f"({error}). Check the connection to BroadWorks, then press Retry.")
+        code = "broadworks_unreachable"
+    order_fail_stopped(order_id=order_id, message=message, code=code)
+
+
+def order_fail_unexpected(*, order_id: int, error: BaseException) -> None:
+    """A bug or an unforeseen answer stopped the run: the order must not stay in progress."""
+    order_fail_stopped(
+        order_id=order_id, code="unexpected_error",
+        message=(f"Provisioning stopped on an unexpected error ({type(error).__name__}: "
+                 f"{_first_line(error)}). Operations have been told; once it is fixed, press "
+                 "Retry and the order continues where it stopped."))
+
+
+def order_fail_stopped(*, order_id: int, message: str, code: str) -> None:
+    """End a run that cannot go on in failed, at its running step (or the check)."""
+    order = Order.objects.filter(pk=order_id).first()
+    if order is None or order.state not in (OrderState.ACKNOWLEDGED, OrderState.IN_PROGRESS):
         return
     running = order.provisioning_steps.filter(status=StepStatus.RUNNING).first()
     key = running.key if running else "check"
+    steps_create(order=order)
     run = _Run(order=order, steps={s.key: s for s in order.provisioning_steps.all()},
                touched=set())
-    _fail(run, key, f"BroadWorks could not be reached reliably after several attempts "
-                    f"({error}). Check the connection to BroadWorks, then press Retry.",
-          code="broadworks_unreachable")
+    _fail(run, key, message, code=code)
+
+
+def _first_line(error: BaseException) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0][:300]
 
 
 def _notify_after_commit(order: Order) -> None:
@@ -390,29 +442,56 @@ def _locked_order(order_id: int) -> Order:
     return order
 
 
+def orders_requeue_lost(*, grace_seconds: float = 30) -> list[int]:
+    """The sweep: give every order whose job was lost a new job (at most one each).
+
+    Run every minute by the worker, so that no order waits in acknowledged or in progress
+    for a job that a database outage, a crash or a bug made disappear.
+    """
+    from orion.provisioning.selectors import orders_with_lost_jobs
+
+    requeued: list[int] = []
+    for order_id in orders_with_lost_jobs(grace_seconds=grace_seconds):
+        with transaction.atomic():
+            order = _locked_order(order_id)
+            if order.state not in (OrderState.ACKNOWLEDGED, OrderState.IN_PROGRESS):
+                continue
+            steps_create(order=order)
+            if provisioning_job_defer(order=order):
+                logger.warning("order %s: its provisioning job was lost; queued a new one",
+                               order.number)
+                requeued.append(order_id)
+    return requeued
+
+
 def order_retry(*, order_id: int, user: User) -> Order:
-    """Retry a failed order: it continues where it stopped (finished steps are kept)."""
+    """Retry a failed order, or one whose job was lost: it continues where it stopped."""
+    from orion.provisioning.selectors import order_job_lost
+
     require_provider_staff(user, what="order")
     with transaction.atomic():
         order = _locked_order(order_id)
-        if order.state != OrderState.FAILED:
+        lost = order_job_lost(order=order, grace_seconds=0)
+        if order.state != OrderState.FAILED and not lost:
             raise OrionError(f"Order {order} is {order.get_state_display()}, not failed.",
                              code="not_failed")
         order.provisioning_steps.filter(status=StepStatus.FAILED).update(
             status=StepStatus.PENDING, error="", error_code="")
-        order_transition(order=order, to=OrderState.IN_PROGRESS, by=user,
-                         note="Retry requested by staff.")
+        from_state = order.state
+        if order.state == OrderState.FAILED:
+            order_transition(order=order, to=OrderState.IN_PROGRESS, by=user,
+                             note="Retry requested by staff.")
+        steps_create(order=order)
         from orion.audit.services import audit_record
 
         audit_record(actor=user, action="order.retry", obj=order,
-                     changes={"state": [OrderState.FAILED, OrderState.IN_PROGRESS]})
-        from orion.provisioning.tasks import provision_order
-
-        provision_order.configure(lock=f"enterprise-{order.enterprise_id}").defer(order_id=order.pk)
+                     changes={"state": [from_state, order.state], "job_lost": lost})
+        provisioning_job_defer(order=order)
     return order
 
 
-# Orders staff may cancel: not yet provisioned, or stopped (failed, held).
+# Orders staff may cancel: not yet provisioned, or stopped (failed, held). An order in
+# progress whose job was lost may be cancelled too (see order_cancel).
 CANCELLABLE_STATES = frozenset({OrderState.FAILED, OrderState.HELD, OrderState.ACKNOWLEDGED,
                                 OrderState.PENDING})
 
@@ -425,19 +504,26 @@ class CancelResult:
 
 
 def order_cancel(*, order_id: int, user: User, reason: str = "") -> CancelResult:
-    """Cancel an order that has not completed; free its numbers; say what BroadWorks holds."""
+    """Cancel an order that has not completed; free its numbers; say what BroadWorks holds.
+
+    An order in progress can be cancelled only when its job was lost (nothing is working
+    on it). A cancelled order that created its customer (and enterprise) leaves them
+    cancelled: kept for the record, hidden from search and new orders, never reused.
+    """
     from datetime import timedelta
 
     from orion.numbers.conf import quarantine_days
     from orion.numbers.models import DID
     from orion.numbers.services import dids_move
     from orion.numbers.states import NumberState
+    from orion.provisioning.selectors import order_job_lost
 
     require_provider_staff(user, what="order")
     reason = clean_reason(reason)
     with transaction.atomic():
         order = _locked_order(order_id)
-        if order.state not in CANCELLABLE_STATES:
+        if order.state not in CANCELLABLE_STATES and not order_job_lost(order=order,
+                                                                         grace_seconds=0):
             raise OrionError(f"Order {order} is {order.get_state_display()} and cannot be "
                              "cancelled.", code="not_cancellable")
         created = [item for step in order.provisioning_steps.all() for item in step.created]
@@ -456,13 +542,40 @@ def order_cancel(*, order_id: int, user: User, reason: str = "") -> CancelResult
             note += " Already created in BroadWorks (not removed): " + "; ".join(created)
         from_state = order.state
         order_transition(order=order, to=OrderState.CANCELLED, by=user, note=note[:500])
+        accounts = _cancel_created_accounts(order, in_broadworks=bool(created))
         from orion.audit.services import audit_record
 
         audit_record(actor=user, action="order.cancel", obj=order, reason=reason,
                      changes={"state": [from_state, OrderState.CANCELLED],
-                              "numbers_released": released, "in_broadworks": created})
+                              "numbers_released": released, "in_broadworks": created,
+                              "accounts_cancelled": accounts})
     return CancelResult(order=order, created_in_broadworks=created,
                         numbers_released=released)
+
+
+def _cancel_created_accounts(order: Order, *, in_broadworks: bool) -> list[str]:
+    """Cancel the customer (and enterprise) that only this order brought into being."""
+    from orion.accounts.models import Domain
+
+    if not order.creates_account:
+        return []
+    now = timezone.now()
+    customer = order.customer
+    done: list[str] = []
+    if customer.activated_at is None and customer.cancelled_at is None:
+        customer.cancelled_at = now
+        customer.save(update_fields=["cancelled_at"])
+        done.append(f"customer {customer.name}")
+    enterprise = order.enterprise
+    if (order.kind == "new_enterprise" and enterprise.cancelled_at is None
+            and not enterprise.customers.filter(cancelled_at__isnull=True).exists()):
+        enterprise.cancelled_at = now
+        enterprise.save(update_fields=["cancelled_at"])
+        done.append(f"enterprise {enterprise.name}")
+        if not in_broadworks:
+            # Nothing reached BroadWorks: the domain is free for the partner's next try.
+            Domain.objects.filter(enterprise=enterprise).delete()
+    return done
 
 
 def order_trunking_done(*, order_id: int, user: User) -> Order:

@@ -10,16 +10,23 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
+from django.db import InterfaceError, OperationalError, connection
 from procrastinate import JobContext, RetryStrategy
 from procrastinate.contrib.django import app
 
 from orion.broadworks.exceptions import OCIConnectionError, OCITransientError
-from orion.provisioning.exceptions import ProvisioningBusy, ProvisioningWaiting
+from orion.orders.exceptions import StaleOrderState
+from orion.provisioning.exceptions import ProvisioningBusy, ProvisioningFenced
+from orion.provisioning.fencing import JobFence
 
 logger = logging.getLogger(__name__)
 
-TRANSIENT = (OCIConnectionError, OCITransientError)
-WAIT_SECONDS = 3
+# A lost or restarted database (connection closed, administrator shutdown), a serialization
+# failure or a deadlock is as passing as a BroadWorks timeout: retried with the same backoff.
+DATABASE_TRANSIENT = (OperationalError, InterfaceError)
+TRANSIENT = (OCIConnectionError, OCITransientError, *DATABASE_TRANSIENT)
+# Waiting for a busy enterprise: one job per order, coming back after a growing pause.
+WAIT_SECONDS = (2, 4, 8, 15, 30, 60)
 
 
 @app.task(
@@ -30,34 +37,77 @@ WAIT_SECONDS = 3
                         exponential_wait=settings.ORION_PROVISIONING_BACKOFF_SECONDS,
                         retry_exceptions=set(TRANSIENT)),
 )
-def provision_order(context: JobContext, order_id: int) -> str:
-    """Provision one order; transient failures are retried with exponential backoff."""
-    from orion.provisioning.services import order_fail_after_retries, order_provision
+def provision_order(context: JobContext, order_id: int, wait_round: int = 0) -> str:
+    """Provision one order; transient failures are retried with exponential backoff.
 
+    Whatever happens, the job does not end while its order is still acknowledged or in
+    progress: a permanent or unexpected error ends the order in failed, with a reason.
+    """
+    from orion.provisioning.services import (
+        order_fail_after_retries,
+        order_fail_unexpected,
+        order_provision,
+        provisioning_job_defer,
+    )
+
+    job = context.job
+    fence = (JobFence(job_id=job.id, worker_id=job.worker_id)
+             if job.id is not None and job.worker_id is not None else None)
     try:
-        return order_provision(order_id=order_id)
-    except (ProvisioningBusy, ProvisioningWaiting) as exc:
-        # Not a failure: another order of the enterprise goes first. Come back shortly, as a
-        # new job, so that waiting never uses up the retries meant for BroadWorks faults.
-        logger.info("order id %s: %s", order_id, exc)
-        order = _order_enterprise(order_id)
-        provision_order.configure(lock=f"enterprise-{order}",
-                                  schedule_in={"seconds": WAIT_SECONDS}).defer(order_id=order_id)
+        return order_provision(order_id=order_id, fence=fence)
+    except ProvisioningFenced as exc:
+        # Another worker owns the order now; the worker will not record this job's outcome.
+        logger.warning("order id %s: stopped without writing: %s", order_id, exc)
+        return "fenced"
+    except StaleOrderState as exc:
+        logger.info("order id %s: changed by someone else meanwhile: %s", order_id, exc)
+        return "changed"
+    except ProvisioningBusy as exc:
+        # Not a failure: a live worker holds the enterprise. Come back later as one new job,
+        # so that waiting never uses up the retries meant for faults.
+        delay = WAIT_SECONDS[min(wait_round, len(WAIT_SECONDS) - 1)]
+        logger.info("order id %s: %s (next look in %s s)", order_id, exc, delay)
+        _requeue(provisioning_job_defer, order_id, delay=delay, wait_round=wait_round + 1)
         return "waiting"
     except TRANSIENT as exc:
-        attempts = (context.job.attempts or 0) + 1
+        if isinstance(exc, DATABASE_TRANSIENT):
+            _drop_connection()
+        attempts = (job.attempts or 0) + 1
         logger.warning("order id %s: transient failure (attempt %s): %s", order_id, attempts,
                        exc)
         if attempts >= settings.ORION_PROVISIONING_MAX_ATTEMPTS:
             order_fail_after_retries(order_id=order_id, error=exc)
             return "failed"
         raise
+    except Exception as exc:
+        logger.exception("order id %s: unexpected error while provisioning", order_id)
+        _drop_connection()
+        order_fail_unexpected(order_id=order_id, error=exc)
+        return "failed"
 
 
-def _order_enterprise(order_id: int) -> int:
+def _requeue(defer, order_id: int, *, delay: int, wait_round: int) -> None:
     from orion.orders.models import Order
 
-    return Order.objects.values_list("enterprise_id", flat=True).get(pk=order_id)
+    order = Order.objects.get(pk=order_id)
+    defer(order=order, delay_seconds=delay, wait_round=wait_round)
+
+
+def _drop_connection() -> None:
+    """A connection that failed mid-run is not reused (its session and locks may be gone)."""
+    try:
+        connection.close()
+    except Exception:
+        logger.debug("closing the failed database connection raised", exc_info=True)
+
+
+@app.periodic(cron="* * * * *", periodic_id="requeue-lost-orders")
+@app.task(name="orion.requeue_lost_orders", queue="periodic", queueing_lock="lost-orders")
+def requeue_lost_orders(timestamp: int) -> int:
+    """Every minute: orders in acknowledged/in progress whose job was lost get a new one."""
+    from orion.provisioning.services import orders_requeue_lost
+
+    return len(orders_requeue_lost())
 
 
 @app.periodic(cron="* * * * * */5", periodic_id="recover-stalled-jobs")

@@ -7,7 +7,7 @@ import os
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from orion.db import describe, stop_embedded
+from orion.db import describe, embedded_running, stop_embedded
 
 
 class Command(BaseCommand):
@@ -20,6 +20,10 @@ class Command(BaseCommand):
     def handle(self, *args, action: str, **options) -> None:
         embedded = not os.environ.get("DATABASE_URL")
         if action == "status":
+            if embedded and embedded_running() is None:
+                self.stdout.write("embedded: not running (it starts with the next orion "
+                                  "command that needs it)")
+                return
             kind = "embedded" if embedded else "external (DATABASE_URL)"
             self.stdout.write(f"{kind}: {describe(settings.DATABASES['default'])}")
         elif embedded:

@@ -1,7 +1,8 @@
-"""``orion run``: the whole product under one supervisor (honcho).
+"""``orion run``: the whole product under one supervisor.
 
 Starts gunicorn for the web, plus every other process Orion has (the BroadWorks emulator when
-BroadWorks is the emulator, the provisioning worker once it exists). Ctrl-C stops them all.
+BroadWorks is the emulator, the provisioning worker). A process that exits is started again
+with a back-off (see ``orion.core.supervisor``); Ctrl-C stops them all.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ import sys
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
-from honcho.manager import Manager
+
+from orion.core.supervisor import Supervisor
 
 
 def processes(*, bind: str, web_workers: int) -> dict[str, str]:
@@ -45,10 +47,7 @@ class Command(BaseCommand):
                             default=int(os.environ.get("ORION_WEB_WORKERS", "2")))
 
     def handle(self, *args, bind: str, web_workers: int, **options) -> None:
-        manager = Manager()
         env = dict(os.environ, PYTHONUNBUFFERED="1")
-        for name, command in processes(bind=bind, web_workers=web_workers).items():
-            manager.add_process(name, command, env=env)
+        supervisor = Supervisor(processes(bind=bind, web_workers=web_workers), env=env)
         self.stdout.write(f"Orion on http://{bind}/ (Ctrl-C stops everything)")
-        manager.loop()
-        sys.exit(manager.returncode)
+        sys.exit(supervisor.run())

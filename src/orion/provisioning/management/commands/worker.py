@@ -7,12 +7,16 @@ are handed to another worker by the ``recover_stalled_jobs`` periodic job.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
+import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from procrastinate.contrib.django import app
+
+from orion.provisioning.worker import ResilientWorker
 
 
 class Command(BaseCommand):
@@ -29,11 +33,30 @@ class Command(BaseCommand):
         logging.getLogger("procrastinate").setLevel(logging.WARNING)
         self.stdout.write(f"orion worker {name}: queues provisioning, periodic; "
                           f"concurrency {concurrency}")
-        with app.replace_connector(app.connector.get_worker_connector()):
-            app.run_worker(
-                queues=["provisioning", "periodic"], concurrency=concurrency, name=name,
-                update_heartbeat_interval=settings.ORION_WORKER_HEARTBEAT_SECONDS,
-                stalled_worker_timeout=settings.ORION_STALLED_JOB_SECONDS,
-                fetch_job_polling_interval=settings.ORION_WORKER_POLL_SECONDS,
-                install_signal_handlers=True,
-            )
+        options = {
+            "queues": ["provisioning", "periodic"], "concurrency": concurrency, "name": name,
+            "update_heartbeat_interval": settings.ORION_WORKER_HEARTBEAT_SECONDS,
+            "stalled_worker_timeout": settings.ORION_STALLED_JOB_SECONDS,
+            "fetch_job_polling_interval": settings.ORION_WORKER_POLL_SECONDS,
+            "install_signal_handlers": True,
+        }
+        pause = 1.0
+        while True:
+            try:
+                asyncio.run(_run(options))
+                return  # stopped by a signal
+            except KeyboardInterrupt:
+                return
+            except Exception as exc:
+                first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+                self.stderr.write(f"orion worker {name}: cannot start ({first}); trying again "
+                                  f"in {pause:.0f} s")
+                time.sleep(pause)
+                pause = min(pause * 2, 30)
+
+
+async def _run(options: dict) -> None:
+    with app.replace_connector(app.connector.get_worker_connector()) as worker_app:
+        async with worker_app.open_async():
+            worker_app.perform_import_paths()
+            await ResilientWorker(worker_app, **{**worker_app.worker_defaults, **options}).run()

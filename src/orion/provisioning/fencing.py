@@ -1,0 +1,153 @@
+"""Who may write to BroadWorks for an enterprise: the enterprise lock and the job fence.
+
+Two workers must never provision one BroadWorks enterprise at once, and a worker that lost
+its job (frozen past the stalled timeout, cut off from the database, taken over by another
+worker) must send BroadWorks nothing more. Three facts, all in PostgreSQL, decide it:
+
+* the **enterprise lock**: a session-level advisory lock held on the run's database
+  connection. It dies with that connection, so a killed worker never keeps it;
+* the **job row**: the run's Procrastinate job must still be ``doing`` and belong to this
+  worker. When the stalled-job recovery hands the job to another worker, the row says so at
+  once, whatever the paused process believes;
+* the holder's **application name** (``orion-provision job=J worker=W``), so that a worker
+  which finds the lock held can tell a live holder (wait) from the session of a worker whose
+  job was taken over (terminate that session, then take the lock).
+
+``fence_check`` re-reads the first two in one statement immediately before every write
+document. A process paused between that check and its write can still send one document;
+nothing short of BroadWorks checking a fencing token could close that gap, and the diff
+engine makes such a late document harmless (it only adds what is missing, and every run
+starts by reading BroadWorks).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import connection
+
+from orion.provisioning.exceptions import ProvisioningBusy, ProvisioningFenced
+
+logger = logging.getLogger(__name__)
+
+LOCK_NAMESPACE = 0x0B10  # advisory-lock namespace for "provisioning in enterprise N"
+_APP_NAME = re.compile(r"^orion-provision job=(\d+) worker=(\d+)$")
+
+
+@dataclass(frozen=True)
+class JobFence:
+    """The Procrastinate job and worker that own a provisioning run."""
+
+    job_id: int
+    worker_id: int
+
+    @property
+    def application_name(self) -> str:
+        return f"orion-provision job={self.job_id} worker={self.worker_id}"
+
+
+def enterprise_lock(*, enterprise_id: int, fence: JobFence | None) -> None:
+    """Take the enterprise lock, taking it over from a worker that lost its job.
+
+    Raises ProvisioningBusy when a live worker holds it.
+    """
+    for _ in range(20):
+        if _try_lock(enterprise_id):
+            if fence is not None:
+                _set_application_name(fence.application_name)
+            return
+        holder = _holder(enterprise_id)
+        if holder is None:
+            continue  # released between the two statements: try again at once
+        pid, app_name = holder
+        if not _holder_is_stale(app_name):
+            raise ProvisioningBusy("Another worker is provisioning this enterprise right now; "
+                                   "this order follows it shortly.")
+        logger.warning("enterprise %s: lock held by a worker that lost its job (%s, pid %s); "
+                       "terminating that session", enterprise_id, app_name, pid)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s, 5000)", [pid])
+        time.sleep(0.05)
+    raise ProvisioningBusy("The enterprise lock could not be taken over; retrying shortly.")
+
+
+def enterprise_unlock(*, enterprise_id: int) -> None:
+    """Release the lock; a connection that died has released it already."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_NAMESPACE, enterprise_id])
+        _set_application_name("orion")
+    except Exception:
+        logger.info("enterprise %s: lock released with its lost connection", enterprise_id)
+        connection.close_if_unusable_or_obsolete()
+
+
+def fence_check(*, enterprise_id: int, fence: JobFence | None) -> None:
+    """Raise ProvisioningFenced unless this run may still write to BroadWorks.
+
+    A lost database connection raises the database's own error, which the job treats as
+    transient: the run stops before its write either way.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT EXISTS (SELECT 1 FROM pg_locks
+                            WHERE locktype = 'advisory' AND pid = pg_backend_pid()
+                              AND classid = %s AND objid = %s AND objsubid = 2 AND granted),
+                   %s::bigint IS NULL OR EXISTS (
+                       SELECT 1 FROM procrastinate_jobs
+                        WHERE id = %s AND status = 'doing' AND worker_id = %s)
+            """,
+            [LOCK_NAMESPACE, enterprise_id, fence and fence.job_id, fence and fence.job_id,
+             fence and fence.worker_id])
+        holds_lock, owns_job = cursor.fetchone()
+    if not holds_lock:
+        raise ProvisioningFenced("This worker no longer holds the enterprise lock.")
+    if not owns_job:
+        raise ProvisioningFenced("This worker's job was handed to another worker.")
+
+
+def _try_lock(enterprise_id: int) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [LOCK_NAMESPACE, enterprise_id])
+        return bool(cursor.fetchone()[0])
+
+
+def _holder(enterprise_id: int) -> tuple[int, str] | None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT l.pid, coalesce(a.application_name, '')
+              FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
+             WHERE l.locktype = 'advisory' AND l.classid = %s AND l.objid = %s
+               AND l.objsubid = 2 AND l.granted
+            """, [LOCK_NAMESPACE, enterprise_id])
+        row = cursor.fetchone()
+    return (int(row[0]), str(row[1])) if row else None
+
+
+def _holder_is_stale(app_name: str) -> bool:
+    """True when the holder is a provisioning run whose job or worker is gone."""
+    match = _APP_NAME.match(app_name)
+    if match is None:
+        return False  # not a worker's run (a shell, a test): never terminated
+    job_id, worker_id = int(match[1]), int(match[2])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT EXISTS (
+                SELECT 1 FROM procrastinate_jobs j JOIN procrastinate_workers w
+                    ON w.id = j.worker_id
+                 WHERE j.id = %s AND j.status = 'doing' AND j.worker_id = %s
+                   AND w.last_heartbeat > now() - make_interval(secs => %s))
+            """, [job_id, worker_id, settings.ORION_STALLED_JOB_SECONDS])
+        return not cursor.fetchone()[0]
+
+
+def _set_application_name(name: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('application_name', %s, false)", [name])
