@@ -12,7 +12,7 @@ import random
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Literal
 
-Fault = Literal["drop", "hang", "transient"]
+Fault = Literal["drop", "hang", "transient", "lose_answer"]
 
 
 @dataclass
@@ -21,9 +21,13 @@ class FaultSettings:
     drop_rate: float = 0.0
     hang_rate: float = 0.0
     transient_error_rate: float = 0.0
+    # Apply the document, then drop the connection without answering: the client cannot
+    # know whether BroadWorks did it (the case that makes idempotent retries necessary).
+    lose_answer_rate: float = 0.0
     drop_next: int = 0
     hang_next: int = 0
     transient_next: int = 0
+    lose_answer_next: int = 0
 
     def __post_init__(self) -> None:
         self.validate()
@@ -31,10 +35,10 @@ class FaultSettings:
     def validate(self) -> None:
         if self.latency_ms < 0:
             raise ValueError("latency_ms must be >= 0")
-        for name in ("drop_rate", "hang_rate", "transient_error_rate"):
+        for name in ("drop_rate", "hang_rate", "transient_error_rate", "lose_answer_rate"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1")
-        for name in ("drop_next", "hang_next", "transient_next"):
+        for name in ("drop_next", "hang_next", "transient_next", "lose_answer_next"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0")
 
@@ -57,6 +61,7 @@ class FaultSettings:
             ("drop_next", "drop"),
             ("hang_next", "hang"),
             ("transient_next", "transient"),
+            ("lose_answer_next", "lose_answer"),
         ):
             if getattr(self, counter) > 0:
                 setattr(self, counter, getattr(self, counter) - 1)
@@ -67,4 +72,6 @@ class FaultSettings:
             return "hang"
         if self.transient_error_rate and rng.random() < self.transient_error_rate:
             return "transient"
+        if self.lose_answer_rate and rng.random() < self.lose_answer_rate:
+            return "lose_answer"
         return None

@@ -323,7 +323,11 @@ class EmulatorServer:
             while await reader.read(_READ_SIZE):
                 pass  # swallow everything until the client gives up
             return False
-        await self._write(writer, self._process(document, session, transient=fault == "transient"))
+        answer = self._process(document, session, transient=fault == "transient")
+        if fault == "lose_answer":
+            logger.info("fault: applied the document, dropping the answer")
+            return False
+        await self._write(writer, answer)
         return True
 
     @staticmethod
