@@ -76,6 +76,7 @@ EXPECTED = {
     Err.DN_IN_USE: OCIConflict,
     Err.SERVICE_ALREADY_ASSIGNED: OCIAlreadyExists,
     Err.INVALID_PASSWORD: OCIAuthenticationError,
+    Err.TOO_MANY_SESSIONS: OCIAuthenticationError,
     Err.INTERNAL: OCIError,
     Err.VALIDATION: OCIValidationError,
     Err.NOT_SUPPORTED: OCIError,

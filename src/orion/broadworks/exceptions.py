@@ -22,7 +22,7 @@ ALREADY_EXISTS_CODES = frozenset({4200, 4201, 4202, 4203, 4204, 4205, 4206, 4208
 CONFLICT_CODES = frozenset({4207, 4209})
 TRANSIENT_CODES = frozenset({9999})
 SESSION_CODES = frozenset({4101})
-AUTHENTICATION_CODES = frozenset({4962})
+AUTHENTICATION_CODES = frozenset({4962, 4963})
 VALIDATION_CODES = frozenset({6004})
 
 
@@ -141,6 +141,11 @@ def _class_for(code: int | None, text: str) -> type[OCIError]:
     if code in VALIDATION_CODES:
         return OCIValidationError
     lowered = text.lower()
+    if "not logged in" in lowered or (
+        "session" in lowered and any(w in lowered for w in ("expired", "invalid", "not valid"))
+    ):
+        # Session loss by its class, whatever code a server uses for it.
+        return OCISessionError
     if "in use" in lowered or "another" in lowered:
         return OCIConflict
     if "already exist" in lowered or "already assigned" in lowered or "duplicate" in lowered:

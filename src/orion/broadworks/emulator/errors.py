@@ -47,6 +47,7 @@ class Err(Enum):
     DN_IN_USE = (4209, "Phone number assigned to another group: {dn} ({owner})")
     SERVICE_ALREADY_ASSIGNED = (4210, "Service already assigned: {sp}:{group}:{service}")
     INVALID_PASSWORD = (4962, "Invalid password")
+    TOO_MANY_SESSIONS = (4963, "Maximum number of sessions reached for user: {user}")
     INTERNAL = (5000, "Internal error in the Orion BroadWorks emulator: {error}")
     VALIDATION = (6004, "OCI XML Request validation error")
     NOT_SUPPORTED = (6100, "Command not supported by the Orion BroadWorks emulator: {command}")

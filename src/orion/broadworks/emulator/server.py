@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import json
 import logging
 import random
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -30,6 +32,11 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
+#: Idle expiry of a logged-in session. BroadWorks makes this configurable and publishes no
+#: default we could verify; 30 minutes is Orion's choice (a pooled client idles far less).
+DEFAULT_SESSION_IDLE_SECONDS = 1800.0
+#: Logged-in sessions allowed per login user; BroadWorks limits them per administrator.
+DEFAULT_MAX_SESSIONS_PER_USER = 50
 #: Bytes buffered without a complete document before the connection is refused.
 DEFAULT_MAX_DOCUMENT_BYTES = 1024 * 1024
 _READ_SIZE = 65536
@@ -73,6 +80,9 @@ class EmulatorServer:
         max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES,
         seed: int | None = None,
         server_time_zone: str = "America/New_York",
+        session_idle_seconds: float = DEFAULT_SESSION_IDLE_SECONDS,
+        max_sessions_per_user: int = DEFAULT_MAX_SESSIONS_PER_USER,
+        allow: Sequence[str] | None = None,
     ) -> None:
         self.host = host
         self.port = port
@@ -84,6 +94,12 @@ class EmulatorServer:
         self.control_port = control_port
         self.max_document_bytes = max_document_bytes
         self.server_time_zone = server_time_zone
+        #: A logged-in session unused this long is forgotten (0: never).
+        self.session_idle_seconds = session_idle_seconds
+        self.max_sessions_per_user = max_sessions_per_user
+        #: Source networks allowed to connect (None: any), as BroadWorks' OCI access list.
+        self.allow = None if allow is None else [ipaddress.ip_network(a) for a in allow]
+        self._sessions_per_user: dict[str, int] = {}
         self.stats = Stats()
         self._rng = random.Random(seed)
         self._server: asyncio.Server | None = None
@@ -236,6 +252,11 @@ class EmulatorServer:
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> None:
         self._track()
+        if not self._allowed(writer):
+            # BroadWorks accepts OCI-P only from its access list: the socket just closes.
+            logger.info("refusing OCI-P connection from %s", writer.get_extra_info("peername"))
+            writer.close()
+            return
         self.stats.sessions_open += 1
         self.stats.sessions_total += 1
         session = handlers.Session()
@@ -266,6 +287,7 @@ class EmulatorServer:
             return
         finally:
             self.stats.sessions_open -= 1
+            handlers.end_session(self._context(session))
             writer.close()
             with contextlib.suppress(Exception):
                 await writer.wait_closed()
@@ -349,13 +371,8 @@ class EmulatorServer:
                 f"a document holds 1-{MAX_COMMANDS_PER_DOCUMENT} commands, not {len(raw.commands)}"
             )
             return error_document(EmulatorError(Err.VALIDATION, detail=detail), raw.session_id)
-        ctx = handlers.Context(
-            state=self.state,
-            session=session,
-            username=self.username,
-            password=self.password,
-            server_time_zone=self.server_time_zone,
-        )
+        ctx = self._context(session, raw.session_id)
+        self._expire(session, ctx)
         answers: list[tuple[OCIResponse, str | None]] = []
         for command in raw.commands:
             self.stats.commands += 1
@@ -370,6 +387,45 @@ class EmulatorServer:
         if ctx.changed:
             self._save()
         return codec.encode_document(raw.session_id, answers)
+
+    def _context(self, session: handlers.Session, session_id: str = "") -> handlers.Context:
+        return handlers.Context(
+            state=self.state,
+            session=session,
+            username=self.username,
+            password=self.password,
+            server_time_zone=self.server_time_zone,
+            document_session_id=session_id,
+            sessions_per_user=self._sessions_per_user,
+            max_sessions=self.max_sessions_per_user,
+        )
+
+    def _expire(self, session: handlers.Session, ctx: handlers.Context) -> None:
+        """Forget a login that idled too long or that this document's sessionId is not.
+
+        The next command then answers "not logged in", which clients take as "log in
+        again and resend" (nothing ran).
+        """
+        now = time.monotonic()
+        if session.authenticated:
+            idle = now - session.last_seen
+            if self.session_idle_seconds and idle > self.session_idle_seconds:
+                logger.info("session of %s expired after %.0f s idle", session.user_id, idle)
+                handlers.end_session(ctx)
+            elif ctx.document_session_id != session.session_id:
+                logger.info("document for another sessionId on a logged-in socket")
+                handlers.end_session(ctx)
+        session.last_seen = now
+
+    def _allowed(self, writer: asyncio.StreamWriter) -> bool:
+        if self.allow is None:
+            return True
+        peer = writer.get_extra_info("peername")
+        try:
+            address = ipaddress.ip_address(peer[0])
+        except (TypeError, ValueError, IndexError):
+            return False
+        return any(address in network for network in self.allow)
 
     @staticmethod
     def _run(ctx: handlers.Context, command: codec.RawCommand) -> OCIResponse:

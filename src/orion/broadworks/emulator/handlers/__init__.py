@@ -20,5 +20,6 @@ from orion.broadworks.emulator.handlers.base import (
     Session,
     dispatch,
 )
+from orion.broadworks.emulator.handlers.login import end_session
 
-__all__ = ["HANDLERS", "LOGIN_REQUESTS", "Context", "Session", "dispatch"]
+__all__ = ["HANDLERS", "LOGIN_REQUESTS", "Context", "Session", "dispatch", "end_session"]

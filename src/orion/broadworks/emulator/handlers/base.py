@@ -33,6 +33,10 @@ class Session:
     nonce: str | None = None
     user_id: str | None = None
     authenticated: bool = False
+    #: The ``sessionId`` of the document that logged in; later documents must carry it.
+    session_id: str | None = None
+    #: ``time.monotonic()`` of the last document, for idle expiry.
+    last_seen: float = 0.0
 
 
 @dataclass
@@ -43,6 +47,12 @@ class Context:
     password: str
     server_time_zone: str = "America/New_York"
     changed: bool = field(default=False)
+    #: The ``sessionId`` of the document being answered (a login binds it to the socket).
+    document_session_id: str = ""
+    #: Logged-in sessions per login user (shared by every socket of the server).
+    sessions_per_user: dict[str, int] = field(default_factory=dict)
+    #: At most this many sessions per login user (0: no limit).
+    max_sessions: int = 0
     #: Commands of this document that changed the state (the "zero writes" of a re-run).
     writes: int = 0
 

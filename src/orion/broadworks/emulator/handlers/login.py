@@ -48,10 +48,29 @@ def _check_login(ctx: Context, user_id: str, *, password: str | None, signed: st
     else:
         ok = False
     if not (ok_user and ok):
-        ctx.session.authenticated = False
+        end_session(ctx)
         raise EmulatorError(Err.INVALID_PASSWORD)
+    if not ctx.session.authenticated:
+        count = ctx.sessions_per_user.get(user_id, 0)
+        if ctx.max_sessions and count >= ctx.max_sessions:
+            raise EmulatorError(Err.TOO_MANY_SESSIONS, user=user_id)
+        ctx.sessions_per_user[user_id] = count + 1
     ctx.session.user_id = user_id
     ctx.session.authenticated = True
+    ctx.session.session_id = ctx.document_session_id
+
+
+def end_session(ctx: Context) -> None:
+    """Forget the login of this socket (logout, failed login, expiry, close)."""
+    session = ctx.session
+    if session.authenticated and session.user_id is not None:
+        left = ctx.sessions_per_user.get(session.user_id, 1) - 1
+        if left > 0:
+            ctx.sessions_per_user[session.user_id] = left
+        else:
+            ctx.sessions_per_user.pop(session.user_id, None)
+    session.authenticated = False
+    session.session_id = None
 
 
 @handles("LoginRequest14sp4")
@@ -69,7 +88,7 @@ def login_22v5(ctx: Context, req: Any) -> OCIResponse:
 @handles("LogoutRequest")
 def logout(ctx: Context, req: Any) -> OCIResponse:
     # The reason is not checked: broadworks-ocip 3.0.0 sends one outside the enumeration.
-    ctx.session.authenticated = False
+    end_session(ctx)
     return success()
 
 

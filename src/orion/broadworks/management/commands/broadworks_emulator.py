@@ -17,6 +17,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from orion.broadworks.emulator import ControlError, EmulatorServer, FaultSettings
 from orion.broadworks.emulator.control import emulator_state_dump
+from orion.broadworks.emulator.server import (
+    DEFAULT_MAX_SESSIONS_PER_USER,
+    DEFAULT_SESSION_IDLE_SECONDS,
+)
 from orion.broadworks.emulator.state import EmulatorState
 
 
@@ -57,6 +61,25 @@ class Command(BaseCommand):
         parser.add_argument("--hang-rate", type=float, default=0.0)
         parser.add_argument("--transient-error-rate", type=float, default=0.0)
         parser.add_argument("--seed", type=int, default=None, help="Seed for fault dice.")
+        parser.add_argument(
+            "--session-idle-seconds",
+            type=float,
+            default=float(env.get("ORION_EMULATOR_SESSION_IDLE", DEFAULT_SESSION_IDLE_SECONDS)),
+            help="Forget a logged-in session idle this long (0: never).",
+        )
+        parser.add_argument(
+            "--max-sessions",
+            type=int,
+            default=DEFAULT_MAX_SESSIONS_PER_USER,
+            help="Logged-in sessions allowed per login user (0: no limit).",
+        )
+        parser.add_argument(
+            "--allow",
+            action="append",
+            default=None,
+            metavar="CIDR",
+            help="Accept OCI-P only from these source networks (repeatable), e.g. 127.0.0.1/32.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["dump"]:
@@ -80,6 +103,9 @@ class Command(BaseCommand):
             faults=faults,
             control_port=options["control_port"],
             seed=options["seed"],
+            session_idle_seconds=options["session_idle_seconds"],
+            max_sessions_per_user=options["max_sessions"],
+            allow=options["allow"],
         )
         asyncio.run(self._serve(server))
 
