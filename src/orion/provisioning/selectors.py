@@ -67,7 +67,7 @@ _LOST_JOBS_SQL = """
 SELECT o.id
   FROM orders_order o JOIN accounts_customer c ON c.id = o.customer_id
  WHERE o.state IN ('acknowledged', 'inProgress') AND c.service_type = 'hosted'
-   AND o.updated_at < now() - make_interval(secs => %(grace)s)
+   AND o.updated_at <= clock_timestamp() - make_interval(secs => %(grace)s)
    AND (%(order_id)s::bigint IS NULL OR o.id = %(order_id)s::bigint)
    AND NOT EXISTS (
        SELECT 1 FROM procrastinate_jobs j

@@ -81,7 +81,6 @@ def provision_order(context: JobContext, order_id: int, wait_round: int = 0) -> 
         raise
     except Exception as exc:
         logger.exception("order id %s: unexpected error while provisioning", order_id)
-        _drop_connection()
         order_fail_unexpected(order_id=order_id, error=exc)
         return "failed"
 
@@ -96,7 +95,8 @@ def _requeue(defer, order_id: int, *, delay: int, wait_round: int) -> None:
 def _drop_connection() -> None:
     """A connection that failed mid-run is not reused (its session and locks may be gone)."""
     try:
-        connection.close()
+        if connection.connection is not None and not connection.is_usable():
+            connection.close()
     except Exception:
         logger.debug("closing the failed database connection raised", exc_info=True)
 
