@@ -1,5 +1,5 @@
-"""Orion's OCI-P client: one authenticated TCP session that sends up to 15 commands per
-document.
+"""Orion's OCI-P client: one authenticated session (over TCP, TLS or SOAP, see
+``orion.broadworks.transport``) that sends up to 15 commands per document.
 
 Provisioning an enterprise and its first customer is about 30 commands. One command per
 round trip (what broadworks-ocip's ``BroadworksAPI.command`` does) pays the network and
@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import socket
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -35,13 +34,9 @@ from orion.broadworks.exceptions import (
     OCITimeout,
     error_from_response,
 )
+from orion.broadworks.transport import Transport, open_transport
 
 logger = logging.getLogger(__name__)
-
-#: Bytes read per ``recv``; answers are rarely larger than a few kB.
-_RECV_SIZE = 65536
-#: An answer bigger than this is not an OCI-P answer we can use.
-_MAX_RESPONSE_BYTES = 32 * 1024 * 1024
 
 RequestLike = OCIRequest | tuple[str, dict[str, Any]]
 
@@ -117,16 +112,8 @@ def _chunks(items: Sequence[OCIRequest], size: int) -> Iterator[Sequence[OCIRequ
         yield items[start : start + size]
 
 
-@dataclass
-class _Connection:
-    """The socket and what we have read from it but not consumed yet."""
-
-    sock: socket.socket
-    buffer: bytearray = field(default_factory=bytearray)
-
-
 class BroadWorksClient:
-    """One OCI-P session over one socket; thread-safe (one exchange at a time).
+    """One OCI-P session over one connection; thread-safe (one exchange at a time).
 
     Connects and logs in on first use; after the server drops the socket, the next
     exchange connects and logs in again (and resends the document once when
@@ -139,7 +126,7 @@ class BroadWorksClient:
         self.on_exchange = on_exchange
         self.session_id = ""
         self.login_response: OCIResponse | None = None
-        self._conn: _Connection | None = None
+        self._conn: Transport | None = None
         self._lock = threading.RLock()
         self._echo = 0
 
@@ -178,19 +165,7 @@ class BroadWorksClient:
             self._drop()
 
     def _open(self) -> None:
-        config = self.config
-        try:
-            sock = socket.create_connection(
-                (config.host, config.port), timeout=config.connect_timeout
-            )
-        except TimeoutError as exc:
-            raise OCITimeout(f"connect to {config.host}:{config.port} timed out") from exc
-        except OSError as exc:
-            raise OCIConnectionError(
-                f"cannot connect to {config.host}:{config.port}: {exc}"
-            ) from exc
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self._conn = _Connection(sock)
+        self._conn = open_transport(self.config)
         self.session_id = str(uuid.uuid4())
         try:
             self._login()
@@ -217,7 +192,7 @@ class BroadWorksClient:
                 signed_password=codec.signed_password(config.password, nonce),
             )
         self.login_response = self._login_unwrap(self._send_document([login])[0])
-        logger.debug("logged in to %s:%s as %s", config.host, config.port, config.username)
+        logger.debug("logged in to %s as %s", config.address, config.username)
 
     @staticmethod
     def _login_unwrap(result: OCIResult) -> OCIResponse:
@@ -231,7 +206,7 @@ class BroadWorksClient:
     def _drop(self) -> None:
         if self._conn is not None:
             with contextlib.suppress(OSError):
-                self._conn.sock.close()
+                self._conn.close()
         self._conn = None
 
     # -- public commands ------------------------------------------------------------
@@ -279,7 +254,7 @@ class BroadWorksClient:
                 self._drop()
                 if attempt + 1 == attempts:
                     raise
-                logger.info("OCI-P connection to %s lost; logging in again", self.config.host)
+                logger.info("OCI-P connection to %s lost; logging in again", self.config.address)
                 continue
             if results and all(isinstance(r.error, OCISessionError) for r in results):
                 # The server forgot our login (restart, idle expiry): nothing ran.
@@ -306,50 +281,15 @@ class BroadWorksClient:
         answer: bytes | None = None
         error: str | None = None
         try:
-            self._send(data)
-            answer = self._receive(start + (timeout or self.config.command_timeout))
+            answer = self._conn.exchange(
+                data, deadline=start + (timeout or self.config.command_timeout)
+            )
         except OCIError as exc:
             error = str(exc)
             raise
         finally:
             self._audit(names, data, answer, time.monotonic() - start, started_at, error)
         return self._match(requests, echoes, answer)
-
-    def _send(self, data: bytes) -> None:
-        assert self._conn is not None
-        try:
-            self._conn.sock.settimeout(self.config.command_timeout)
-            self._conn.sock.sendall(data + b"\n")
-        except TimeoutError as exc:
-            raise OCITimeout("sending the request timed out") from exc
-        except OSError as exc:
-            raise OCIConnectionError(f"connection lost while sending: {exc}") from exc
-
-    def _receive(self, deadline: float) -> bytes:
-        """Read until one ``</BroadsoftDocument>``; keep any following bytes for later."""
-        conn = self._conn
-        assert conn is not None
-        while True:
-            documents = codec.split_documents(conn.buffer)
-            if documents:
-                if len(documents) > 1:
-                    raise OCIProtocolError("server sent an answer nobody asked for")
-                return documents[0]
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise OCITimeout("no answer within the command timeout")
-            try:
-                conn.sock.settimeout(remaining)
-                chunk = conn.sock.recv(_RECV_SIZE)
-            except TimeoutError as exc:
-                raise OCITimeout("no answer within the command timeout") from exc
-            except OSError as exc:
-                raise OCIConnectionError(f"connection lost while reading: {exc}") from exc
-            if not chunk:
-                raise OCIConnectionError("server closed the connection")
-            conn.buffer += chunk
-            if len(conn.buffer) > _MAX_RESPONSE_BYTES:
-                raise OCIProtocolError("answer larger than 32 MB without a document end")
 
     def _match(
         self, requests: Sequence[OCIRequest], echoes: list[str], answer: bytes | None
@@ -403,7 +343,7 @@ class BroadWorksClient:
         if self.on_exchange is None:
             return
         exchange = OCIExchange(
-            host=f"{self.config.host}:{self.config.port}",
+            host=self.config.address,
             commands=names,
             request_xml=codec.redact(request),
             response_xml=None if answer is None else codec.redact(answer),

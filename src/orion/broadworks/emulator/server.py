@@ -1,4 +1,6 @@
-"""The emulator's TCP side: framing, one session per socket, faults, the control port.
+"""The emulator's wire side: framing, sessions, faults, the control port, and the three
+transports BroadWorks offers: TCP (2208), TLS (2209, the same documents) and SOAP over HTTP
+(``/webservice/services/ProvisioningService``, see ``soap.py``).
 
 Everything runs on one asyncio event loop, so handlers mutate the state without locks;
 ``start_in_thread`` puts that loop in a daemon thread for tests and the benchmark.
@@ -12,6 +14,7 @@ import ipaddress
 import json
 import logging
 import random
+import ssl
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -23,7 +26,7 @@ from broadworks_ocip.base import ErrorResponse, OCIResponse
 
 from orion.broadworks import codec, schema
 from orion.broadworks.config import MAX_COMMANDS_PER_DOCUMENT
-from orion.broadworks.emulator import handlers
+from orion.broadworks.emulator import handlers, soap
 from orion.broadworks.emulator.errors import EmulatorError, Err
 from orion.broadworks.emulator.faults import FaultSettings
 from orion.broadworks.emulator.state import EmulatorState
@@ -40,6 +43,9 @@ DEFAULT_MAX_SESSIONS_PER_USER = 50
 #: Bytes buffered without a complete document before the connection is refused.
 DEFAULT_MAX_DOCUMENT_BYTES = 1024 * 1024
 _READ_SIZE = 65536
+#: A SOAP session (keyed by sessionId, no socket to close) that never logged in is
+#: forgotten after this long, so stray AuthenticationRequests cannot pile up.
+_SOAP_UNAUTHENTICATED_SECONDS = 300.0
 _BOM = b"\xef\xbb\xbf"
 
 
@@ -52,6 +58,8 @@ class Stats:
     errors: int = 0
     #: Commands that changed the state (successful adds, modifies, deletes).
     writes: int = 0
+    #: HTTP requests on the SOAP port (WSDL fetches included).
+    http_requests: int = 0
 
 
 def _error_response(err: EmulatorError) -> ErrorResponse:
@@ -83,6 +91,11 @@ class EmulatorServer:
         session_idle_seconds: float = DEFAULT_SESSION_IDLE_SECONDS,
         max_sessions_per_user: int = DEFAULT_MAX_SESSIONS_PER_USER,
         allow: Sequence[str] | None = None,
+        tls_port: int | None = None,
+        tls_cert: str | Path | None = None,
+        tls_key: str | Path | None = None,
+        soap_port: int | None = None,
+        soap_tls: bool = False,
     ) -> None:
         self.host = host
         self.port = port
@@ -100,6 +113,19 @@ class EmulatorServer:
         #: Source networks allowed to connect (None: any), as BroadWorks' OCI access list.
         self.allow = None if allow is None else [ipaddress.ip_network(a) for a in allow]
         self._sessions_per_user: dict[str, int] = {}
+        #: OCI-P over TLS on this port (None: off); needs ``tls_cert`` and ``tls_key``.
+        self.tls_port = tls_port
+        self.tls_cert = Path(tls_cert) if tls_cert else None
+        self.tls_key = Path(tls_key) if tls_key else None
+        #: OCI-P over SOAP on this port (None: off), over https when ``soap_tls``.
+        self.soap_port = soap_port
+        self.soap_tls = soap_tls
+        if (tls_port is not None or soap_tls) and not (self.tls_cert and self.tls_key):
+            raise ValueError("TLS needs tls_cert and tls_key")
+        #: SOAP sessions by sessionId: over HTTP there is no socket to bind a login to.
+        self._soap_sessions: dict[str, handlers.Session] = {}
+        self._tls: asyncio.Server | None = None
+        self._soap: asyncio.Server | None = None
         self.stats = Stats()
         self._rng = random.Random(seed)
         self._server: asyncio.Server | None = None
@@ -116,12 +142,31 @@ class EmulatorServer:
         self._stopped = asyncio.Event()
         self._server = await asyncio.start_server(self._serve_client, self.host, self.port)
         self.port = self._server.sockets[0].getsockname()[1]
+        context = self._tls_context() if self.tls_cert else None
+        if self.tls_port is not None:
+            self._tls = await asyncio.start_server(
+                self._serve_client, self.host, self.tls_port, ssl=context
+            )
+            self.tls_port = self._tls.sockets[0].getsockname()[1]
+        if self.soap_port is not None:
+            self._soap = await asyncio.start_server(
+                self._serve_soap, self.host, self.soap_port,
+                ssl=context if self.soap_tls else None, limit=soap.MAX_HEADER_BYTES,
+            )  # fmt: skip
+            self.soap_port = self._soap.sockets[0].getsockname()[1]
         if self.control_port is not None:
             self._control = await asyncio.start_server(
                 self._serve_control, self.host, self.control_port, limit=64 * 1024 * 1024
             )
             self.control_port = self._control.sockets[0].getsockname()[1]
         logger.info("OCI-P emulator listening on %s:%s", self.host, self.port)
+
+    def _tls_context(self) -> ssl.SSLContext:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        assert self.tls_cert is not None and self.tls_key is not None
+        context.load_cert_chain(self.tls_cert, self.tls_key)
+        return context
 
     @property
     def listening(self) -> bool:
@@ -130,6 +175,14 @@ class EmulatorServer:
     @property
     def address(self) -> tuple[str, int]:
         return (self.host, self.port)
+
+    @property
+    def soap_url(self) -> str | None:
+        """The ProvisioningService endpoint (its WSDL is at ``?wsdl``), when SOAP is on."""
+        if self.soap_port is None:
+            return None
+        scheme = "https" if self.soap_tls else "http"
+        return f"{scheme}://{self.host}:{self.soap_port}{soap.SOAP_PATH}"
 
     @property
     def control_address(self) -> tuple[str, int] | None:
@@ -149,14 +202,15 @@ class EmulatorServer:
             self._loop.call_soon_threadsafe(self._stopped.set)
 
     async def shutdown(self) -> None:
-        for server in (self._server, self._control):
+        servers = (self._server, self._tls, self._soap, self._control)
+        for server in servers:
             if server is not None:
                 server.close()
         for task in list(self._tasks):
             task.cancel()
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
-        for server in (self._server, self._control):
+        for server in servers:
             if server is not None:
                 await server.wait_closed()
         self._save()
@@ -359,7 +413,10 @@ class EmulatorServer:
             for name in ("AuthenticationRequest", "LoginRequest14sp4", "LoginRequest22V5")
         )
 
-    def _process(self, document: bytes, session: handlers.Session, *, transient: bool) -> bytes:
+    def _process(
+        self, document: bytes, session: handlers.Session | None, *, transient: bool
+    ) -> bytes:
+        """Answer one document; ``session`` None: a SOAP call, whose session is its sessionId."""
         try:
             raw = codec.parse_document(document)
         except codec.DocumentError as exc:
@@ -371,6 +428,8 @@ class EmulatorServer:
                 f"a document holds 1-{MAX_COMMANDS_PER_DOCUMENT} commands, not {len(raw.commands)}"
             )
             return error_document(EmulatorError(Err.VALIDATION, detail=detail), raw.session_id)
+        if session is None:
+            session = self._soap_session(raw.session_id)
         ctx = self._context(session, raw.session_id)
         self._expire(session, ctx)
         answers: list[tuple[OCIResponse, str | None]] = []
@@ -416,6 +475,126 @@ class EmulatorServer:
                 logger.info("document for another sessionId on a logged-in socket")
                 handlers.end_session(ctx)
         session.last_seen = now
+
+    def _soap_session(self, session_id: str) -> handlers.Session:
+        """The session a SOAP document belongs to, by its sessionId (BroadWorks' rule).
+
+        The TCP rules carry over: a login binds the sessionId, any other sessionId is not
+        logged in, idle sessions expire (in ``_expire``) and count against
+        ``max_sessions_per_user`` until they log out or expire, since no socket closes.
+        """
+        self._sweep_soap_sessions()
+        session = self._soap_sessions.get(session_id)
+        if session is None:
+            session = self._soap_sessions[session_id] = handlers.Session()
+            session.last_seen = time.monotonic()
+        return session
+
+    def _sweep_soap_sessions(self) -> None:
+        now = time.monotonic()
+        for session_id, session in list(self._soap_sessions.items()):
+            idle = now - session.last_seen
+            if session.authenticated:
+                if not self.session_idle_seconds or idle <= self.session_idle_seconds:
+                    continue
+                logger.info("SOAP session of %s expired after %.0f s idle", session.user_id, idle)
+                handlers.end_session(self._context(session))
+            elif idle <= _SOAP_UNAUTHENTICATED_SECONDS:
+                continue
+            del self._soap_sessions[session_id]
+
+    # -- SOAP -------------------------------------------------------------------------
+
+    async def _serve_soap(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        """HTTP/1.1 with keep-alive: GET ``?wsdl``, POST processOCIMessage.
+
+        The faults apply to SOAP documents as to TCP ones: a drop or a lost answer closes
+        the HTTP connection without a response, a hang never answers it.
+        """
+        self._track()
+        if not self._allowed(writer):
+            logger.info("refusing SOAP connection from %s", writer.get_extra_info("peername"))
+            writer.close()
+            return
+        try:
+            while True:
+                try:
+                    request = await soap.read_request(reader, 4 * self.max_document_bytes)
+                except soap.HttpError as exc:
+                    body = f"{exc.status} {exc.reason}\n".encode()
+                    writer.write(soap.http_response(
+                        exc.status, exc.reason, body, content_type="text/plain", keep_alive=False
+                    ))  # fmt: skip
+                    await writer.drain()
+                    return
+                if request is None:
+                    return
+                self.stats.http_requests += 1
+                if not await self._answer_http(request, reader, writer):
+                    return
+                if not request.keep_alive:
+                    return
+        except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
+            return
+        except asyncio.CancelledError:
+            return  # shutting down, as in _serve_client
+        finally:
+            writer.close()
+            with contextlib.suppress(Exception):
+                await writer.wait_closed()
+
+    async def _answer_http(
+        self,
+        request: soap.HttpRequest,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+    ) -> bool:
+        """Answer one HTTP request; False when the connection must end without an answer."""
+        keep_alive = request.keep_alive
+
+        async def send(status: int, reason: str, body: bytes, content_type: str) -> bool:
+            writer.write(soap.http_response(
+                status, reason, body, content_type=content_type, keep_alive=keep_alive
+            ))  # fmt: skip
+            await writer.drain()
+            return True
+
+        xml = "text/xml; charset=utf-8"
+        if not soap.is_service_path(request.path):
+            return await send(404, "Not Found", b"no such service\n", "text/plain")
+        if request.method == "GET":
+            if request.query.lower() == "wsdl":
+                scheme = "https" if self.soap_tls else "http"
+                host = request.headers.get("host") or f"{self.host}:{self.soap_port}"
+                return await send(200, "OK", soap.wsdl(f"{scheme}://{host}{soap.SOAP_PATH}"), xml)
+            body = b"ProvisioningService: POST processOCIMessage; the WSDL is at ?wsdl\n"
+            return await send(200, "OK", body, "text/plain")
+        if request.method != "POST":
+            return await send(405, "Method Not Allowed", b"GET or POST\n", "text/plain")
+        try:
+            document = soap.document_from_envelope(request.body)
+        except soap.SoapRequestError as exc:
+            self.stats.errors += 1
+            return await send(500, "Internal Server Error", soap.fault_envelope(str(exc)), xml)
+        if self.faults.latency_ms:
+            await asyncio.sleep(self.faults.latency_ms / 1000)
+        self.stats.documents += 1
+        fault = None if self._is_login(document) else self.faults.pick(self._rng)
+        if fault == "drop":
+            logger.info("fault: dropping the SOAP connection")
+            return False
+        if fault == "hang":
+            logger.info("fault: never answering this SOAP connection")
+            while await reader.read(_READ_SIZE):
+                pass
+            return False
+        answer = self._process(document, None, transient=fault == "transient")
+        if fault == "lose_answer":
+            logger.info("fault: applied the SOAP document, dropping the answer")
+            return False
+        return await send(200, "OK", soap.response_envelope(answer), xml)
 
     def _allowed(self, writer: asyncio.StreamWriter) -> bool:
         if self.allow is None:
