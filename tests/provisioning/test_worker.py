@@ -80,7 +80,7 @@ def _assert_broadworks_matches(emulator, orders: list[Order]) -> None:
     assert actual_groups == expected_groups
     all_dns = [dn for data in state.values() for g in data["groups"].values()
                for dn in g["dns"]]
-    assert len(all_dns) == len(set(all_dns)) == ORDERS * 2
+    assert len(all_dns) == len(set(all_dns)) == len(orders) * 2
     pack = f.package("Enterprise Standard").bw_name
     for order in orders:
         group = state[order.enterprise.bw_service_provider_id]["groups"][

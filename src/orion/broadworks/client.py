@@ -124,6 +124,9 @@ class BroadWorksClient:
     def __init__(self, config: BroadWorksConfig, *, on_exchange: ExchangeHook | None = None):
         self.config = config
         self.on_exchange = on_exchange
+        #: Called before every document is sent, resends included; raising stops the send.
+        #: Provisioning uses it to re-verify, each time, that its run still owns the order.
+        self.before_send: Callable[[], None] | None = None
         self.session_id = ""
         self.login_response: OCIResponse | None = None
         self._conn: Transport | None = None
@@ -245,6 +248,8 @@ class BroadWorksClient:
         for attempt in range(attempts):
             if self._conn is None:
                 self._open()
+            if self.before_send is not None:
+                self.before_send()  # after any login: a pause there must not go unchecked
             try:
                 results = self._send_document(requests, timeout=timeout)
             except OCITimeout:

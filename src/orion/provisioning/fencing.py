@@ -125,6 +125,8 @@ def _holder(enterprise_id: int) -> tuple[int, str] | None:
               FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
              WHERE l.locktype = 'advisory' AND l.classid = %s AND l.objid = %s
                AND l.objsubid = 2 AND l.granted
+               AND l.database = (SELECT oid FROM pg_database
+                                  WHERE datname = current_database())
             """, [LOCK_NAMESPACE, enterprise_id])
         row = cursor.fetchone()
     return (int(row[0]), str(row[1])) if row else None

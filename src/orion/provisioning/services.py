@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from orion.accounts.models import User
 from orion.broadworks.client import BroadWorksClient, OCIExchange
-from orion.broadworks.config import MAX_COMMANDS_PER_DOCUMENT, BroadWorksConfig
+from orion.broadworks.config import BroadWorksConfig
 from orion.broadworks.exceptions import OCIAlreadyExists, OCIConnectionError, OCIError
 from orion.broadworks.pool import BroadWorksPool
 from orion.core.exceptions import NotFound, OrionError
@@ -214,7 +214,11 @@ def order_provision(*, order_id: int, config: BroadWorksConfig | None = None,
         _audit.buffer = []
         try:
             with broadworks_pool(config or broadworks_config()).connection() as client:
-                _converge(run, client)
+                client.before_send = run.check_fence  # before every document, resends too
+                try:
+                    _converge(run, client)
+                finally:
+                    client.before_send = None
         except (ProvisioningConflict, ProvisioningStepFailed) as exc:
             _flush_exchanges(order)
             run.check_fence()
@@ -259,11 +263,8 @@ def _converge(run: _Run, client: BroadWorksClient) -> None:
         _steps_save(changed)
         if not actions:
             return
-        results = []
-        for start in range(0, len(actions), MAX_COMMANDS_PER_DOCUMENT):
-            run.check_fence()  # immediately before each write document
-            results.extend(client.batch(
-                [a.request for a in actions[start:start + MAX_COMMANDS_PER_DOCUMENT]]))
+        # client.before_send re-checks the fence immediately before each document.
+        results = client.batch([a.request for a in actions])
         with transaction.atomic():
             run.check_fence()
             _flush_exchanges(run.order)
