@@ -43,3 +43,13 @@ def test_production_settings_pass_the_deploy_check():
                   ORION_EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_db_status_reports_without_starting_the_embedded_server(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env["ORION_VAR_DIR"] = str(tmp_path)
+    result = subprocess.run([ORION, "db", "status"], capture_output=True, text=True,
+                            timeout=60, env=env)
+    assert result.returncode == 0, result.stderr
+    assert "not running" in result.stdout
+    assert not (tmp_path / "pgdata").exists()  # asked about it, never started it
