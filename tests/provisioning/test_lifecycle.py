@@ -286,3 +286,20 @@ def test_an_answer_lost_after_broadworks_applied_it_converges(tenant_a, emulator
     group = sp["groups"][order.customer.bw_group_id]
     assert sorted(group["dns"]) == sorted(f"+1-{n[2:]}" for n in numbers)
     assert group["service_packs"] == {f.package("Enterprise Standard").bw_name: 2}
+
+
+def test_staff_see_lost_orders_on_the_dashboard_and_the_order_page(client, tenant_a, staff):
+    order = place_order(user=tenant_a.user, kind=OrderKind.NEW_CUSTOMER,
+                        enterprise=tenant_a.enterprise, packages=PACKAGES, name="Orphan Co")
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM procrastinate_jobs WHERE (args->>'order_id')::bigint = %s",
+                       [order.pk])
+        cursor.execute("UPDATE orders_order SET updated_at = now() - interval '5 minutes' "
+                       "WHERE id = %s", [order.pk])
+    client.force_login(staff)
+    page = client.get("/").content.decode()
+    assert 'id="lost-orders"' in page and order.number in page
+    detail = client.get(f"/orders/{order.pk}/").content.decode()
+    assert 'id="job-lost"' in detail and 'id="retry"' in detail and 'id="cancel-order"' in detail
+    client.force_login(tenant_a.user)  # partners are not shown the operations view
+    assert 'id="lost-orders"' not in client.get("/").content.decode()
