@@ -13,6 +13,7 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
+from orion.broadworks.config import DEFAULT_PORTS
 from orion.db import database_settings, var_dir
 from orion.production import production_problems
 
@@ -213,7 +214,15 @@ ORION_DEMO = env_bool("ORION_DEMO", False)
 ORION_SEARCH_PAGE_SIZE = 25
 ORION_MAX_QUANTITY = 9999
 ORION_BROADWORKS_HOST = os.environ.get("ORION_BROADWORKS_HOST", "127.0.0.1")
-ORION_BROADWORKS_PORT = int(os.environ.get("ORION_BROADWORKS_PORT", "2208"))
+# How OCI-P travels: tcp (2208, private networks only), tls (2209) or soap (HTTP POSTs to
+# ORION_BROADWORKS_SOAP_URL); the port defaults per transport (the emulator's SOAP is 2280).
+ORION_BROADWORKS_TRANSPORT = os.environ.get("ORION_BROADWORKS_TRANSPORT", "tcp") or "tcp"
+ORION_BROADWORKS_PORT = int(os.environ.get("ORION_BROADWORKS_PORT")
+                            or DEFAULT_PORTS.get(ORION_BROADWORKS_TRANSPORT, 2208))
+# CA certificates (PEM) that verify the server's certificate for tls and https SOAP; with the
+# emulator, `orion run` points it at the development certificate it makes under VAR_DIR.
+ORION_BROADWORKS_CA_FILE = os.environ.get("ORION_BROADWORKS_CA_FILE") or None
+ORION_BROADWORKS_TLS_DIR = VAR_DIR / "broadworks-tls"
 ORION_BROADWORKS_IS_EMULATOR = env_bool("ORION_BROADWORKS_EMULATOR", not PRODUCTION)
 # The system default domain of the BroadWorks system; enterprises without a domain of their
 # own use it (the emulator's is voip.orion.test).

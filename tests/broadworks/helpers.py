@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import socket
+from pathlib import Path
 from typing import Any
 
-from orion.broadworks import BroadWorksClient, ocip_request
+from orion.broadworks import BroadWorksClient, BroadWorksConfig, ocip_request
 from orion.broadworks.codec import DOCUMENT_END
+from orion.broadworks.emulator import EmulatorServer
 
 SP = "ACME"
 GROUP = "ACME-HQ"
@@ -100,3 +102,19 @@ class RawPeer:
 
     def close(self) -> None:
         self.sock.close()
+
+
+def transport_config(
+    server: EmulatorServer, transport: str, ca_file: Path, **options: Any
+) -> BroadWorksConfig:
+    """Orion's client settings for one transport of ``server``."""
+    port = {"tcp": server.port, "tls": server.tls_port, "soap": server.soap_port}[transport]
+    return BroadWorksConfig(
+        host=server.host,
+        port=port,
+        transport=transport,  # type: ignore[arg-type]
+        ca_file=str(ca_file),
+        connect_timeout=2,
+        command_timeout=5,
+        **options,
+    )

@@ -80,6 +80,22 @@ class Command(BaseCommand):
             metavar="CIDR",
             help="Accept OCI-P only from these source networks (repeatable), e.g. 127.0.0.1/32.",
         )
+        parser.add_argument(
+            "--tls-cert", default=None, help="PEM certificate: serve OCI-P over TLS as well."
+        )
+        parser.add_argument("--tls-key", default=None, help="PEM private key of --tls-cert.")
+        parser.add_argument(
+            "--tls-port", type=int, default=2209, help="Port of OCI-P over TLS (with --tls-cert)."
+        )
+        parser.add_argument(
+            "--soap-port",
+            type=int,
+            default=None,
+            help="Serve OCI-P over SOAP on this port at /webservice/services/ProvisioningService.",
+        )
+        parser.add_argument(
+            "--soap-tls", action="store_true", help="Serve SOAP over https (needs --tls-cert)."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["dump"]:
@@ -94,6 +110,11 @@ class Command(BaseCommand):
             )
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
+        tls = bool(options["tls_cert"])
+        if tls != bool(options["tls_key"]):
+            raise CommandError("--tls-cert and --tls-key go together")
+        if options["soap_tls"] and not tls:
+            raise CommandError("--soap-tls needs --tls-cert and --tls-key")
         server = EmulatorServer(
             host=options["host"],
             port=options["port"],
@@ -106,6 +127,11 @@ class Command(BaseCommand):
             session_idle_seconds=options["session_idle_seconds"],
             max_sessions_per_user=options["max_sessions"],
             allow=options["allow"],
+            tls_port=options["tls_port"] if tls else None,
+            tls_cert=options["tls_cert"],
+            tls_key=options["tls_key"],
+            soap_port=options["soap_port"],
+            soap_tls=options["soap_tls"],
         )
         asyncio.run(self._serve(server))
 
@@ -119,6 +145,10 @@ class Command(BaseCommand):
                 await task  # raises the bind error
             await asyncio.sleep(0.01)
         control = f", control {server.host}:{server.control_port}" if server.control_port else ""
+        if server.tls_port is not None:
+            control = f", TLS {server.host}:{server.tls_port}{control}"
+        if server.soap_url is not None:
+            control = f", SOAP {server.soap_url}{control}"
         state = f", state {server.state_file}" if server.state_file else ", state in memory"
         self.stdout.write(
             f"BroadWorks OCI-P emulator on {server.host}:{server.port}{control}{state}",

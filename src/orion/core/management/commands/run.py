@@ -14,7 +14,24 @@ import sys
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from orion.broadworks.config import DEFAULT_PORTS
+from orion.broadworks.emulator.certs import DevCertificate, ensure_dev_certificate
 from orion.core.supervisor import Supervisor
+
+
+def emulator_certificate() -> DevCertificate:
+    """The development certificate of the emulator's TLS port: made once, then reused."""
+    return ensure_dev_certificate(
+        settings.ORION_BROADWORKS_TLS_DIR, hosts=(settings.ORION_BROADWORKS_HOST,)
+    )
+
+
+def emulator_ports() -> dict[str, int]:
+    """TCP, TLS and SOAP ports of the emulator; the configured transport gets the configured
+    port, so Orion's client and the emulator agree whichever transport is chosen."""
+    ports = dict(DEFAULT_PORTS)
+    ports[settings.ORION_BROADWORKS_TRANSPORT] = settings.ORION_BROADWORKS_PORT
+    return ports
 
 
 def processes(*, bind: str, web_workers: int) -> dict[str, str]:
@@ -28,8 +45,13 @@ def processes(*, bind: str, web_workers: int) -> dict[str, str]:
     }
     if "orion.broadworks" in settings.INSTALLED_APPS and settings.ORION_BROADWORKS_IS_EMULATOR:
         state = settings.VAR_DIR / "broadworks-emulator.json"
+        cert = emulator_certificate()
+        ports = emulator_ports()
         procs["emulator"] = (f"{orion} broadworks-emulator --host {settings.ORION_BROADWORKS_HOST}"
-                             f" --port {settings.ORION_BROADWORKS_PORT}"
+                             f" --port {ports['tcp']}"
+                             f" --tls-port {ports['tls']} --tls-cert {cert.cert_file}"
+                             f" --tls-key {cert.key_file}"
+                             f" --soap-port {ports['soap']}"
                              f" --control-port {settings.ORION_EMULATOR_CONTROL_PORT}"
                              f" --state-file {state}")
     if getattr(settings, "ORION_HAS_WORKER", False):
@@ -48,6 +70,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, bind: str, web_workers: int, **options) -> None:
         env = dict(os.environ, PYTHONUNBUFFERED="1")
+        if settings.ORION_BROADWORKS_IS_EMULATOR and not settings.ORION_BROADWORKS_CA_FILE:
+            # the worker verifies the emulator's TLS port against the development certificate
+            env["ORION_BROADWORKS_CA_FILE"] = str(emulator_certificate().cert_file)
         supervisor = Supervisor(processes(bind=bind, web_workers=web_workers), env=env)
         self.stdout.write(f"Orion on http://{bind}/ (Ctrl-C stops everything)")
         sys.exit(supervisor.run())
