@@ -343,7 +343,8 @@ class EmulatorServer:
             self.stats.sessions_open -= 1
             handlers.end_session(self._context(session))
             writer.close()
-            with contextlib.suppress(Exception):
+            # a TLS close waits for the peer's close_notify; shutdown may cancel that wait
+            with contextlib.suppress(Exception, asyncio.CancelledError):
                 await writer.wait_closed()
 
     @staticmethod
@@ -542,7 +543,8 @@ class EmulatorServer:
             return  # shutting down, as in _serve_client
         finally:
             writer.close()
-            with contextlib.suppress(Exception):
+            # a TLS close waits for the peer's close_notify; shutdown may cancel that wait
+            with contextlib.suppress(Exception, asyncio.CancelledError):
                 await writer.wait_closed()
 
     async def _answer_http(
