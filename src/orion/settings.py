@@ -93,6 +93,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "axes.middleware.AxesMiddleware",
     "orion.core.middleware.ThrottleMiddleware",  # 429 for log-ins refused by the throttle
+    "orion.core.middleware.OrionErrorMiddleware",  # NotFound → 404 page, OrionError → message
 ]
 
 ROOT_URLCONF = "orion.urls"

@@ -6,9 +6,9 @@ import re
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.shortcuts import get_object_or_404
 
 from orion.accounts.models import Customer, Enterprise, User
+from orion.core.exceptions import NotFound
 
 SEARCH_MAX_QUERY = 80
 
@@ -354,12 +354,16 @@ def _hits(cursor, keys: list[tuple[str, int]], *, scoped: bool,
 
 def enterprise_get(*, user: User, enterprise_id: int) -> Enterprise:
     """The enterprise if this user may see it; 404 otherwise (never 403: no existence leak)."""
-    return get_object_or_404(
-        Enterprise.objects.visible_to(user).select_related("partner"), pk=enterprise_id
-    )
+    enterprise = (Enterprise.objects.visible_to(user).select_related("partner")
+                  .filter(pk=enterprise_id).first())
+    if enterprise is None:
+        raise NotFound("No such enterprise.")
+    return enterprise
 
 
 def customer_get(*, user: User, customer_id: int) -> Customer:
-    return get_object_or_404(
-        Customer.objects.visible_to(user).select_related("enterprise__partner"), pk=customer_id
-    )
+    customer = (Customer.objects.visible_to(user).select_related("enterprise__partner")
+                .filter(pk=customer_id).first())
+    if customer is None:
+        raise NotFound("No such customer.")
+    return customer

@@ -4,11 +4,11 @@ throttled password reset."""
 from __future__ import annotations
 
 from django.contrib.auth import views as auth_views
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from orion.accounts.selectors import customer_get, enterprise_get
-from orion.core.exceptions import Throttled
+from orion.core.exceptions import NotFound, Throttled
 from orion.core.http import throttled_response
 from orion.core.throttle import client_address, first_refusal, normalize_identity, throttle_hit
 from orion.orders.selectors import order_list
@@ -21,7 +21,7 @@ CUSTOMER_TABS = [("overview", "Overview"), ("orderforms", "OrderForms"), ("order
 
 def enterprise_detail(request: HttpRequest, pk: int, tab: str = "overview") -> HttpResponse:
     if tab not in dict(ENTERPRISE_TABS):
-        raise Http404
+        raise NotFound("No such tab.")
     enterprise = enterprise_get(user=request.user, enterprise_id=pk)
     context = {"enterprise": enterprise, "tabs": ENTERPRISE_TABS, "tab": tab,
                "tab_base": f"/enterprises/{enterprise.pk}/",
@@ -33,7 +33,7 @@ def enterprise_detail(request: HttpRequest, pk: int, tab: str = "overview") -> H
 
 def customer_detail(request: HttpRequest, pk: int, tab: str = "overview") -> HttpResponse:
     if tab not in dict(CUSTOMER_TABS):
-        raise Http404
+        raise NotFound("No such tab.")
     customer = customer_get(user=request.user, customer_id=pk)
     context = {"customer": customer, "enterprise": customer.enterprise, "tabs": CUSTOMER_TABS,
                "tab": tab, "tab_base": f"/customers/{customer.pk}/"}

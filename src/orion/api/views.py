@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from orion.api import services
 from orion.api.models import ApiToken
-from orion.core.exceptions import NotFound, OrionError
+from orion.core.exceptions import OrionError
 
 
 class TokenForm(forms.Form):
@@ -56,9 +56,6 @@ def tokens(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        token = services.token_revoke(user=request.user, token_id=pk)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    token = services.token_revoke(user=request.user, token_id=pk)
     messages.success(request, f"Token {token.prefix}… revoked.")
     return redirect("api_tokens")

@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from orion.audit.models import AuditEntry
-from orion.core.exceptions import NotFound
+from orion.core.permissions import require_provider_staff
 
 # The log cannot hold entries before Orion existed or after the year 9998; dates outside are
 # clamped (and 9999-12-31 + 1 day would overflow).
@@ -27,8 +27,7 @@ def audit_entries(*, user, actor: str = "", action: str = "", object_type: str =
 
     Dates are whole local days, both ends included.
     """
-    if not getattr(user, "is_provider_staff", False):
-        raise NotFound("No such page.")
+    require_provider_staff(user)
     entries = AuditEntry.objects.all()
     if actor:
         entries = entries.filter(actor_name__iexact=actor)
@@ -45,8 +44,10 @@ def audit_entries(*, user, actor: str = "", action: str = "", object_type: str =
     return entries.order_by("-at", "-id")
 
 
-def audit_filter_choices() -> dict[str, list[str]]:
-    """The actions and object types present in the log, for the filter drop-downs."""
+def audit_filter_choices(*, user) -> dict[str, list[str]]:
+    """The actions and object types present in the log, for the filter drop-downs; provider
+    staff only, like the entries."""
+    require_provider_staff(user)
     return {
         "actions": sorted(AuditEntry.objects.values_list("action", flat=True).distinct()),
         "object_types": sorted(AuditEntry.objects.values_list("object_type", flat=True)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -33,10 +33,7 @@ def _month(request: HttpRequest, default: date) -> tuple[BillingMonth, str]:
 @require_GET
 def invoice_preview(request: HttpRequest, pk: int) -> HttpResponse:
     """Invoice preview for any month (Kill Bill's dry run): computed, never stored."""
-    try:
-        customer = selectors.customer_for_billing(user=request.user, customer_id=pk)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    customer = selectors.customer_for_billing(user=request.user, customer_id=pk)
     month, error = _month(request, today_in(customer.time_zone))
     invoice = selectors.invoice_preview(user=request.user, customer_id=customer.pk, month=month)
     return render(request, "billing/preview.html", {
@@ -49,7 +46,7 @@ def invoice_preview(request: HttpRequest, pk: int) -> HttpResponse:
 def billing_start_date(request: HttpRequest, pk: int) -> HttpResponse:
     order = order_get(user=request.user, order_id=pk)
     if order.customer_id is None:
-        raise Http404("No such order.")
+        raise NotFound("No such order.")
     back = redirect("customer_tab", pk=order.customer_id, tab="billing")
     try:
         value = date.fromisoformat(request.POST.get("billing_start_date", ""))
@@ -59,8 +56,8 @@ def billing_start_date(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         order_billing_start_date_change(user=request.user, order_id=order.pk, value=value,
                                         reason=request.POST.get("reason", "")[:400])
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    except NotFound:
+        raise
     except OrionError as exc:
         messages.error(request, exc.message)
     else:

@@ -149,3 +149,54 @@ class ThrottleMiddleware:
 
             return throttled_response(request, throttled)
         return response
+
+
+class OrionErrorMiddleware:
+    """The one place that turns a domain error escaping a page view into a response.
+
+    The API has its own mapping (``orion.api.errors``); this is the pages' twin, so views and
+    selectors raise ``NotFound``/``PermissionDenied``/``OrionError`` and never translate them:
+
+    - ``NotFound`` → the 404 page (Django's ``handler404``: ``404.html``);
+    - ``PermissionDenied`` → the 403 page;
+    - ``Throttled`` → 429 with ``Retry-After``;
+    - any other ``OrionError`` → for htmx, the red error fragment (422); for a full-page POST,
+      the message and a redirect back to the page the form was on; for a GET, a page with the
+      message (422).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        from django.contrib import messages
+        from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+        from django.core.handlers.exception import response_for_exception
+        from django.http import Http404
+        from django.shortcuts import redirect
+        from django.utils.http import url_has_allowed_host_and_scheme
+
+        from orion.core.exceptions import NotFound, OrionError, PermissionDenied, Throttled
+        from orion.core.http import error_fragment, throttled_response
+
+        if not isinstance(exception, OrionError):
+            return None
+        if isinstance(exception, NotFound):
+            return response_for_exception(request, Http404(exception.message))
+        if isinstance(exception, PermissionDenied):
+            return response_for_exception(request, DjangoPermissionDenied(exception.message))
+        if isinstance(exception, Throttled):
+            return throttled_response(request, exception)
+        if getattr(request, "htmx", False):
+            return error_fragment(request, exception)
+        if request.method == "POST":
+            messages.error(request, exception.message)
+            back = request.META.get("HTTP_REFERER", "")
+            if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
+                                                   require_https=request.is_secure()):
+                back = "dashboard"
+            return redirect(back)
+        return render(request, "core/refused.html", {"message": exception.message}, status=422)

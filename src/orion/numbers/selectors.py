@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, QuerySet, Sum
-from django.shortcuts import get_object_or_404
 
 from orion.accounts.models import User
 from orion.catalog.models import Package
+from orion.core.exceptions import NotFound
 from orion.core.permissions import require_provider_staff
 from orion.numbers import conf
 from orion.numbers.models import DID, Backorder, DIDEvent
@@ -142,7 +142,9 @@ def inventory_find(*, user: User, q: str, limit: int = 100) -> QuerySet[DID]:
 
 def number_detail(*, user: User, did_id: int) -> tuple[DID, list[DIDEvent]]:
     require_staff(user)
-    did = get_object_or_404(DID.objects.select_related("order", "customer"), pk=did_id)
+    did = DID.objects.select_related("order", "customer").filter(pk=did_id).first()
+    if did is None:
+        raise NotFound("No such number.")
     events = list(did.events.select_related("order", "changed_by"))
     return did, events
 

@@ -7,9 +7,9 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
 
 from orion.accounts.models import User
+from orion.core.exceptions import NotFound
 from orion.orders.models import Order, OrderLine
 
 if TYPE_CHECKING:
@@ -81,9 +81,13 @@ def order_quote(*, order: Order) -> Quote:
 
 
 def order_get(*, user: User, order_id: int) -> Order:
-    return get_object_or_404(
-        Order.objects.visible_to(user).select_related("enterprise", "customer", "partner",
-                                                      "created_by"), pk=order_id)
+    """The order if this user may see it; ``NotFound`` otherwise (no existence leak)."""
+    order = (Order.objects.visible_to(user)
+             .select_related("enterprise", "customer", "partner", "created_by")
+             .filter(pk=order_id).first())
+    if order is None:
+        raise NotFound("No such order.")
+    return order
 
 
 def order_list(*, user: User, state: str = "", partner_id: int | None = None, kind: str = "",

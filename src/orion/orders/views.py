@@ -8,7 +8,7 @@ from datetime import date
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from orion.accounts.models import Partner
@@ -109,7 +109,9 @@ def package_picker(request: HttpRequest, pk: int) -> HttpResponse:
     order_type_id = request.GET.get("order_type", "")
     if not order_type_id.isascii() or not order_type_id.isdigit() or len(order_type_id) > 18:
         return error_fragment(request, OrionError("Select an Order Type first."))
-    order_type = get_object_or_404(OrderType, pk=int(order_type_id))
+    order_type = OrderType.objects.filter(pk=int(order_type_id)).first()
+    if order_type is None:
+        return error_fragment(request, OrionError("No such Order Type; reload the form."))
     on_order = set(order.lines.values_list("package_id", flat=True))
     packages = Package.objects.pickable().filter(order_type=order_type)
     return render(request, "orders/partials/package_picker.html",
@@ -166,12 +168,12 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
     order = order_get(user=request.user, order_id=pk)
     if order.is_draft:
         return redirect("orders:form", pk=order.pk)
+    from orion.orders.states import CANCELLABLE_STATES
     from orion.provisioning.selectors import (
         order_job_lost,
         order_progress,
         order_trunking_numbers,
     )
-    from orion.provisioning.services import CANCELLABLE_STATES
 
     quote = order_quote(order=order)
     return render(request, "orders/detail.html", {

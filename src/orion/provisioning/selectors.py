@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from orion.core.permissions import require_provider_staff
 from orion.orders.models import Order
-from orion.orders.states import OrderState
+from orion.orders.selectors import order_get
+from orion.orders.states import PROVISIONING_STATES, OrderState
 from orion.provisioning.models import ProvisioningStep, StepStatus
 
-ACTIVE_STATES = (OrderState.ACKNOWLEDGED, OrderState.IN_PROGRESS)
+ACTIVE_STATES = PROVISIONING_STATES
 
 
 @dataclass(frozen=True)
@@ -101,3 +103,12 @@ def order_job_lost(*, order: Order, grace_seconds: float = 30) -> bool:
     if order.state not in ACTIVE_STATES or order.customer.is_trunking:
         return False
     return bool(orders_with_lost_jobs(grace_seconds=grace_seconds, order_id=order.pk))
+
+
+def order_oci_exchanges(*, user, order_id: int, limit: int = 500) -> tuple[Order, list]:
+    """Provider staff: the order and its OCI-P requests and answers (passwords redacted when
+    stored). Anyone else gets ``NotFound``, as for an order that does not exist: the log shows
+    BroadWorks internals that are not the partner's to see."""
+    require_provider_staff(user, what="order")
+    order = order_get(user=user, order_id=order_id)
+    return order, list(order.oci_exchanges.all()[:limit])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -11,7 +11,7 @@ from orion.core.exceptions import NotFound, OrionError
 from orion.orders.selectors import order_get
 from orion.provisioning import services
 from orion.provisioning.pdf import trunking_order_form_pdf
-from orion.provisioning.selectors import order_progress
+from orion.provisioning.selectors import order_oci_exchanges, order_progress
 
 
 @require_GET
@@ -32,8 +32,8 @@ def _staff_action(request: HttpRequest, pk: int, action, done: str) -> HttpRespo
     order = order_get(user=request.user, order_id=pk)
     try:
         action(order)
-    except NotFound as exc:
-        raise Http404 from exc
+    except NotFound:
+        raise
     except OrionError as exc:
         messages.error(request, exc.message)
     else:
@@ -67,11 +67,8 @@ def trunking_done(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def oci_log(request: HttpRequest, pk: int) -> HttpResponse:
-    order = order_get(user=request.user, order_id=pk)
-    if not request.user.is_provider_staff:
-        raise Http404
-    return render(request, "provisioning/oci_log.html",
-                  {"order": order, "exchanges": order.oci_exchanges.all()[:500]})
+    order, exchanges = order_oci_exchanges(user=request.user, order_id=pk)
+    return render(request, "provisioning/oci_log.html", {"order": order, "exchanges": exchanges})
 
 
 @require_GET
