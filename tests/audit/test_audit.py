@@ -17,6 +17,7 @@ from orion.numbers.exceptions import NumberInService
 from orion.numbers.models import DID
 from orion.orders import services as order_services
 from orion.orders.exceptions import OrderValidationError
+from orion.orders.lifecycle import order_transition
 from orion.orders.models import Order
 from orion.orders.states import OrderState
 from orion.provisioning import services as provisioning_services
@@ -68,8 +69,8 @@ def test_billing_start_date_change_records_old_and_new(tenant_a):
 
 def test_staff_retry_cancel_and_trunking_done_are_audited(tenant_a, staff):
     failed = _placed(tenant_a)
-    order_services.order_transition(order=failed, to=OrderState.IN_PROGRESS, by=None)
-    order_services.order_transition(order=failed, to=OrderState.FAILED, by=None)
+    order_transition(order=failed, to=OrderState.IN_PROGRESS, by=None)
+    order_transition(order=failed, to=OrderState.FAILED, by=None)
     provisioning_services.order_retry(order_id=failed.pk, user=staff)
     cancelled = _placed(tenant_a)
     provisioning_services.order_cancel(order_id=cancelled.pk, user=staff, reason="left us")

@@ -85,13 +85,15 @@ def test_billing_starts_on_the_billing_date_not_on_activation(a_order, staff):
     assert charge.subscription.activated_on == date(2026, 11, 20)
 
 
-def test_drafts_and_rejected_orders_never_bill(tenant_a, a_order, staff):
+def test_drafts_and_orders_cancelled_before_billing_never_bill(tenant_a, a_order, staff):
+    from orion.provisioning.services import order_cancel
+
     set_billing_start(a_order, date(2026, 12, 1))
     f.draft_with_packages(user=tenant_a.user, enterprise=tenant_a.enterprise)
-    rejected = place_order(user=tenant_a.user, kind=OrderKind.ADD_SERVICES,
-                           customer=tenant_a.customer, packages={"Power User": 1})
-    set_billing_start(rejected, date(2026, 12, 1))
-    order_services.order_transition(order=rejected, to=OrderState.REJECTED, by=staff)
+    withdrawn = place_order(user=tenant_a.user, kind=OrderKind.ADD_SERVICES,
+                            customer=tenant_a.customer, packages={"Power User": 1})
+    set_billing_start(withdrawn, date(2027, 1, 10))
+    order_cancel(order_id=withdrawn.pk, user=staff, reason="withdrawn")
     orders = {c.subscription.order_number for c in selectors.billing_export(
         user=staff, month=DEC).charges}
     assert orders == {a_order.number}

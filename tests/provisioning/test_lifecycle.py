@@ -19,8 +19,9 @@ from orion.numbers.exceptions import NumberInService
 from orion.numbers.models import DID
 from orion.numbers.services import number_release
 from orion.orders.exceptions import OrderError, StaleOrderState
+from orion.orders.lifecycle import order_transition
 from orion.orders.models import Order, OrderKind
-from orion.orders.services import order_domain_fallback, order_start, order_transition
+from orion.orders.services import order_domain_fallback, order_start
 from orion.orders.states import OrderState
 from orion.provisioning import services
 from orion.provisioning.models import StepStatus

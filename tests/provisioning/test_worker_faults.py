@@ -192,7 +192,7 @@ def test_a_frozen_worker_is_fenced_after_the_take_over(catalog, emulator, tmp_pa
 def test_setup_runs_again_after_a_failed_and_a_cancelled_order(settings, tmp_path, staff):
     from django.core.management import call_command
 
-    from orion.orders.services import order_transition
+    from orion.orders.lifecycle import order_transition
     from orion.provisioning.services import order_cancel
 
     settings.VAR_DIR = Path(tmp_path)

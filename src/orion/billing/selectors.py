@@ -44,7 +44,7 @@ def subscriptions(*, user: User, customer_id: int | None = None, partner_id: int
     A cancelled order bills up to the end of the day of its cancellation, in the customer's
     time zone. ``month`` only narrows the query (lines starting after it cannot bill in it).
     """
-    orders = Order.objects.visible_to(user).placed().exclude(state=OrderState.REJECTED)
+    orders = Order.objects.visible_to(user).placed()
     if customer_id is not None:
         orders = orders.filter(customer_id=customer_id)
     if partner_id is not None:
@@ -181,7 +181,7 @@ def customer_billing(*, user: User, customer_id: int, today: date | None = None
         .annotate(total=Sum("amount"))
         .order_by("-run__created_at", "-run_id")[:12])
     orders = list(Order.objects.visible_to(user).placed().filter(customer=customer)
-                  .exclude(state__in=[OrderState.CANCELLED, OrderState.REJECTED])
+                  .exclude(state=OrderState.CANCELLED)
                   .order_by("-submitted_at"))
     return CustomerBilling(
         customer=customer, today=today, current=invoice_for(subs, this_month),

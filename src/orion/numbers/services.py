@@ -24,7 +24,6 @@ from django.utils import timezone
 
 from orion.accounts.models import User
 from orion.audit.services import audit_record
-from orion.catalog.models import Package
 from orion.core.exceptions import NotFound
 from orion.numbers import conf
 from orion.numbers.exceptions import (
@@ -40,8 +39,9 @@ from orion.numbers.nanp import clean_npa, clean_nxx, clean_region, display, to_e
 from orion.numbers.selectors import require_staff
 from orion.numbers.states import TRANSITIONS, NumberState, sources_of
 from orion.orders.exceptions import OrderNotEditable
-from orion.orders.models import Order, OrderLine
+from orion.orders.models import Order
 from orion.orders.states import OrderState
+from orion.provisioning.queue import order_numbers_added
 
 logger = logging.getLogger(__name__)
 S = NumberState
@@ -476,8 +476,8 @@ class PlacedNumbers:
 def order_numbers_place(*, order: Order, user: User) -> PlacedNumbers:
     """Save Order's DID step, inside its transaction (the order row is already locked).
 
-    Turns the draft's reservations into the customer's numbers and freezes the DIDs beyond the
-    packages' allowance as an "Additional DID" line, so billing sees them like any other line.
+    Turns the draft's reservations into the customer's numbers and counts the DIDs beyond the
+    packages' allowance (``extra_dids``; Save Order bills them as an "Additional DID" line).
     Backordered DIDs count as ordered: the staff queue fills them later.
     """
     if order.customer_id is None:
@@ -489,18 +489,6 @@ def order_numbers_place(*, order: Order, user: User) -> PlacedNumbers:
     assigned = DID.objects.filter(order_id=order.pk, state=S.ASSIGNED).count()
     backordered = order.did_backorders.aggregate(n=Sum("quantity"))["n"] or 0
     extra = max(0, assigned + backordered - included_dids(order=order))
-    extra_package = Package.objects.filter(is_extra_did=True).first()
-    if extra and extra_package is None:
-        raise NumberError("The catalog has no Additional DID package; ask operations to load "
-                          "the catalog.", code="extra_did_package_missing")
-    if extra_package is not None:
-        if extra:
-            OrderLine.objects.update_or_create(
-                order=order, package=extra_package,
-                defaults={"quantity": extra, "charge_type": extra_package.charge_type,
-                          "unit_price": extra_package.price, "included_dids": 0})
-        else:
-            order.lines.filter(package=extra_package).delete()
     logger.info("order %s: %s DIDs assigned, %s backordered, %s charged as extra",
                 order.number or order.pk, assigned, backordered, extra)
     return PlacedNumbers(assigned=assigned, backordered=backordered, extra_dids=extra)
@@ -560,6 +548,17 @@ def numbers_end_quarantine(*, now: datetime | None = None, batch: int = 1000) ->
 
 
 # --- staff: inventory and backorders ------------------------------------------------------------
+
+def order_numbers_quarantine(*, order: Order, by: User | None, note: str) -> int:
+    """An order ended before its numbers were in service (cancelled): they age in quarantine
+    before anyone else may take them, since some may already have reached BroadWorks.
+    Returns how many numbers were taken back."""
+    return len(dids_move(
+        queryset=DID.objects.filter(order_id=order.pk), to=S.QUARANTINED,
+        from_states=[S.ASSIGNED], by=by, order=order, note=note, order_id=None,
+        customer_id=None, reserved_until=None, backorder_id=None,
+        quarantined_until=timezone.now() + timedelta(days=conf.quarantine_days())))
+
 
 def number_release(*, user: User, did_id: int, note: str = "") -> DID:
     """Staff: take a number back from its customer; it ages before it is sold again."""
@@ -623,7 +622,7 @@ def backorder_fill(*, user: User, backorder_id: int) -> int:
         if bo is None:
             raise NotFound("No such backorder.")
         order = bo.order
-        if order.state in (OrderState.DRAFT, OrderState.CANCELLED, OrderState.REJECTED):
+        if order.state in (OrderState.DRAFT, OrderState.CANCELLED):
             raise NumberError(f"Order {order} is {order.get_state_display().lower()}; its "
                               "backorder cannot be filled.")
         if bo.pending == 0:
@@ -644,8 +643,6 @@ def backorder_fill(*, user: User, backorder_id: int) -> int:
                      changes={"filled": [filled_before, bo.filled],
                               "numbers": [m.e164 for m in moved][:200]})
         # The new numbers must reach BroadWorks too: a provisioned order goes back to work.
-        from orion.provisioning.services import order_numbers_added
-
         order_numbers_added(order=order, by=user)
     logger.info("backorder %s (order %s): %s filled, %s pending", bo.pk, order, len(moved),
                 bo.pending)

@@ -25,47 +25,18 @@ from orion.catalog.models import Package
 from orion.core.exceptions import NotFound
 from orion.numbers.services import order_numbers_place
 from orion.orders.exceptions import (
-    InvalidTransition,
     OrderError,
     OrderNotEditable,
     OrderValidationError,
-    StaleOrderState,
 )
+from orion.orders.lifecycle import clean_reason, order_transition
 from orion.orders.models import Order, OrderKind, OrderLine, OrderStateChange
-from orion.orders.states import TRANSITIONS, OrderState
+from orion.orders.states import BILLING_START_CLOSED_STATES, OrderState
+from orion.provisioning.queue import order_provisioning_start
 
 logger = logging.getLogger(__name__)
 MAX_QUANTITY = 9999
 DRAFT_REUSE_WINDOW = timedelta(hours=12)
-
-
-def order_transition(*, order: Order, to: str, by: User | None, note: str = "") -> Order:
-    """The one function that changes an order's state; refuses moves not in TRANSITIONS.
-
-    Compare-and-set: the row is updated only if it is still in the state ``order`` was read
-    in, so a move decided on stale data (a worker starting an order that staff cancelled a
-    moment ago) is refused with ``StaleOrderState`` instead of overwriting the other move.
-    """
-    expected = order.state
-    if to not in TRANSITIONS.get(expected, frozenset()):
-        raise InvalidTransition(
-            f"Order {order} cannot go from {OrderState(expected).label} to "
-            f"{OrderState(to).label}.")
-    with transaction.atomic():
-        now = timezone.now()
-        moved = Order.objects.filter(pk=order.pk, state=expected).update(state=to,
-                                                                         updated_at=now)
-        if not moved:
-            current = Order.objects.filter(pk=order.pk).values_list("state", flat=True).first()
-            label = OrderState(current).label if current else "gone"
-            raise StaleOrderState(
-                f"Order {order} was changed meanwhile (it is now {label}); reload the order "
-                "and try again.")
-        OrderStateChange.objects.create(order=order, from_state=expected, to_state=to,
-                                        changed_by=by, note=note[:500])
-    order.state = to
-    order.updated_at = now
-    return order
 
 
 def order_start(*, user: User, kind: str, enterprise: Enterprise | None = None,
@@ -233,8 +204,6 @@ def today_in(time_zone: str) -> date:
 
 BILLING_START_MAX_AHEAD_DAYS = 730
 BILLING_START_TOO_FAR = "The billing start date may be at most two years ahead."
-# Orders whose Billing Start Date nobody may move any more.
-BILLING_START_CLOSED_STATES = (OrderState.CANCELLED, OrderState.REJECTED)
 
 
 def _beyond_latest_billing_start(value: date, *, time_zone: str) -> bool:
@@ -301,13 +270,6 @@ class SaveResult:
     created: bool  # False when the draft had already been saved (double submit)
 
 
-def order_provisioning_start(*, order: Order) -> None:
-    """Hand a saved order to provisioning (deferred job, or held for trunking)."""
-    from orion.provisioning.services import order_provisioning_start as start
-
-    start(order=order)
-
-
 def order_save(*, user: User, order_id: int, details: OrderDetails) -> SaveResult:
     """Save Order: place the draft, creating the new enterprise/customer, in one transaction."""
     with transaction.atomic():
@@ -337,11 +299,13 @@ def order_save(*, user: User, order_id: int, details: OrderDetails) -> SaveResul
                 )
             except DomainInUse as exc:
                 raise OrderValidationError({"domain": [exc.message]}) from exc
-        order_numbers_place(order=order, user=user)
-        _freeze_prices(order)
+        # Numbered first: the DIDs' history says "Saved as order ORD-100001".
         order.number = _next_order_number()
         order.submitted_at = timezone.now()
         order.save()
+        placed = order_numbers_place(order=order, user=user)
+        _extra_did_line(order, placed.extra_dids)
+        _freeze_prices(order)
         order_transition(order=order, to=OrderState.ACKNOWLEDGED, by=user,
                          note="Saved from the order form.")
         audit_record(actor=user, action="order.save", obj=order, changes={
@@ -379,6 +343,23 @@ def _apply_details(order: Order, details: OrderDetails) -> None:
             setattr(order, field, getattr(details, field))
 
 
+def _extra_did_line(order: Order, extra: int) -> None:
+    """The DIDs beyond the packages' allowance, billed as an "Additional DID" line."""
+    package = Package.objects.filter(is_extra_did=True).first()
+    if package is None:
+        if extra:
+            raise OrderError("The catalog has no Additional DID package; ask operations to "
+                             "load the catalog.", code="extra_did_package_missing")
+        return
+    if extra:
+        OrderLine.objects.update_or_create(
+            order=order, package=package,
+            defaults={"quantity": extra, "charge_type": package.charge_type,
+                      "unit_price": package.price, "included_dids": 0})
+    else:
+        order.lines.filter(package=package).delete()
+
+
 def _freeze_prices(order: Order) -> None:
     """Copy today's catalog prices onto the lines; from now on the order keeps them."""
     for line in order.lines.select_related("package"):
@@ -390,18 +371,6 @@ def _freeze_prices(order: Order) -> None:
         line.charge_type = package.charge_type
         line.included_dids = package.included_dids
         line.save(update_fields=["unit_price", "charge_type", "included_dids"])
-
-
-def clean_reason(reason: str | None) -> str:
-    """A reason a person typed (staff corrections, cancellations): plain text, 500 at most."""
-    from django.core.exceptions import ValidationError
-
-    from orion.accounts.validators import clean_text
-
-    try:
-        return clean_text(reason or "", max_length=500, label="The reason", required=False)
-    except ValidationError as exc:
-        raise OrderError(exc.messages[0], code="invalid_reason", field="reason") from None
 
 
 def order_billing_start_date_change(*, user: User, order_id: int, value: date,

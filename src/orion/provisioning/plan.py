@@ -28,7 +28,7 @@ from orion.broadworks.exceptions import OCINotFound
 from orion.broadworks.ranges import dn_summary_numbers
 from orion.catalog.models import BroadWorksKind
 from orion.orders.models import Order, OrderLine
-from orion.orders.states import OrderState
+from orion.orders.states import PROVISIONED_STATES, OrderState
 from orion.provisioning.exceptions import ProvisioningConflict
 
 # The steps every order shows, in order. Steps with nothing to do are marked skipped.
@@ -44,7 +44,7 @@ STEPS: tuple[tuple[str, str], ...] = (
     ("assign_numbers", "assigning numbers to the group"),
 )
 STEP_LABELS = dict(STEPS)
-COUNTED_STATES = (OrderState.COMPLETED, OrderState.PARTIAL)
+COUNTED_STATES = PROVISIONED_STATES
 
 
 def bw_number(e164: str) -> str:
@@ -139,7 +139,7 @@ def customer_profile(customer: Customer, enterprise: Enterprise) -> dict[str, An
 
 # An earlier order's share is certainly in BroadWorks when the order completed or recorded
 # its authorization step done; it may be when that step was interrupted.
-_UNPLACED = (OrderState.DRAFT, OrderState.REJECTED)
+_UNPLACED = (OrderState.DRAFT,)
 _APPLIED_STEP = "done"
 _INTERRUPTED_STEPS = ("running", "failed")
 

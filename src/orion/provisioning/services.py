@@ -13,21 +13,21 @@ import logging
 import threading
 from dataclasses import dataclass
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
-from orion.accounts.models import User
+from orion.accounts.models import Domain, User
+from orion.audit.services import audit_record
 from orion.broadworks.client import BroadWorksClient, OCIExchange
 from orion.broadworks.config import BroadWorksConfig
 from orion.broadworks.exceptions import OCIAlreadyExists, OCIConnectionError, OCIError
 from orion.broadworks.pool import BroadWorksPool
 from orion.core.exceptions import NotFound, OrionError
 from orion.core.permissions import require_provider_staff
+from orion.numbers.services import order_numbers_quarantine
+from orion.orders.lifecycle import clean_reason, order_activate, order_transition
 from orion.orders.models import Order
-from orion.orders.services import clean_reason, order_transition
-from orion.orders.states import OrderState
+from orion.orders.states import CANCELLABLE_STATES, PROVISIONING_STATES, OrderState
 from orion.provisioning import plan
 from orion.provisioning.exceptions import (
     ProvisioningConflict,
@@ -35,81 +35,15 @@ from orion.provisioning.exceptions import (
 )
 from orion.provisioning.fencing import JobFence, enterprise_lock, enterprise_unlock, fence_check
 from orion.provisioning.models import OciExchangeLog, ProvisioningStep, StepStatus
+from orion.provisioning.notifications import notify_after_commit
+from orion.provisioning.queue import TRUNKING_HELD_NOTE, provisioning_job_defer, steps_create
+from orion.provisioning.selectors import order_job_lost, orders_with_lost_jobs
 
 logger = logging.getLogger(__name__)
 MAX_ROUNDS = 3
 
-TRUNKING_HELD_NOTE = (
-    "Trunking customer: not provisioned in BroadWorks automatically. Complete the trunking "
-    "order form (PDF on the order page) for the manual set-up; staff then mark it done.")
-
-
 def broadworks_config() -> BroadWorksConfig:
     return BroadWorksConfig.from_env()
-
-
-def order_provisioning_start(*, order: Order) -> None:
-    """Called by Save Order inside its transaction: defer the job, or hold a trunking order.
-
-    The job row is written in the same transaction as the order, so an order can never be
-    saved without its job, nor a job exist for an order that was rolled back.
-    """
-    if order.customer.is_trunking:
-        order_transition(order=order, to=OrderState.HELD, by=None, note=TRUNKING_HELD_NOTE)
-        _notify_after_commit(order)
-        return
-    steps_create(order=order)
-    provisioning_job_defer(order=order)
-
-
-def provisioning_job_defer(*, order: Order, delay_seconds: int = 0, wait_round: int = 0) -> bool:
-    """Queue the provisioning job of ``order``, in the caller's transaction.
-
-    One lock per enterprise (Procrastinate runs an enterprise's jobs one after the other) and
-    one queueing lock per order (at most one waiting job per order, however often the sweep,
-    a retry or a waiting run asks). Returns False when a job was already waiting.
-    """
-    from procrastinate.exceptions import AlreadyEnqueued
-
-    from orion.provisioning.tasks import provision_order
-
-    options: dict[str, object] = {"lock": f"enterprise-{order.enterprise_id}",
-                                  "queueing_lock": f"order-{order.pk}"}
-    if delay_seconds:
-        options["schedule_in"] = {"seconds": delay_seconds}
-    kwargs: dict[str, int] = {"order_id": order.pk}
-    if wait_round:
-        kwargs["wait_round"] = wait_round
-    try:
-        with transaction.atomic():
-            provision_order.configure(**options).defer(**kwargs)
-    except AlreadyEnqueued:
-        return False
-    return True
-
-
-def order_numbers_added(*, order: Order, by: User | None) -> None:
-    """Numbers were added to a placed order (a backorder filled): provision them.
-
-    Orders not yet provisioned pick them up anyway and a completed one had nothing pending;
-    a partial one goes back to in progress with a new job. Trunking orders stay on the
-    manual path.
-    """
-    if order.customer.is_trunking or order.state != OrderState.PARTIAL:
-        return
-    order_transition(order=order, to=OrderState.IN_PROGRESS, by=by,
-                     note="Backordered numbers filled; provisioning them.")
-    order.provisioning_steps.filter(key__in=("check", "numbers", "assign_numbers")).update(
-        status=StepStatus.PENDING)
-    provisioning_job_defer(order=order)
-
-
-def steps_create(*, order: Order) -> None:
-    if order.provisioning_steps.exists():
-        return
-    ProvisioningStep.objects.bulk_create(
-        ProvisioningStep(order=order, position=n, key=key, label=label)
-        for n, (key, label) in enumerate(plan.STEPS, start=1))
 
 
 @dataclass
@@ -195,7 +129,7 @@ def order_provision(*, order_id: int, config: BroadWorksConfig | None = None,
     if order is None:
         logger.warning("order id %s: no such order; nothing to provision", order_id)
         return "missing"
-    if order.state not in (OrderState.ACKNOWLEDGED, OrderState.IN_PROGRESS):
+    if order.state not in PROVISIONING_STATES:
         return order.state
     if order.customer.is_trunking:
         order_transition(order=order, to=OrderState.HELD, by=None, note=TRUNKING_HELD_NOTE)
@@ -203,7 +137,7 @@ def order_provision(*, order_id: int, config: BroadWorksConfig | None = None,
     enterprise_lock(enterprise_id=order.enterprise_id, fence=fence)
     try:
         order.refresh_from_db()
-        if order.state not in (OrderState.ACKNOWLEDGED, OrderState.IN_PROGRESS):
+        if order.state not in PROVISIONING_STATES:
             return order.state
         if order.state == OrderState.ACKNOWLEDGED:
             order_transition(order=order, to=OrderState.IN_PROGRESS, by=None,
@@ -334,21 +268,14 @@ def _complete(run: _Run) -> str:
         order = (Order.objects.select_for_update(of=("self",)).select_related("customer")
                  .get(pk=order.pk))
         pending = sum(b.pending for b in order.did_backorders.all())
-        now = timezone.now()
-        if order.activated_at is None:
-            order.activated_at = now
-            order.save(update_fields=["activated_at"])
-        customer = order.customer
-        if customer.activated_at is None:
-            customer.activated_at = now
-            customer.save(update_fields=["activated_at"])
+        order_activate(order=order)
         if pending:
             order_transition(order=order, to=OrderState.PARTIAL, by=None,
                              note=f"Provisioned; {pending} backordered DID(s) still pending.")
         else:
             order_transition(order=order, to=OrderState.COMPLETED, by=None,
                              note="Provisioned into BroadWorks.")
-        _notify_after_commit(order)
+        notify_after_commit(order)
     logger.info("order %s: provisioning finished in state %s", order.number, order.state)
     return order.state
 
@@ -363,9 +290,9 @@ def _fail(run: _Run, step_key: str, message: str, *, code: str) -> str:
         status=StepStatus.PENDING)
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order.pk)
-        if order.state in (OrderState.ACKNOWLEDGED, OrderState.IN_PROGRESS):
+        if order.state in PROVISIONING_STATES:
             order_transition(order=order, to=OrderState.FAILED, by=None, note=message)
-            _notify_after_commit(order)
+            notify_after_commit(order)
     logger.warning("order %s: step %s failed: %s", order.number, step_key, message)
     return order.state
 
@@ -395,7 +322,7 @@ def order_fail_unexpected(*, order_id: int, error: BaseException) -> None:
 def order_fail_stopped(*, order_id: int, message: str, code: str) -> None:
     """End a run that cannot go on in failed, at its running step (or the check)."""
     order = Order.objects.filter(pk=order_id).first()
-    if order is None or order.state not in (OrderState.ACKNOWLEDGED, OrderState.IN_PROGRESS):
+    if order is None or order.state not in PROVISIONING_STATES:
         return
     running = order.provisioning_steps.filter(status=StepStatus.RUNNING).first()
     key = running.key if running else "check"
@@ -407,29 +334,6 @@ def order_fail_stopped(*, order_id: int, message: str, code: str) -> None:
 
 def _first_line(error: BaseException) -> str:
     return (str(error).strip().splitlines() or [type(error).__name__])[0][:300]
-
-
-def _notify_after_commit(order: Order) -> None:
-    transaction.on_commit(lambda: order_notify(order_id=order.pk))
-
-
-def order_notify(*, order_id: int) -> None:
-    """E-mail the order's author when it completes, fails or is held."""
-    order = Order.objects.select_related("created_by", "customer").get(pk=order_id)
-    if not order.created_by.email:
-        return
-    words = {OrderState.COMPLETED: "is complete", OrderState.PARTIAL:
-             "is provisioned; backordered numbers are still pending",
-             OrderState.FAILED: "failed and needs attention", OrderState.HELD: "is held"}
-    if order.state not in words:
-        return
-    last = order.state_changes.last()
-    send_mail(
-        subject=f"Order {order.number} for {order.customer.name} {words[order.state]}",
-        message=(f"Order {order.number} for {order.customer.name} {words[order.state]}.\n\n"
-                 f"{last.note if last else ''}\n"),
-        from_email=settings.DEFAULT_FROM_EMAIL, recipient_list=[order.created_by.email],
-        fail_silently=True)
 
 
 # -- Staff repair ----------------------------------------------------------------------------
@@ -449,13 +353,11 @@ def orders_requeue_lost(*, grace_seconds: float = 30) -> list[int]:
     Run every minute by the worker, so that no order waits in acknowledged or in progress
     for a job that a database outage, a crash or a bug made disappear.
     """
-    from orion.provisioning.selectors import orders_with_lost_jobs
-
     requeued: list[int] = []
     for order_id in orders_with_lost_jobs(grace_seconds=grace_seconds):
         with transaction.atomic():
             order = _locked_order(order_id)
-            if order.state not in (OrderState.ACKNOWLEDGED, OrderState.IN_PROGRESS):
+            if order.state not in PROVISIONING_STATES:
                 continue
             steps_create(order=order)
             if provisioning_job_defer(order=order):
@@ -467,8 +369,6 @@ def orders_requeue_lost(*, grace_seconds: float = 30) -> list[int]:
 
 def order_retry(*, order_id: int, user: User) -> Order:
     """Retry a failed order, or one whose job was lost: it continues where it stopped."""
-    from orion.provisioning.selectors import order_job_lost
-
     require_provider_staff(user, what="order")
     with transaction.atomic():
         order = _locked_order(order_id)
@@ -483,18 +383,10 @@ def order_retry(*, order_id: int, user: User) -> Order:
             order_transition(order=order, to=OrderState.IN_PROGRESS, by=user,
                              note="Retry requested by staff.")
         steps_create(order=order)
-        from orion.audit.services import audit_record
-
         audit_record(actor=user, action="order.retry", obj=order,
                      changes={"state": [from_state, order.state], "job_lost": lost})
         provisioning_job_defer(order=order)
     return order
-
-
-# Orders staff may cancel: not yet provisioned, or stopped (failed, held). An order in
-# progress whose job was lost may be cancelled too (see order_cancel).
-CANCELLABLE_STATES = frozenset({OrderState.FAILED, OrderState.HELD, OrderState.ACKNOWLEDGED,
-                                OrderState.PENDING})
 
 
 @dataclass(frozen=True)
@@ -511,14 +403,6 @@ def order_cancel(*, order_id: int, user: User, reason: str = "") -> CancelResult
     on it). A cancelled order that created its customer (and enterprise) leaves them
     cancelled: kept for the record, hidden from search and new orders, never reused.
     """
-    from datetime import timedelta
-
-    from orion.numbers.conf import quarantine_days
-    from orion.numbers.models import DID
-    from orion.numbers.services import dids_move
-    from orion.numbers.states import NumberState
-    from orion.provisioning.selectors import order_job_lost
-
     require_provider_staff(user, what="order")
     reason = clean_reason(reason)
     with transaction.atomic():
@@ -530,12 +414,7 @@ def order_cancel(*, order_id: int, user: User, reason: str = "") -> CancelResult
         created = [item for step in order.provisioning_steps.all() for item in step.created]
         # Numbers of a cancelled order age in quarantine before anyone else may take them:
         # some may already have reached BroadWorks.
-        released = len(dids_move(
-            queryset=DID.objects.filter(order_id=order.pk), to=NumberState.QUARANTINED,
-            from_states=[NumberState.ASSIGNED], by=user, order=order,
-            note="Order cancelled.", order_id=None, customer_id=None, reserved_until=None,
-            backorder_id=None,
-            quarantined_until=timezone.now() + timedelta(days=quarantine_days())))
+        released = order_numbers_quarantine(order=order, by=user, note="Order cancelled.")
         order.provisioning_steps.exclude(status__in=[StepStatus.DONE, StepStatus.SKIPPED]) \
             .update(status=StepStatus.CANCELLED)
         note = "Cancelled by staff." + (f" Reason: {reason}" if reason else "")
@@ -544,8 +423,6 @@ def order_cancel(*, order_id: int, user: User, reason: str = "") -> CancelResult
         from_state = order.state
         order_transition(order=order, to=OrderState.CANCELLED, by=user, note=note[:500])
         accounts = _cancel_created_accounts(order, in_broadworks=bool(created))
-        from orion.audit.services import audit_record
-
         audit_record(actor=user, action="order.cancel", obj=order, reason=reason,
                      changes={"state": [from_state, OrderState.CANCELLED],
                               "numbers_released": released, "in_broadworks": created,
@@ -556,8 +433,6 @@ def order_cancel(*, order_id: int, user: User, reason: str = "") -> CancelResult
 
 def _cancel_created_accounts(order: Order, *, in_broadworks: bool) -> list[str]:
     """Cancel the customer (and enterprise) that only this order brought into being."""
-    from orion.accounts.models import Domain
-
     if not order.creates_account:
         return []
     now = timezone.now()
@@ -587,18 +462,11 @@ def order_trunking_done(*, order_id: int, user: User) -> Order:
         if order.state != OrderState.HELD or not order.customer.is_trunking:
             raise OrionError("Only a held trunking order can be marked as set up.",
                              code="not_held_trunking")
-        now = timezone.now()
-        order.activated_at = now
-        order.save(update_fields=["activated_at"])
-        if order.customer.activated_at is None:
-            order.customer.activated_at = now
-            order.customer.save(update_fields=["activated_at"])
+        order_activate(order=order)
         order_transition(order=order, to=OrderState.COMPLETED, by=user,
                          note="Manual trunking set-up done.")
-        from orion.audit.services import audit_record
-
         audit_record(actor=user, action="order.trunking_done", obj=order,
                      changes={"state": [OrderState.HELD, OrderState.COMPLETED],
-                              "activated_at": now})
-        _notify_after_commit(order)
+                              "activated_at": order.activated_at})
+        notify_after_commit(order)
     return order

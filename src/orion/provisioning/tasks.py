@@ -43,11 +43,11 @@ def provision_order(context: JobContext, order_id: int, wait_round: int = 0) -> 
     Whatever happens, the job does not end while its order is still acknowledged or in
     progress: a permanent or unexpected error ends the order in failed, with a reason.
     """
+    from orion.provisioning.queue import provisioning_job_defer
     from orion.provisioning.services import (
         order_fail_after_retries,
         order_fail_unexpected,
         order_provision,
-        provisioning_job_defer,
     )
 
     job = context.job
@@ -67,7 +67,10 @@ def provision_order(context: JobContext, order_id: int, wait_round: int = 0) -> 
         # so that waiting never uses up the retries meant for faults.
         delay = WAIT_SECONDS[min(wait_round, len(WAIT_SECONDS) - 1)]
         logger.info("order id %s: %s (next look in %s s)", order_id, exc, delay)
-        _requeue(provisioning_job_defer, order_id, delay=delay, wait_round=wait_round + 1)
+        from orion.orders.models import Order
+
+        provisioning_job_defer(order=Order.objects.get(pk=order_id), delay_seconds=delay,
+                               wait_round=wait_round + 1)
         return "waiting"
     except TRANSIENT as exc:
         if isinstance(exc, DATABASE_TRANSIENT):
@@ -83,13 +86,6 @@ def provision_order(context: JobContext, order_id: int, wait_round: int = 0) -> 
         logger.exception("order id %s: unexpected error while provisioning", order_id)
         order_fail_unexpected(order_id=order_id, error=exc)
         return "failed"
-
-
-def _requeue(defer, order_id: int, *, delay: int, wait_round: int) -> None:
-    from orion.orders.models import Order
-
-    order = Order.objects.get(pk=order_id)
-    defer(order=order, delay_seconds=delay, wait_round=wait_round)
 
 
 def _drop_connection() -> None:
@@ -121,13 +117,3 @@ async def recover_stalled_jobs(context: JobContext, timestamp: int) -> int:
         logger.warning("job %s (%s) of a dead worker: retrying", job.id, job.task_name)
         await context.app.job_manager.retry_job(job)
     return len(list(stalled))
-
-
-@app.periodic(cron="* * * * *", periodic_id="expire-did-reservations")
-@app.task(name="orion.expire_did_reservations", queue="periodic",
-          queueing_lock="expire-reservations")
-def expire_did_reservations(timestamp: int) -> int:
-    """Free numbers whose reservation to a draft order has expired; end quarantines."""
-    from orion.numbers.services import numbers_end_quarantine, numbers_expire_reservations
-
-    return numbers_expire_reservations() + numbers_end_quarantine()

@@ -1,0 +1,67 @@
+"""The order state machine at work: the one function that changes an order's state, and the
+one that records its activation. A leaf of ``orders`` (models, states, exceptions only), so
+that provisioning and numbers can move orders without importing the order use cases.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from orion.accounts.models import User
+from orion.accounts.validators import clean_text
+from orion.orders.exceptions import InvalidTransition, OrderError, StaleOrderState
+from orion.orders.models import Order, OrderStateChange
+from orion.orders.states import TRANSITIONS, OrderState
+
+
+def order_transition(*, order: Order, to: str, by: User | None, note: str = "") -> Order:
+    """The one function that changes an order's state; refuses moves not in TRANSITIONS.
+
+    Compare-and-set: the row is updated only if it is still in the state ``order`` was read
+    in, so a move decided on stale data (a worker starting an order that staff cancelled a
+    moment ago) is refused with ``StaleOrderState`` instead of overwriting the other move.
+    """
+    expected = order.state
+    if to not in TRANSITIONS.get(expected, frozenset()):
+        raise InvalidTransition(
+            f"Order {order} cannot go from {OrderState(expected).label} to "
+            f"{OrderState(to).label}.")
+    with transaction.atomic():
+        now = timezone.now()
+        moved = Order.objects.filter(pk=order.pk, state=expected).update(state=to,
+                                                                         updated_at=now)
+        if not moved:
+            current = Order.objects.filter(pk=order.pk).values_list("state", flat=True).first()
+            label = OrderState(current).label if current else "gone"
+            raise StaleOrderState(
+                f"Order {order} was changed meanwhile (it is now {label}); reload the order "
+                "and try again.")
+        OrderStateChange.objects.create(order=order, from_state=expected, to_state=to,
+                                        changed_by=by, note=note[:500])
+    order.state = to
+    order.updated_at = now
+    return order
+
+
+def order_activate(*, order: Order) -> None:
+    """Record that the order's services are live (once): the order's activation date, and the
+    customer's on its first activated order. Fixes the Billing Start Date for partners."""
+    now = timezone.now()
+    if order.activated_at is None:
+        order.activated_at = now
+        order.save(update_fields=["activated_at"])
+    customer = order.customer
+    if customer.activated_at is None:
+        customer.activated_at = now
+        customer.save(update_fields=["activated_at"])
+
+
+def clean_reason(reason: str | None) -> str:
+    """A reason a person typed for a state change or a correction (staff cancellations,
+    billing corrections): plain text, 500 characters at most."""
+    try:
+        return clean_text(reason or "", max_length=500, label="The reason", required=False)
+    except ValidationError as exc:
+        raise OrderError(exc.messages[0], code="invalid_reason", field="reason") from None

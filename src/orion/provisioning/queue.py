@@ -1,0 +1,86 @@
+"""Handing orders to the provisioning workers: steps, jobs, and the moves that need a job.
+
+Services import this module (and through it the task) at module level; the task imports the
+services inside its body (HackSoft's rule), so there is no import cycle. Numbers (a filled
+backorder) and orders (Save Order) queue provisioning through here, never through
+``provisioning.services``.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from procrastinate.exceptions import AlreadyEnqueued
+
+from orion.accounts.models import User
+from orion.orders.lifecycle import order_transition
+from orion.orders.models import Order
+from orion.orders.states import OrderState
+from orion.provisioning.models import ProvisioningStep, StepStatus
+from orion.provisioning.notifications import notify_after_commit
+from orion.provisioning.plan import STEPS
+from orion.provisioning.tasks import provision_order
+
+TRUNKING_HELD_NOTE = (
+    "Trunking customer: not provisioned in BroadWorks automatically. Complete the trunking "
+    "order form (PDF on the order page) for the manual set-up; staff then mark it done.")
+
+
+def order_provisioning_start(*, order: Order) -> None:
+    """Called by Save Order inside its transaction: defer the job, or hold a trunking order.
+
+    The job row is written in the same transaction as the order, so an order can never be
+    saved without its job, nor a job exist for an order that was rolled back.
+    """
+    if order.customer.is_trunking:
+        order_transition(order=order, to=OrderState.HELD, by=None, note=TRUNKING_HELD_NOTE)
+        notify_after_commit(order)
+        return
+    steps_create(order=order)
+    provisioning_job_defer(order=order)
+
+
+def provisioning_job_defer(*, order: Order, delay_seconds: int = 0, wait_round: int = 0) -> bool:
+    """Queue the provisioning job of ``order``, in the caller's transaction.
+
+    One lock per enterprise (Procrastinate runs an enterprise's jobs one after the other) and
+    one queueing lock per order (at most one waiting job per order, however often the sweep,
+    a retry or a waiting run asks). Returns False when a job was already waiting.
+    """
+    options: dict[str, object] = {"lock": f"enterprise-{order.enterprise_id}",
+                                  "queueing_lock": f"order-{order.pk}"}
+    if delay_seconds:
+        options["schedule_in"] = {"seconds": delay_seconds}
+    kwargs: dict[str, int] = {"order_id": order.pk}
+    if wait_round:
+        kwargs["wait_round"] = wait_round
+    try:
+        with transaction.atomic():
+            provision_order.configure(**options).defer(**kwargs)  # type: ignore[arg-type]
+    except AlreadyEnqueued:
+        return False
+    return True
+
+
+def order_numbers_added(*, order: Order, by: User | None) -> None:
+    """Numbers were added to a placed order (a backorder filled): provision them.
+
+    Orders not yet provisioned pick them up anyway and a completed one had nothing pending;
+    a partial one goes back to in progress with a new job. Trunking orders stay on the
+    manual path.
+    """
+    if order.customer.is_trunking or order.state != OrderState.PARTIAL:
+        return
+    order_transition(order=order, to=OrderState.IN_PROGRESS, by=by,
+                     note="Backordered numbers filled; provisioning them.")
+    order.provisioning_steps.filter(key__in=("check", "numbers", "assign_numbers")).update(
+        status=StepStatus.PENDING)
+    provisioning_job_defer(order=order)
+
+
+def steps_create(*, order: Order) -> None:
+    """The order's steps, once ("step 4 of 9"), so the page shows the plan from the start."""
+    if order.provisioning_steps.exists():
+        return
+    ProvisioningStep.objects.bulk_create(
+        ProvisioningStep(order=order, position=n, key=key, label=label)
+        for n, (key, label) in enumerate(STEPS, start=1))
