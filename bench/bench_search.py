@@ -430,7 +430,7 @@ def _common_mix() -> list[str]:
 
 
 def _time_indexed(user, queries) -> list[float]:
-    from orion.accounts.selectors import account_search
+    from orion.accounts.search import account_search
 
     samples = []
     for query in queries:
@@ -463,7 +463,7 @@ def _time_admin_scan(user, queries) -> list[float]:
 
 
 def _explain(user, query: str) -> str:
-    from orion.accounts.selectors import search_plans
+    from orion.accounts.search import search_plans
 
     plans = search_plans(user=user, query=query, analyze=True)
     return "\n\n".join(f"-- statement: {name}\n{plan}" for name, plan in plans.items())
@@ -525,7 +525,7 @@ def main() -> None:
 
     from django.db import connection
 
-    from orion.accounts.selectors import account_search
+    from orion.accounts.search import account_search
 
     staff, agent, partner = _users()
     with connection.cursor() as cursor:

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "orion.billing",
     "ninja",  # serves the API docs' Swagger UI from local static files (no CDN)
     "orion.api",
+    "orion.dashboard",
 ]
 _OPTIONAL_APPS = ["orion.broadworks"]
 for _app in _OPTIONAL_APPS:
@@ -213,7 +214,6 @@ if PRODUCTION:
 # Orion's own settings.
 ORION_DEMO = env_bool("ORION_DEMO", False)
 ORION_SEARCH_PAGE_SIZE = 25
-ORION_MAX_QUANTITY = 9999
 ORION_BROADWORKS_HOST = os.environ.get("ORION_BROADWORKS_HOST", "127.0.0.1")
 # How OCI-P travels: tcp (2208, private networks only), tls (2209) or soap (HTTP POSTs to
 # ORION_BROADWORKS_SOAP_URL); the port defaults per transport (the emulator's SOAP is 2280).

@@ -5,11 +5,11 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from orion.accounts import views as account_views
-from orion.core import views as core_views
+from orion.dashboard import views as dashboard_views
 
 urlpatterns = [
-    path("", core_views.dashboard, name="dashboard"),
-    path("search/", core_views.search, name="search"),
+    path("", dashboard_views.dashboard, name="dashboard"),
+    path("search/", account_views.search, name="search"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password-reset/", account_views.ThrottledPasswordResetView.as_view(),

@@ -5,7 +5,7 @@ import re
 import pytest
 from django.db import connection
 
-from orion.accounts.selectors import SEARCH_STATEMENTS, account_search, search_plans
+from orion.accounts.search import SEARCH_STATEMENTS, account_search, search_plans
 from tests import factories as f
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from orion.accounts import selectors
+from orion.accounts import search as selectors
 from orion.accounts.models import Customer
-from orion.accounts.selectors import account_search
+from orion.accounts.search import account_search
 from tests import factories as f
 
 

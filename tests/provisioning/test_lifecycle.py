@@ -14,7 +14,7 @@ from procrastinate import JobContext
 from procrastinate.contrib.django import app as procrastinate_app
 from procrastinate.jobs import Job
 
-from orion.accounts.selectors import account_search
+from orion.accounts.search import account_search
 from orion.numbers.exceptions import NumberInService
 from orion.numbers.models import DID
 from orion.numbers.services import number_release

@@ -3,13 +3,16 @@ throttled password reset."""
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from orion.accounts.search import SearchPage, account_search
 from orion.accounts.selectors import customer_get, enterprise_get
 from orion.core.exceptions import NotFound, Throttled
-from orion.core.http import throttled_response
+from orion.core.http import page_number, throttled_response
 from orion.core.throttle import client_address, first_refusal, normalize_identity, throttle_hit
 from orion.orders.selectors import order_list
 
@@ -64,3 +67,16 @@ class ThrottledPasswordResetView(auth_views.PasswordResetView):
                 "Too many password reset requests from your address or for this e-mail "
                 "address.", retry_after=refusal.retry_after))
         return super().post(request, *args, **kwargs)
+
+
+def search(request: HttpRequest) -> HttpResponse:
+    """The search bar on every page: accounts by name, with their Role."""
+    query = request.GET.get("q", "")
+    if any(ord(ch) < 32 for ch in query):
+        # PostgreSQL refuses NUL in text (a 500 before this check); no name has control chars.
+        messages.error(request, "The search contains control characters; type a name.")
+        empty = SearchPage(query="", hits=[], page=1, has_next=False)
+        return render(request, "accounts/search.html", {"results": empty}, status=400)
+    page = account_search(user=request.user, query=query, page=page_number(request),
+                          page_size=settings.ORION_SEARCH_PAGE_SIZE)
+    return render(request, "accounts/search.html", {"results": page})

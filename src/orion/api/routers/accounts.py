@@ -9,7 +9,8 @@ from django.http import HttpRequest
 from ninja import Path, Query, Router, Schema
 
 from orion.accounts.models import Customer, Enterprise
-from orion.accounts.selectors import AccountHit, account_search, customer_get, enterprise_get
+from orion.accounts.search import AccountHit, account_search
+from orion.accounts.selectors import customer_get, enterprise_get
 from orion.api.errors import responses
 from orion.api.routers.orders import OrderPage, order_summary
 from orion.api.schemas.common import MAX_ID, NO_NUL, PageMeta, PageParams, page

@@ -1,0 +1,351 @@
+"""The search bar's engine: accounts by name, ranked, scoped to the user's partner.
+
+Raw SQL on purpose (see the statements below): the ranking reads a few index streams and
+stops early, which the ORM cannot express.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+
+from orion.accounts.models import User
+
+SEARCH_MAX_QUERY = 80
+
+# Matches are ranked within windows of this many consecutive rows of an index's stream (see
+# ``account_search``). The prefix stream comes from index-only scans and is cheap, so its
+# window is wide enough to rank the usual prefix exactly; the contains streams fetch heap rows.
+PREFIX_WINDOW = 1000
+CONTAINS_WINDOW = 100
+
+
+@dataclass(frozen=True)
+class AccountHit:
+    """One row of the search results table."""
+
+    role: str  # "Enterprise" or "Customer"
+    id: int
+    name: str
+    enterprise_id: int
+    enterprise_name: str
+    city: str
+    partner_name: str
+
+    @property
+    def url(self) -> str:
+        kind = "enterprises" if self.role == "Enterprise" else "customers"
+        return f"/{kind}/{self.id}/"
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    query: str
+    hits: list[AccountHit]
+    page: int
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+# --------------------------------------------------------------------------- the statements
+#
+# Every statement reads, per table, one index stream in a fixed order and stops after
+# %(fetch)s rows (LIMIT); it then numbers the rows of each table's stream and ranks the fetched
+# rows by tier and window (stream row number // window size), then shorter name, name in any
+# case, Enterprise before Customer, name, id. The partner condition sits in every arm, inside
+# the index scans (the indexes lead with or contain partner_id), never after the LIMIT.
+
+# Tiers 1 and 2: names equal to the query (any case), then names starting with it. One range
+# scan of a lower(name) text_pattern_ops B-tree, read from the index alone (INCLUDE id, name);
+# the exact matches come first in that range.
+_PREFIX_SQL = """
+SELECT role, id, 0 FROM (
+    (SELECT 'Enterprise' AS role, e.id, e.name,
+            (row_number() OVER (ORDER BY lower(e.name) USING ~<~, e.id) - 1) / %(window)s AS win
+       FROM accounts_enterprise e
+      WHERE lower(e.name) LIKE lower(%(prefix)s) {scope_e}
+      ORDER BY lower(e.name) USING ~<~, e.id LIMIT %(fetch)s)
+    UNION ALL
+    (SELECT 'Customer', c.id, c.name,
+            (row_number() OVER (ORDER BY lower(c.name) USING ~<~, c.id) - 1) / %(window)s
+       FROM accounts_customer c
+      WHERE lower(c.name) LIKE lower(%(prefix)s) {scope_c}
+      ORDER BY lower(c.name) USING ~<~, c.id LIMIT %(fetch)s)
+) candidates
+ORDER BY win, lower(name) <> lower(%(query)s), length(name), lower(name), role DESC, name, id
+LIMIT %(wanted)s
+"""
+
+# Tiers 3 and 4: the query at the start of a later word (after a space), then anywhere else.
+# The GIN trigram index narrows the rows with a few words of the query (``{keys}``: a long
+# query's every trigram would make the index scan itself the slow part); the lower(name)
+# conditions then decide exactly. The stream order is the heap's physical order (ctid), which
+# is the order a bitmap heap scan returns rows in: the scans are kept to bitmap scans.
+_CONTAINS_SQL = """
+SELECT role, id, fullest_stream FROM (
+    SELECT role, id, name, inside,
+           greatest(count(*) FILTER (WHERE role = 'Enterprise') OVER (),
+                    count(*) FILTER (WHERE role = 'Customer') OVER ()) AS fullest_stream,
+           (row_number() OVER (PARTITION BY role, inside ORDER BY row_position) - 1)
+               / %(window)s AS win
+      FROM (
+        (SELECT 'Enterprise' AS role, e.id, e.name, e.ctid AS row_position,
+                lower(e.name) NOT LIKE lower(%(word)s) AS inside
+           FROM accounts_enterprise e
+          WHERE {keys_e} AND lower(e.name) LIKE lower(%(pattern)s)
+            AND lower(e.name) NOT LIKE lower(%(prefix)s) {tier_e} {scope_e}
+          LIMIT %(fetch)s)
+        UNION ALL
+        (SELECT 'Customer', c.id, c.name, c.ctid,
+                lower(c.name) NOT LIKE lower(%(word)s)
+           FROM accounts_customer c
+          WHERE {keys_c} AND lower(c.name) LIKE lower(%(pattern)s)
+            AND lower(c.name) NOT LIKE lower(%(prefix)s) {tier_c} {scope_c}
+          LIMIT %(fetch)s)
+      ) streams
+) candidates
+ORDER BY inside, win, length(name), lower(name), role DESC, name, id
+LIMIT %(wanted)s
+"""
+_CONTAINS_TIERS = {
+    "word": "AND lower({t}.name) LIKE lower(%(word)s)",
+    "inside": "AND lower({t}.name) NOT LIKE lower(%(word)s)",
+    "contains": "",  # both at once, for queries expected to match few accounts
+}
+SEARCH_STATEMENTS = ("prefix", *_CONTAINS_TIERS)
+
+# Keep the contains streams in physical order whatever the planner estimates: bitmap scans
+# only (no index-ordered or parallel scans, no synchronised seq scans). The prefix statement
+# orders explicitly and needs none of this.
+_CONTAINS_SETTINGS = {
+    "enable_indexscan": "off", "enable_indexonlyscan": "off", "enable_seqscan": "off",
+    "max_parallel_workers_per_gather": "0", "synchronize_seqscans": "off",
+}
+
+_HITS_SQL = """
+SELECT 'Enterprise', e.id, e.name, e.id, e.name, '', p.name
+  FROM accounts_enterprise e JOIN accounts_partner p ON p.id = e.partner_id
+ WHERE e.id = ANY(%(enterprise_ids)s) AND e.cancelled_at IS NULL {scope_e}
+UNION ALL
+SELECT 'Customer', c.id, c.name, e.id, e.name, c.city, p.name
+  FROM accounts_customer c
+  JOIN accounts_enterprise e ON e.id = c.enterprise_id
+  JOIN accounts_partner p ON p.id = c.partner_id
+ WHERE c.id = ANY(%(customer_ids)s) AND c.cancelled_at IS NULL {scope_c}
+"""
+
+# A run of three letters or digits: pg_trgm needs one to narrow a GIN scan. Queries without
+# one (short queries, "A & B") search name prefixes only instead of scanning the whole index.
+_TRIGRAM_RUN = re.compile(r"[^\W_]{3,}")
+_INDEX_KEY_WORDS = 3
+
+
+def _scope(scoped: bool) -> dict[str, str]:
+    return {f"scope_{t}": f"AND {t}.partner_id = %(partner_id)s::bigint" if scoped else ""
+            for t in "ec"}
+
+
+def search_sql(*, scoped: bool, statement: str, keys: int = 1) -> str:
+    """The SQL of one search statement (``SEARCH_STATEMENTS``), with ``search_params``.
+
+    Public so that a test and the benchmark can EXPLAIN exactly what the search runs.
+    """
+    if statement == "prefix":
+        return _PREFIX_SQL.format(**_scope(scoped))
+    tier = _CONTAINS_TIERS[statement]
+    return _CONTAINS_SQL.format(
+        keys_e=" AND ".join(f"e.name ILIKE %(key{i})s" for i in range(keys)),
+        keys_c=" AND ".join(f"c.name ILIKE %(key{i})s" for i in range(keys)),
+        tier_e=tier.format(t="e"), tier_c=tier.format(t="c"), **_scope(scoped))
+
+
+def search_params(*, query: str, statement: str, wanted: int, partner_id: int | None) -> dict:
+    """Parameters of ``search_sql``: the first ``wanted`` rows of the statement, ranked."""
+    window = PREFIX_WINDOW if statement == "prefix" else CONTAINS_WINDOW
+    escaped = _like_escape(query)
+    params = {
+        "query": query,
+        "prefix": f"{escaped}%",
+        "word": f"% {escaped}%",
+        "pattern": f"%{escaped}%",
+        "window": window,
+        "fetch": -(-wanted // window) * window,  # whole windows: see account_search
+        "wanted": wanted,
+        "partner_id": partner_id,
+    }
+    keys = _index_keys(query, word_start=statement == "word")
+    params.update({f"key{i}": key for i, key in enumerate(keys)})
+    return params
+
+
+def _index_keys(query: str, *, word_start: bool) -> list[str]:
+    """ILIKE patterns that every match of the statement satisfies, to narrow the GIN scan.
+
+    Two likely-rare trigrams of each of the query's first three words (all the trigrams of a
+    long query make the index scan itself slow), the padded start or end of its two-letter
+    words ("Frontier Th": a word starting with "th"; pg_trgm indexes word boundaries), and for
+    tier 3 the query's start after a blank. The statement checks the whole query afterwards.
+    """
+    escape = _like_escape
+    runs = list(_TRIGRAM_RUN.finditer(query))[:_INDEX_KEY_WORDS]
+    keys = [f"%{escape(t)}%" for run in runs for t in _key_trigrams(run.group())]
+    for word in _SHORT_WORD.finditer(query):
+        start, end = word.span()
+        if start > 0 and query[start - 1] == " ":
+            keys.append(f"% {escape(word.group())}%")
+        elif end < len(query) and query[end] == " ":
+            keys.append(f"%{escape(word.group())} %")
+    if word_start and runs:
+        keys.append(f"% {escape(query[:runs[0].start() + 2])}%")
+    return keys
+
+
+_SHORT_WORD = re.compile(r"(?<![^\W_])[^\W_]{2}(?![^\W_])")
+
+
+# English letters from the most to the least frequent: a trigram of rare letters is likely
+# rare in names too, and a GIN scan costs about the length of its trigrams' posting lists.
+_COMMON_LETTERS = "etaoinsrhldcumfpgwybvkxjqz"
+
+
+def _key_trigrams(word: str, count: int = 2) -> list[str]:
+    """The ``count`` trigrams of ``word`` likely to be rarest: what narrows the GIN scan."""
+    word = word.lower()
+    trigrams = list(dict.fromkeys(word[i:i + 3] for i in range(len(word) - 2)))
+
+    def commonness(trigram: str) -> int:
+        return sum(len(_COMMON_LETTERS) - _COMMON_LETTERS.index(ch)
+                   for ch in trigram if ch in _COMMON_LETTERS)
+
+    return sorted(trigrams, key=commonness)[:count]
+
+
+def search_statements(query: str) -> list[str]:
+    """The statements a query runs, in order, until the page is full (see account_search)."""
+    if not _TRIGRAM_RUN.search(query):
+        return ["prefix"]
+    if " " in query:  # several words: few accounts contain them all, tiers 3 and 4 at once
+        return ["prefix", "contains", "word", "inside"]
+    return ["prefix", "word", "inside"]
+
+
+# ------------------------------------------------------------------------------ the search
+
+
+def account_search(*, user: User, query: str, page: int = 1, page_size: int = 25) -> SearchPage:
+    """Accounts whose name contains ``query`` (any case, partial words), best matches first.
+
+    A partner's user sees only that partner's accounts; provider staff see all.
+
+    Ranking: (1) the name equals the query, (2) the name starts with it, (3) a later word of
+    the name starts with it, (4) it occurs inside a word; inside a tier shorter names first,
+    then alphabetical. Queries without three letters or digits in a row search (1) and (2)
+    only: the trigram index cannot narrow them.
+
+    Trade-off: a common word ("LLC") matches tens of thousands of accounts, and ranking all of
+    them costs a heap fetch and a sort of each, which made the search slow. So the tiers run
+    one after another and stop once the page is full (a query its prefixes answer never
+    touches the trigram index), and each tier reads its index stream in a fixed order (tiers 1
+    and 2: the lower(name) B-tree's order; tiers 3 and 4: the rows' physical order) and ranks
+    the matches of each table only within consecutive windows of that stream (PREFIX_WINDOW,
+    CONTAINS_WINDOW rows), fetching just the windows the page needs. A tier with fewer
+    matches than a window, the usual case, is ranked exactly; in a bigger one, page 1 shows the
+    best names of the first window, not necessarily the shortest of all. Tiers never mix (all
+    of tier 2 precedes tier 3, and so on), except that an enterprise name equal to the query
+    beyond the first PREFIX_WINDOW matches would rank with its window. The order is a fixed
+    total order of the matches, so pages never overlap or skip a row (while the accounts do
+    not change between two requests), and has_next is exact. Multi-word queries try tiers 3
+    and 4 in one statement first: when that finds them complete, it saves an index scan.
+    """
+    query = " ".join((query or "").split())[:SEARCH_MAX_QUERY]
+    page = max(1, page)
+    if not query or not user.is_authenticated:
+        return SearchPage(query=query, hits=[], page=page, has_next=False)
+    scoped = not user.is_provider_staff
+    if scoped and user.partner_id is None:
+        return SearchPage(query=query, hits=[], page=page, has_next=False)
+    offset = (page - 1) * page_size
+    wanted = offset + page_size + 1  # one more row than the page tells whether there is a next
+    keys: list[tuple[str, int]] = []
+    saved: dict[str, str] = {}
+    with transaction.atomic(), connection.cursor() as cursor:
+        for statement in search_statements(query):
+            if statement != "prefix" and not saved:
+                saved = _settings_apply(cursor, _CONTAINS_SETTINGS)
+            params = search_params(query=query, statement=statement,
+                                   wanted=wanted - len(keys), partner_id=user.partner_id)
+            sql = search_sql(scoped=scoped, statement=statement,
+                             keys=sum(name.startswith("key") for name in params))
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+            if statement == "contains":
+                # Tiers 3 and 4 together: only usable if both streams ended before the LIMIT.
+                if rows and rows[0][2] >= params["fetch"]:
+                    continue
+                keys.extend((role, pk) for role, pk, _ in rows)
+                break
+            keys.extend((role, pk) for role, pk, _ in rows)
+            if len(keys) >= wanted:
+                break
+        if saved:  # the page's rows are fetched by id: indexes back on; and SET LOCAL
+            _settings_apply(cursor, saved)  # outlives a savepoint: the caller's values back
+        hits = _hits(cursor, keys[offset:offset + page_size], scoped=scoped,
+                     partner_id=user.partner_id)
+    return SearchPage(query=query, hits=hits, page=page, has_next=len(keys) > offset + page_size)
+
+
+def search_plans(*, user: User, query: str, analyze: bool = False,
+                 wanted: int = 26) -> dict[str, str]:
+    """EXPLAIN of every statement ``query`` can run, with the settings the search uses.
+
+    For tests and the benchmark: proof of which index serves which tier. Rolls back.
+    """
+    query = " ".join(query.split())[:SEARCH_MAX_QUERY]
+    scoped = not user.is_provider_staff
+    plans = {}
+    with transaction.atomic(), connection.cursor() as cursor:
+        for statement in search_statements(query):
+            if statement != "prefix":
+                _settings_apply(cursor, _CONTAINS_SETTINGS)
+            params = search_params(query=query, statement=statement, wanted=wanted,
+                                   partner_id=user.partner_id)
+            sql = search_sql(scoped=scoped, statement=statement,
+                             keys=sum(name.startswith("key") for name in params))
+            cursor.execute(f"EXPLAIN ({'ANALYZE, BUFFERS' if analyze else 'COSTS'}) {sql}",
+                           params)
+            plans[statement] = "\n".join(row[0] for row in cursor.fetchall())
+        transaction.set_rollback(True)
+    return plans
+
+
+def _settings_apply(cursor, settings: dict[str, str]) -> dict[str, str]:
+    """SET LOCAL ``settings`` in one round trip; returns the values they replace."""
+    names = list(settings)
+    cursor.execute(
+        "SELECT " + ", ".join("current_setting(%s), set_config(%s, %s, true)" for _ in names),
+        [value for name in names for value in (name, name, settings[name])])
+    row = cursor.fetchone()
+    return {name: row[2 * i] for i, name in enumerate(names)}
+
+
+def _hits(cursor, keys: list[tuple[str, int]], *, scoped: bool,
+          partner_id: int | None) -> list[AccountHit]:
+    """The display rows of the page's accounts (joined only now, for at most a page)."""
+    if not keys:
+        return []
+    cursor.execute(_HITS_SQL.format(**_scope(scoped)), {
+        "enterprise_ids": [pk for role, pk in keys if role == "Enterprise"],
+        "customer_ids": [pk for role, pk in keys if role == "Customer"],
+        "partner_id": partner_id,
+    })
+    by_key = {(row[0], row[1]): AccountHit(*row) for row in cursor.fetchall()}
+    return [by_key[key] for key in keys if key in by_key]

@@ -1,0 +1,17 @@
+"""The dashboard page."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from orion.dashboard.selectors import lost_orders, operations_queues
+from orion.orders.selectors import order_list
+
+
+def dashboard(request: HttpRequest) -> HttpResponse:
+    context: dict[str, object] = {"recent_orders": order_list(user=request.user)[:10]}
+    if request.user.is_provider_staff:
+        context["queues"] = operations_queues()
+        context["lost_orders"] = lost_orders()
+    return render(request, "dashboard/home.html", context)
