@@ -6,6 +6,12 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
+# The longest reason a person may give for a change (cancel an order, correct a Billing Start
+# Date after activation, ...). Every reason ends up here and in the order history
+# (``OrderStateChange.note``), so the column, the service's ``clean_reason``, the forms'
+# ``maxlength``, the API schemas and the pages all read this one number.
+REASON_MAX_LENGTH = 500
+
 
 class AuditEntry(models.Model):
     at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -20,7 +26,7 @@ class AuditEntry(models.Model):
     object_id = models.CharField(max_length=40)
     object_repr = models.CharField(max_length=200)
     changes = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
-    reason = models.CharField(max_length=500, blank=True)
+    reason = models.CharField(max_length=REASON_MAX_LENGTH, blank=True)
     via = models.CharField(max_length=10, default="web", help_text="web, api, cli or worker")
 
     class Meta:

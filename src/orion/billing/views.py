@@ -55,7 +55,7 @@ def billing_start_date(request: HttpRequest, pk: int) -> HttpResponse:
         return back
     try:
         order_billing_start_date_change(user=request.user, order_id=order.pk, value=value,
-                                        reason=request.POST.get("reason", "")[:400])
+                                        reason=request.POST.get("reason", ""))
     except NotFound:
         raise
     except OrionError as exc:

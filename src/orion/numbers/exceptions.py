@@ -29,6 +29,12 @@ class InvalidBackorder(NumberError):
     code = "invalid_backorder"
 
 
+class InvalidQuantity(NumberError):
+    """A count of numbers to reserve that is not a whole number within the limit."""
+
+    code = "invalid_quantity"
+
+
 class NumberInService(NumberError):
     """The number is in a customer's BroadWorks group: only an order may take it back."""
 

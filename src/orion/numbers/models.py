@@ -19,6 +19,13 @@ from orion.orders.models import Order
 
 E164_NANP = r"^\+1[2-9][0-9]{2}[2-9][0-9]{6}$"
 
+# Most numbers one request reserves on a draft: ticked numbers per Order press, or a
+# reserve-by-quantity. More is a backorder (or an import). The service, the page and the API
+# schemas (``le=``, ``max_length=``) read this; tests/orders/test_limits.py proves they agree.
+MAX_SELECTION = 200
+# Most DIDs one backorder (one NPA-NXX of one order) may ask for.
+MAX_BACKORDER_QUANTITY = 1000
+
 
 class DID(models.Model):
     """A phone number in the provider's inventory (E.164, North American numbering plan)."""
@@ -130,7 +137,7 @@ class BackorderQuerySet(models.QuerySet):
 class Backorder(models.Model):
     """DIDs ordered for an NPA (and NXX) that the inventory could not supply yet."""
 
-    MAX_QUANTITY = 1000
+    MAX_QUANTITY = MAX_BACKORDER_QUANTITY
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="did_backorders")
     npa = models.CharField("NPA", max_length=3)
@@ -147,8 +154,9 @@ class Backorder(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
         constraints = [
-            models.CheckConstraint(condition=Q(quantity__gte=1) & Q(quantity__lte=1000),
-                                   name="backorder_quantity_1_to_1000"),
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1) & Q(quantity__lte=MAX_BACKORDER_QUANTITY),
+                name=f"backorder_quantity_1_to_{MAX_BACKORDER_QUANTITY}"),
             models.CheckConstraint(condition=Q(filled__gte=0) & Q(filled__lte=models.F(
                 "quantity")), name="backorder_filled_within_quantity"),
             models.CheckConstraint(condition=Q(npa__regex=r"^[2-9][0-9]{2}$"),

@@ -30,11 +30,12 @@ from orion.numbers.exceptions import (
     InvalidBackorder,
     InvalidNumber,
     InvalidNumberTransition,
+    InvalidQuantity,
     NotEnoughNumbers,
     NumberError,
     NumberInService,
 )
-from orion.numbers.models import DID, Backorder
+from orion.numbers.models import DID, MAX_SELECTION, Backorder
 from orion.numbers.nanp import clean_npa, clean_nxx, clean_region, display, to_e164
 from orion.numbers.selectors import require_staff
 from orion.numbers.states import TRANSITIONS, NumberState, sources_of
@@ -45,7 +46,6 @@ from orion.provisioning.queue import order_numbers_added
 
 logger = logging.getLogger(__name__)
 S = NumberState
-MAX_SELECTION = 200  # numbers per Order press; more is a backorder or an import
 MAX_RANGE = 10_000
 
 
@@ -330,7 +330,8 @@ def numbers_reserve_quantity(*, user: User, order_id: int, npa: str, nxx: str = 
     """
     npa = clean_npa(npa)
     nxx = clean_nxx(nxx) if nxx else ""
-    quantity = _clean_quantity(quantity, limit=MAX_SELECTION, what="numbers to reserve")
+    quantity = _clean_quantity(quantity, limit=MAX_SELECTION, what="numbers to reserve",
+                               error=InvalidQuantity)
     # One statement, so no transaction of its own (one round trip): it locks the draft, then
     # picks, moves and logs the numbers, or moves none and says how many were free.
     moved = dids_move(prefix=(npa, nxx), draft=(user, order_id), all_or_none=True,
@@ -361,17 +362,20 @@ def order_numbers_release(*, order: Order, by: User | None,
                              reserved_until=None, is_for_trunking=False))
 
 
-def _clean_quantity(value: object, *, limit: int, what: str) -> int:
+def _clean_quantity(value: object, *, limit: int, what: str,
+                    error: type[NumberError] = InvalidBackorder) -> int:
+    """A whole number from 1 to ``limit``, else ``error`` (``invalid_backorder`` for a
+    backorder, ``invalid_quantity`` for a reserve-by-quantity)."""
     from orion.accounts.validators import ascii_int  # int() also reads non-ASCII digits
 
     try:
         quantity = ascii_int(value)
     except (TypeError, ValueError):
-        raise InvalidBackorder(f"Enter the {what} as a whole number from 1 to {limit:,}.",
-                               field="quantity") from None
+        raise error(f"Enter the {what} as a whole number from 1 to {limit:,}.",
+                    field="quantity") from None
     if not 1 <= quantity <= limit:
-        raise InvalidBackorder(f"The {what} must be from 1 to {limit:,} (not {quantity:,}).",
-                               field="quantity")
+        raise error(f"The {what} must be from 1 to {limit:,} (not {quantity:,}).",
+                    field="quantity")
     return quantity
 
 

@@ -10,7 +10,13 @@ from django import forms
 from orion.accounts import validators as v
 from orion.accounts.models import ServiceType
 from orion.broadworks import schema
-from orion.orders.models import Order, OrderKind
+from orion.orders.models import (
+    ACCOUNT_FIELDS,
+    CUSTOMER_INFORMATION,
+    ENTERPRISE_NAME_LABEL,
+    Order,
+    OrderKind,
+)
 from orion.orders.services import (
     OrderDetails,
     billing_start_date_problem,
@@ -18,33 +24,48 @@ from orion.orders.services import (
 )
 
 
+def _stored_length(name: str) -> int:
+    """The column's length on ``Order``: what the cleaned value may be at most."""
+    return Order._meta.get_field(name).max_length
+
+
 class OrderDetailsForm(forms.Form):
+    """The order form's details. Labels and stored lengths come from ``orion.orders.models``
+    (``ACCOUNT_FIELDS``, the ``Order`` columns); the ``max_length`` on each field is only a
+    first bound on what is read, before the cleaning below enforces the stored length."""
+
     billing_start_date = forms.DateField(
         label="Billing Start Date", widget=forms.DateInput(attrs={"type": "date"}),
         help_text="Today or later. Can be changed until the service is activated.")
-    enterprise_name = forms.CharField(label="Enterprise name", required=False, max_length=400)
-    company_name = forms.CharField(label="Company name", required=False, max_length=400)
-    address_line1 = forms.CharField(label="Address", required=False, max_length=400)
-    address_line2 = forms.CharField(label="Address line 2", required=False, max_length=400)
-    city = forms.CharField(required=False, max_length=400)
-    state_code = forms.CharField(label="State", required=False, max_length=20)
-    zip_code = forms.CharField(label="ZIP", required=False, max_length=20)
-    contact_name = forms.CharField(label="Contact name", required=False, max_length=400)
-    contact_phone = forms.CharField(label="Phone", required=False, max_length=40)
-    contact_email = forms.CharField(label="E-mail", required=False, max_length=400)
-    domain = forms.CharField(label="Domain name", required=False, max_length=400,
+    enterprise_name = forms.CharField(label=ENTERPRISE_NAME_LABEL, required=False,
+                                      max_length=400)
+    company_name = forms.CharField(label=ACCOUNT_FIELDS["company_name"], required=False,
+                                   max_length=400)
+    address_line1 = forms.CharField(label=ACCOUNT_FIELDS["address_line1"], required=False,
+                                    max_length=400)
+    address_line2 = forms.CharField(label=ACCOUNT_FIELDS["address_line2"], required=False,
+                                    max_length=400)
+    city = forms.CharField(label=ACCOUNT_FIELDS["city"], required=False, max_length=400)
+    state_code = forms.CharField(label=ACCOUNT_FIELDS["state_code"], required=False,
+                                 max_length=20)
+    zip_code = forms.CharField(label=ACCOUNT_FIELDS["zip_code"], required=False, max_length=20)
+    contact_name = forms.CharField(label=ACCOUNT_FIELDS["contact_name"], required=False,
+                                   max_length=400)
+    contact_phone = forms.CharField(label=ACCOUNT_FIELDS["contact_phone"], required=False,
+                                    max_length=40)
+    contact_email = forms.CharField(label=ACCOUNT_FIELDS["contact_email"], required=False,
+                                    max_length=400)
+    domain = forms.CharField(label=ACCOUNT_FIELDS["domain"], required=False, max_length=400,
                              help_text='For example acme.com - without "www."')
-    time_zone = forms.CharField(label="Time Zone", required=False, max_length=100)
-    service_type = forms.ChoiceField(label="Service type", choices=ServiceType.choices,
-                                     initial=ServiceType.HOSTED, required=False)
+    time_zone = forms.CharField(label=ACCOUNT_FIELDS["time_zone"], required=False,
+                                max_length=100)
+    service_type = forms.ChoiceField(label=ACCOUNT_FIELDS["service_type"],
+                                     choices=ServiceType.choices, initial=ServiceType.HOSTED,
+                                     required=False)
     notes = forms.CharField(
         label="Notes", required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 4}),
         help_text="Special provisioning: IP fax, e-mail addresses, numbers that are porting, "
                   "numbers for Smart Record.")
-
-    ACCOUNT_FIELDS = ("company_name", "address_line1", "address_line2", "city", "state_code",
-                      "zip_code", "contact_name", "contact_phone", "contact_email", "domain",
-                      "time_zone", "service_type")
 
     def __init__(self, *args: object, order: Order, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
@@ -52,7 +73,7 @@ class OrderDetailsForm(forms.Form):
         if order.kind != OrderKind.NEW_ENTERPRISE:
             del self.fields["enterprise_name"]
         if not order.creates_account:
-            for name in self.ACCOUNT_FIELDS:
+            for name in ACCOUNT_FIELDS:
                 del self.fields[name]
         else:
             for name in order_required_fields(kind=order.kind):
@@ -62,10 +83,17 @@ class OrderDetailsForm(forms.Form):
             self.fields["time_zone"].widget.attrs["autocomplete"] = "off"
         self.fields["billing_start_date"].widget.attrs["required"] = "required"
 
-    def _text(self, name: str, label: str, max_length: int, required: bool = False) -> str:
-        """A one-line field a person types: NFC, no control or invisible format characters."""
-        return v.clean_name(self.cleaned_data.get(name, ""), max_length=max_length, label=label,
-                            required=required)
+    @property
+    def customer_information(self) -> list[forms.BoundField]:
+        """The "Customer Information" box of the page, in ``CUSTOMER_INFORMATION`` order."""
+        return [self[name] for name in CUSTOMER_INFORMATION if name in self.fields]
+
+    def _text(self, name: str, max_length: int | None = None, required: bool = False) -> str:
+        """A one-line field a person types: NFC, no control or invisible format characters,
+        at most as long as its column (or ``max_length``, when BroadWorks keeps less)."""
+        return v.clean_name(self.cleaned_data.get(name, ""),
+                            max_length=max_length or _stored_length(name),
+                            label=self.fields[name].label, required=required)
 
     def clean(self) -> dict[str, object]:
         cleaned = super().clean()
@@ -79,19 +107,19 @@ class OrderDetailsForm(forms.Form):
         return cleaned
 
     def clean_enterprise_name(self) -> str:
-        return self._text("enterprise_name", "Enterprise name", 80, True)
+        return self._text("enterprise_name", required=True)
 
     def clean_company_name(self) -> str:
-        return self._text("company_name", "Company name", 80, True)
+        return self._text("company_name", required=True)
 
     def clean_address_line1(self) -> str:
-        return self._text("address_line1", "Address", 80, True)
+        return self._text("address_line1", required=True)
 
     def clean_address_line2(self) -> str:
-        return self._text("address_line2", "Address line 2", 80)
+        return self._text("address_line2")
 
     def clean_city(self) -> str:
-        return self._text("city", "City", 50, True)
+        return self._text("city", required=True)
 
     def clean_state_code(self) -> str:
         return v.normalize_state(self.cleaned_data.get("state_code", ""))
@@ -99,7 +127,7 @@ class OrderDetailsForm(forms.Form):
     def clean_zip_code(self) -> str:
         return v.normalize_zip(self.cleaned_data.get("zip_code", ""))
 
-    def _broadworks_text(self, name: str, label: str, ocip_type: str) -> str:
+    def _broadworks_text(self, name: str, ocip_type: str) -> str:
         """A field BroadWorks stores with a shorter limit than people expect: say so here.
 
         The limit comes from the R25 schema table; a longer value would fail the order at
@@ -107,7 +135,7 @@ class OrderDetailsForm(forms.Form):
         """
         limit = schema.max_length(ocip_type)
         try:
-            return self._text(name, label, limit, True)
+            return self._text(name, limit, required=True)
         except forms.ValidationError as exc:
             if exc.code != "max_length":
                 raise
@@ -116,13 +144,13 @@ class OrderDetailsForm(forms.Form):
                 code="max_length") from None
 
     def clean_contact_name(self) -> str:
-        return self._broadworks_text("contact_name", "Contact name", "Contact.contactName")
+        return self._broadworks_text("contact_name", "Contact.contactName")
 
     def clean_contact_phone(self) -> str:
         return v.normalize_phone(self.cleaned_data.get("contact_phone", ""))
 
     def clean_contact_email(self) -> str:
-        value = self._broadworks_text("contact_email", "E-mail", "EmailAddress")
+        value = self._broadworks_text("contact_email", "EmailAddress")
         forms.EmailField().clean(value)
         return value.lower()
 
@@ -139,7 +167,8 @@ class OrderDetailsForm(forms.Form):
     def clean_notes(self) -> str:
         text = self.cleaned_data.get("notes", "")
         text = text.replace("\r\n", "\n")
-        return v.clean_text(text, max_length=4000, label="Notes", required=False)
+        return v.clean_text(text, max_length=_stored_length("notes"), label="Notes",
+                            required=False)
 
     def details(self) -> OrderDetails:
         data = {k: val for k, val in self.cleaned_data.items() if k in OrderDetails.__annotations__}

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from orion.accounts.models import User
 from orion.accounts.validators import clean_text
+from orion.audit.models import REASON_MAX_LENGTH
 from orion.orders.exceptions import InvalidTransition, OrderError, StaleOrderState
 from orion.orders.models import Order, OrderStateChange
 from orion.orders.states import TRANSITIONS, OrderState
@@ -39,7 +40,7 @@ def order_transition(*, order: Order, to: str, by: User | None, note: str = "") 
                 f"Order {order} was changed meanwhile (it is now {label}); reload the order "
                 "and try again.")
         OrderStateChange.objects.create(order=order, from_state=expected, to_state=to,
-                                        changed_by=by, note=note[:500])
+                                        changed_by=by, note=note[:REASON_MAX_LENGTH])
     order.state = to
     order.updated_at = now
     return order
@@ -60,8 +61,9 @@ def order_activate(*, order: Order) -> None:
 
 def clean_reason(reason: str | None) -> str:
     """A reason a person typed for a state change or a correction (staff cancellations,
-    billing corrections): plain text, 500 characters at most."""
+    billing corrections): plain text, ``REASON_MAX_LENGTH`` characters at most."""
     try:
-        return clean_text(reason or "", max_length=500, label="The reason", required=False)
+        return clean_text(reason or "", max_length=REASON_MAX_LENGTH, label="The reason",
+                          required=False)
     except ValidationError as exc:
         raise OrderError(exc.messages[0], code="invalid_reason", field="reason") from None

@@ -9,8 +9,47 @@ from django.db import models
 from django.db.models import Q
 
 from orion.accounts.models import Customer, Enterprise, Partner, ServiceType
+from orion.audit.models import REASON_MAX_LENGTH
 from orion.catalog.models import ChargeType, Package
 from orion.orders.states import OrderState
+
+# --- the order form's limits and field lists, defined once ------------------------------------
+# The database constraint, the services, the form, the API schemas (``le=``/``max_length``) and
+# the templates read these; tests/orders/test_limits.py proves they agree.
+
+# Most of one package on one order line (1-9,999).
+MAX_QUANTITY = 9999
+
+# The source document's "Customer Information" (field -> label, in form order): what an order
+# that creates its customer asks for; Save Order copies it onto the order and into the new
+# Customer.
+CUSTOMER_INFORMATION: dict[str, str] = {
+    "company_name": "Company name",
+    "address_line1": "Address",
+    "address_line2": "Address line 2",
+    "city": "City",
+    "state_code": "State",
+    "zip_code": "ZIP",
+    "contact_name": "Contact name",
+    "contact_phone": "Phone",
+    "contact_email": "E-mail",
+}
+# The rest of what a new customer needs (the form's "Service" box), field -> label.
+CUSTOMER_SERVICE: dict[str, str] = {
+    "domain": "Domain name",
+    "time_zone": "Time Zone",
+    "service_type": "Service type",
+}
+# Everything an order that creates its customer carries about that customer.
+ACCOUNT_FIELDS: dict[str, str] = {**CUSTOMER_INFORMATION, **CUSTOMER_SERVICE}
+# What Save Order requires of an order that creates its customer (a new enterprise's order
+# requires ``enterprise_name`` as well). Address line 2 and the domain are optional; the
+# service type defaults to hosted.
+ACCOUNT_REQUIRED: tuple[str, ...] = (
+    "company_name", "address_line1", "city", "state_code", "zip_code", "contact_name",
+    "contact_phone", "contact_email", "time_zone",
+)
+ENTERPRISE_NAME_LABEL = "Enterprise name"
 
 
 class OrderKind(models.TextChoices):
@@ -37,6 +76,9 @@ class Order(models.Model):
     The customer-information fields hold what the form entered; Save Order creates the
     enterprise and customer from them when the order is for new ones.
     """
+
+    # For the templates (``{{ order.REASON_MAX_LENGTH }}``): the reason inputs' maxlength.
+    REASON_MAX_LENGTH = REASON_MAX_LENGTH
 
     number = models.CharField(max_length=20, unique=True, null=True, blank=True)
     kind = models.CharField(max_length=16, choices=OrderKind.choices)
@@ -113,6 +155,8 @@ class Order(models.Model):
 class OrderLine(models.Model):
     """A package on an order, with the charge and price frozen when the order is saved."""
 
+    MAX_QUANTITY = MAX_QUANTITY  # for the templates: the quantity input's max
+
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
     package = models.ForeignKey(Package, on_delete=models.PROTECT, related_name="+")
     quantity = models.PositiveIntegerField(default=1)
@@ -125,8 +169,8 @@ class OrderLine(models.Model):
         ordering = ["package__order_type__sort_order", "package__sort_order", "id"]
         constraints = [
             models.UniqueConstraint(fields=["order", "package"], name="order_line_one_per_package"),
-            models.CheckConstraint(condition=Q(quantity__gte=1) & Q(quantity__lte=9999),
-                                   name="order_line_quantity_1_to_9999"),
+            models.CheckConstraint(condition=Q(quantity__gte=1) & Q(quantity__lte=MAX_QUANTITY),
+                                   name=f"order_line_quantity_1_to_{MAX_QUANTITY}"),
             models.CheckConstraint(condition=Q(unit_price__gte=0),
                                    name="order_line_price_not_negative"),
         ]
@@ -148,7 +192,7 @@ class OrderStateChange(models.Model):
     changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
     changed_at = models.DateTimeField(auto_now_add=True)
-    note = models.CharField(max_length=500, blank=True)
+    note = models.CharField(max_length=REASON_MAX_LENGTH, blank=True)
 
     class Meta:
         ordering = ["changed_at", "id"]

@@ -30,12 +30,21 @@ from orion.orders.exceptions import (
     OrderValidationError,
 )
 from orion.orders.lifecycle import clean_reason, order_transition
-from orion.orders.models import Order, OrderKind, OrderLine, OrderStateChange
+from orion.orders.models import (
+    ACCOUNT_FIELDS,
+    ACCOUNT_REQUIRED,
+    ENTERPRISE_NAME_LABEL,
+    MAX_QUANTITY,
+    REASON_MAX_LENGTH,
+    Order,
+    OrderKind,
+    OrderLine,
+    OrderStateChange,
+)
 from orion.orders.states import BILLING_START_CLOSED_STATES, OrderState
 from orion.provisioning.queue import order_provisioning_start
 
 logger = logging.getLogger(__name__)
-MAX_QUANTITY = 9999
 DRAFT_REUSE_WINDOW = timedelta(hours=12)
 
 
@@ -143,11 +152,11 @@ def validate_quantity(value: object) -> int:
     try:
         quantity = ascii_int(value)
     except (TypeError, ValueError):
-        raise OrderError("Enter the quantity as a whole number from 1 to 9,999.",
+        raise OrderError(f"Enter the quantity as a whole number from 1 to {MAX_QUANTITY:,}.",
                          code="invalid_quantity", field="quantity") from None
     if not 1 <= quantity <= MAX_QUANTITY:
-        raise OrderError("The quantity must be from 1 to 9,999.", code="invalid_quantity",
-                         field="quantity")
+        raise OrderError(f"The quantity must be from 1 to {MAX_QUANTITY:,}.",
+                         code="invalid_quantity", field="quantity")
     return quantity
 
 
@@ -226,21 +235,14 @@ def order_billing_start_date_open(*, order: Order) -> bool:
     return order.activated_at is None and order.state not in BILLING_START_CLOSED_STATES
 
 
-# What Save Order needs on an order that creates the customer (field -> label).
-NEW_ACCOUNT_REQUIRED = {
-    "company_name": "Company name", "address_line1": "Address", "city": "City",
-    "state_code": "State", "zip_code": "ZIP", "contact_name": "Contact name",
-    "contact_phone": "Phone", "contact_email": "E-mail", "time_zone": "Time Zone",
-}
-
-
 def order_required_fields(*, kind: str) -> dict[str, str]:
-    """The order form's required fields of an order ``kind`` (field -> label)."""
+    """The order form's required fields of an order ``kind`` (field -> label), from
+    ``orion.orders.models.ACCOUNT_REQUIRED``."""
     if kind not in (OrderKind.NEW_ENTERPRISE, OrderKind.NEW_CUSTOMER):
         return {}
-    required = dict(NEW_ACCOUNT_REQUIRED)
+    required = {name: ACCOUNT_FIELDS[name] for name in ACCOUNT_REQUIRED}
     if kind == OrderKind.NEW_ENTERPRISE:
-        required["enterprise_name"] = "Enterprise name"
+        required["enterprise_name"] = ENTERPRISE_NAME_LABEL
     return required
 
 
@@ -337,9 +339,7 @@ def _apply_details(order: Order, details: OrderDetails) -> None:
     order.billing_start_date = details.billing_start_date
     order.notes = details.notes
     if order.creates_account:
-        for field in ("enterprise_name", "company_name", "address_line1", "address_line2",
-                      "city", "state_code", "zip_code", "contact_name", "contact_phone",
-                      "contact_email", "domain", "time_zone", "service_type"):
+        for field in ("enterprise_name", *ACCOUNT_FIELDS):
             setattr(order, field, getattr(details, field))
 
 
@@ -431,7 +431,7 @@ def order_billing_start_date_change(*, user: User, order_id: int, value: date,
             note += f" Reason: {reason}"
         OrderStateChange.objects.create(
             order=order, from_state=order.state, to_state=order.state, changed_by=user,
-            note=note[:500])
+            note=note[:REASON_MAX_LENGTH])
         audit_record(actor=user, action="order.billing_start_date_change", obj=order,
                      changes={"billing_start_date": [old.isoformat(), value.isoformat()],
                               "activated": order.activated_at is not None},

@@ -18,6 +18,7 @@ from orion.catalog.models import OrderType, Package
 from orion.core.exceptions import NotFound, OrionError
 from orion.core.http import error_fragment, page_number
 from orion.numbers import services as number_services
+from orion.numbers.models import MAX_SELECTION
 from orion.numbers.selectors import numbers_available
 from orion.orders import services
 from orion.orders.exceptions import OrderNotEditable, OrderValidationError
@@ -291,8 +292,9 @@ def dids_order(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         result = number_services.order_dids_order(
             user=request.user, order_id=order.pk,
-            numbers=request.POST.getlist("number")[:500],
-            trunking=request.POST.getlist("trunking")[:500],
+            # Cut well above the limit: the service refuses more than MAX_SELECTION by name.
+            numbers=request.POST.getlist("number")[:2 * MAX_SELECTION],
+            trunking=request.POST.getlist("trunking")[:2 * MAX_SELECTION],
             npa=request.POST.get("npa", "")[:10], nxx=request.POST.get("nxx", "")[:10],
             backorder_quantity=request.POST.get("backorder_quantity", "")[:12],
             backorder_trunking=bool(request.POST.get("backorder_trunking")))

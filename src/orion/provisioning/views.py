@@ -52,7 +52,7 @@ def retry(request: HttpRequest, pk: int) -> HttpResponse:
 def cancel(request: HttpRequest, pk: int) -> HttpResponse:
     def run(order):
         result = services.order_cancel(order_id=order.pk, user=request.user,
-                                       reason=request.POST.get("reason", "")[:300])
+                                       reason=request.POST.get("reason", ""))
         if result.created_in_broadworks:
             messages.warning(request, "Already created in BroadWorks (remove by hand if "
                              "needed): " + "; ".join(result.created_in_broadworks))

@@ -13,11 +13,13 @@ from ninja import Field, Path, Query, Router, Schema, Status
 from orion.accounts.selectors import customer_get, enterprise_get
 from orion.api.errors import error_body, responses
 from orion.api.schemas.common import MAX_ID, NO_NUL, Id, PageMeta, PageParams, page, text
+from orion.audit.models import REASON_MAX_LENGTH
 from orion.numbers import services as number_services
+from orion.numbers.models import MAX_SELECTION, Backorder
 from orion.orders import services
 from orion.orders.exceptions import OrderValidationError
 from orion.orders.forms import OrderDetailsForm
-from orion.orders.models import Order, OrderKind
+from orion.orders.models import MAX_QUANTITY, Order, OrderKind
 from orion.orders.selectors import order_get, order_list, order_quote
 from orion.orders.states import OrderState
 from orion.provisioning import services as provisioning_services
@@ -137,7 +139,7 @@ class LinesAddIn(Schema):
 
 
 class QuantityIn(Schema):
-    quantity: int = Field(..., ge=1, le=services.MAX_QUANTITY)
+    quantity: int = Field(..., ge=1, le=MAX_QUANTITY)
 
 
 class OrderDetailsIn(Schema):
@@ -167,18 +169,18 @@ class SaveOut(Schema):
 
 class BillingStartIn(Schema):
     billing_start_date: date
-    reason: str = text(400, default="")
+    reason: str = text(REASON_MAX_LENGTH, default="")
 
 
 class DidsOrderIn(Schema):
     """Select DIDs → Order: tick numbers (and Is For Trunking), and/or a backorder."""
 
-    numbers: list[str] = Field([], max_length=500, description="Numbers to reserve.")
-    trunking: list[str] = Field([], max_length=500,
+    numbers: list[str] = Field([], max_length=MAX_SELECTION, description="Numbers to reserve.")
+    trunking: list[str] = Field([], max_length=MAX_SELECTION,
                                 description="Numbers ticked Is For Trunking.")
     npa: str = text(10, default="")
     nxx: str = text(10, default="")
-    backorder_quantity: int | None = Field(None, ge=1, le=1000)
+    backorder_quantity: int | None = Field(None, ge=1, le=Backorder.MAX_QUANTITY)
     backorder_trunking: bool = False
 
 
@@ -201,7 +203,7 @@ class DidsOrderOut(Schema):
 class ReserveQuantityIn(Schema):
     npa: str = text(10, min_length=1)
     nxx: str = text(10, default="")
-    quantity: int = Field(..., ge=1, le=500)
+    quantity: int = Field(..., ge=1, le=MAX_SELECTION)
     is_for_trunking: bool = False
 
 
@@ -234,7 +236,7 @@ class ProgressOut(Schema):
 
 
 class CancelIn(Schema):
-    reason: str = text(300, default="")
+    reason: str = text(REASON_MAX_LENGTH, default="")
 
 
 class CancelOut(Schema):
