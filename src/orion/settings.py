@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "ninja",  # serves the API docs' Swagger UI from local static files (no CDN)
     "orion.api",
     "orion.dashboard",
+    "orion.demo",
+    "orion.ops",
 ]
 _OPTIONAL_APPS = ["orion.broadworks"]
 for _app in _OPTIONAL_APPS:

@@ -125,6 +125,7 @@ def demo_data(transactional_db: None) -> None:
     """The catalog and the demo partners, users and accounts, committed so that the live
     server's thread sees them (``transactional_db`` flushes them after each test)."""
     from orion.accounts.demo import demo_load
+
     from orion.catalog.services import catalog_load
 
     catalog_load()

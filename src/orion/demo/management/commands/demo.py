@@ -1,12 +1,14 @@
-"""``orion demo load``: demo partners, logins and accounts. Refused unless ORION_DEMO=1, so a
-production database never gets the well-known demo passwords."""
+"""``orion demo load``: demo partners, logins and accounts (and the same accounts in the
+BroadWorks emulator). Refused unless ORION_DEMO=1, so a production database never gets the
+well-known demo passwords."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from orion.accounts.demo import demo_load
+from orion.demo.accounts import demo_load
+from orion.demo.broadworks import demo_broadworks_seed
 
 
 class Command(BaseCommand):
@@ -22,3 +24,7 @@ class Command(BaseCommand):
         self.stdout.write("demo: " + ", ".join(f"{n} {k} created" for k, n in created.items()))
         self.stdout.write("demo logins: agent/agent-demo-password, agent2/agent2-demo-password, "
                           "ops/ops-demo-password")
+        if settings.ORION_BROADWORKS_IS_EMULATOR:
+            seeded = demo_broadworks_seed()
+            self.stdout.write(f"demo: {seeded} demo customers added to the BroadWorks "
+                              "emulator's state")

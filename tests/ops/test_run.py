@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from orion.core.management.commands.run import processes
+from orion.ops.management.commands.run import processes
 
 
 def _emulator_args(settings) -> dict[str, str]:

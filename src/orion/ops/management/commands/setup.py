@@ -18,10 +18,4 @@ class Command(BaseCommand):
         if settings.PRODUCTION:
             call_command("collectstatic", interactive=False, verbosity=0)
         if settings.ORION_DEMO:
-            call_command("demo", "load")
-            if settings.ORION_BROADWORKS_IS_EMULATOR:
-                from orion.provisioning.demo import demo_broadworks_seed
-
-                seeded = demo_broadworks_seed()
-                self.stdout.write(f"demo: {seeded} demo customers added to the BroadWorks "
-                                  "emulator's state")
+            call_command("demo", "load")  # also seeds the emulator when it is BroadWorks
