@@ -1,12 +1,17 @@
-"""Fixtures shared by every test: the catalog and two partners with their users."""
+"""Fixtures shared by every test: the catalog, two partners with their users, and the
+BroadWorks emulator (the one emulator fixture of the suite) with a config and a client for it.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
 
 from orion.accounts.models import Customer, Enterprise, Partner, User
+from orion.broadworks import BroadWorksClient, BroadWorksConfig
+from orion.broadworks.emulator import EmulatorServer
 from orion.catalog.services import catalog_load
 from tests import factories as f
 
@@ -60,3 +65,31 @@ def client_a(client, tenant_a):
 def fast_password_hashing(settings) -> None:
     """PBKDF2 is deliberately slow; tests check behaviour, not hash strength."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# --- BroadWorks ------------------------------------------------------------------------------
+
+@pytest.fixture
+def emulator() -> Iterator[EmulatorServer]:
+    """The OCI-P emulator, in this process, on a free port; empty (only its system domain).
+    Seeded, so nonces and generated ids repeat from run to run. No database needed."""
+    server = EmulatorServer(host="127.0.0.1", port=0, control_port=0, seed=1)
+    server.host, server.port = server.start_in_thread()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def bw_config(emulator: EmulatorServer) -> BroadWorksConfig:
+    return BroadWorksConfig(host=emulator.host, port=emulator.port, connect_timeout=2.0,
+                            command_timeout=5.0)
+
+
+@pytest.fixture
+def bw_client(bw_config: BroadWorksConfig) -> Iterator[BroadWorksClient]:
+    """A connected-on-demand OCI-P client of the emulator (named apart from pytest-django's
+    ``client``, the Django test client)."""
+    with BroadWorksClient(bw_config) as bw:
+        yield bw

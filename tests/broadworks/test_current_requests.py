@@ -10,9 +10,9 @@ from tests.broadworks.helpers import DOMAIN, GROUP, SP, add_enterprise
 
 
 @pytest.fixture
-def acme(client: BroadWorksClient) -> BroadWorksClient:
-    add_enterprise(client)
-    client.batch_or_raise(
+def acme(bw_client: BroadWorksClient) -> BroadWorksClient:
+    add_enterprise(bw_client)
+    bw_client.batch_or_raise(
         [
             (
                 "ServiceProviderServiceModifyAuthorizationListRequest",
@@ -37,7 +37,7 @@ def acme(client: BroadWorksClient) -> BroadWorksClient:
             ),
         ]
     )
-    return client
+    return bw_client
 
 
 def _consolidated(**extra: object) -> dict[str, object]:

@@ -38,19 +38,19 @@ def test_coalesce_merges_only_consecutive_numbers_with_equal_columns() -> None:
     ]
 
 
-def test_emulator_lists_consecutive_numbers_as_a_range(client: BroadWorksClient) -> None:
-    add_enterprise(client)
-    add_group(client)
-    client.request(
+def test_emulator_lists_consecutive_numbers_as_a_range(bw_client: BroadWorksClient) -> None:
+    add_enterprise(bw_client)
+    add_group(bw_client)
+    bw_client.request(
         "ServiceProviderDnAddListRequest",
         service_provider_id=SP,
         dn_range=[{"min_phone_number": TEN[0], "max_phone_number": TEN[-1]}],
         phone_number=["+1-3125550000"],
     )
-    client.request(
+    bw_client.request(
         "GroupDnAssignListRequest", service_provider_id=SP, group_id=GROUP, phone_number=TEN
     )
-    table = client.request(
+    table = bw_client.request(
         "ServiceProviderDnGetSummaryListRequest", service_provider_id=SP
     ).dn_summary_table
     cells = [(row.phone_numbers, row.group_id) for row in table]
@@ -58,7 +58,7 @@ def test_emulator_lists_consecutive_numbers_as_a_range(client: BroadWorksClient)
     numbers = dn_summary_numbers(table)
     assert numbers == {**dict.fromkeys(TEN, GROUP), "+1-3125550000": ""}
     # the group's own list is of DNs (the DN type holds at most 23 characters): no ranges
-    group_list = client.request(
+    group_list = bw_client.request(
         "GroupDnGetListRequest", service_provider_id=SP, group_id=GROUP
     ).phone_number
     assert group_list == TEN

@@ -26,15 +26,15 @@ def _group_add(email: str) -> object:
 
 
 def test_client_refuses_a_schema_invalid_request_before_sending_anything(
-    client: BroadWorksClient, emulator: EmulatorServer
+    bw_client: BroadWorksClient, emulator: EmulatorServer
 ) -> None:
     """The 90-character contactEmail the emulator once said Success to."""
-    add_enterprise(client)
+    add_enterprise(bw_client)
     before = emulator.stats.documents
     long_email = "a" * 78 + "@example.com"
     first = ocip_request("SystemDomainAddRequest", domain="other.example.com")
     with pytest.raises(OCIInvalidRequest) as caught:
-        client.batch([first, _group_add(long_email)])
+        bw_client.batch([first, _group_add(long_email)])
     error = caught.value
     assert error.command == "GroupAddRequest" and not error.retryable
     assert error.detail.startswith("GroupAddRequest/contact/contactEmail: cvc-maxLength-valid")
@@ -42,7 +42,7 @@ def test_client_refuses_a_schema_invalid_request_before_sending_anything(
     assert emulator.stats.documents == before  # not even the valid first command went out
     assert "other.example.com" not in emulator.dump()["system_domains"]
     # The same request within the limit goes through.
-    client.request(
+    bw_client.request(
         "GroupAddRequest",
         **{
             "service_provider_id": SP,
@@ -54,9 +54,9 @@ def test_client_refuses_a_schema_invalid_request_before_sending_anything(
     )
 
 
-def test_empty_strings_are_caught_by_the_client(client: BroadWorksClient) -> None:
+def test_empty_strings_are_caught_by_the_client(bw_client: BroadWorksClient) -> None:
     with pytest.raises(OCIInvalidRequest, match="GroupAddRequest/groupName"):
-        client.request(
+        bw_client.request(
             "GroupAddRequest",
             service_provider_id=SP,
             group_id=GROUP,

@@ -25,10 +25,10 @@ def _fails(bw: BroadWorksClient, name: str, **fields) -> OCIError:
 
 
 @pytest.fixture
-def acme(client: BroadWorksClient) -> BroadWorksClient:
-    add_enterprise(client)
-    add_group(client)
-    return client
+def acme(bw_client: BroadWorksClient) -> BroadWorksClient:
+    add_enterprise(bw_client)
+    add_group(bw_client)
+    return bw_client
 
 
 def test_reads_answer_from_state(acme: BroadWorksClient) -> None:

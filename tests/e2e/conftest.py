@@ -193,23 +193,6 @@ ORION = str(Path(sys.executable).with_name("orion"))
 
 
 @pytest.fixture
-def emulator() -> Iterator[EmulatorServer]:
-    """The OCI-P emulator, in this process, on a free port; empty (only its system domain)."""
-    server = EmulatorServer(port=0, control_port=0)
-    server.host, server.port = server.start_in_thread()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def bw_config(emulator: EmulatorServer) -> BroadWorksConfig:
-    return BroadWorksConfig(host=emulator.host, port=emulator.port, command_timeout=5.0,
-                            connect_timeout=2.0)
-
-
-@pytest.fixture
 def broadworks(emulator: EmulatorServer, bw_config: BroadWorksConfig,
                demo_data: None) -> EmulatorServer:
     """The emulator holding the demo enterprises, as production's BroadWorks does.
