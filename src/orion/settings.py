@@ -73,11 +73,8 @@ INSTALLED_APPS = [
     "orion.dashboard",
     "orion.demo",
     "orion.ops",
+    "orion.broadworks",
 ]
-_OPTIONAL_APPS = ["orion.broadworks"]
-for _app in _OPTIONAL_APPS:
-    if (BASE_DIR / _app.split(".")[1] / "apps.py").exists():
-        INSTALLED_APPS.append(_app)
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

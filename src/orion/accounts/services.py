@@ -71,9 +71,6 @@ def domain_claim(*, enterprise: Enterprise, domain: str) -> None:
             field="domain") from exc
 
 
-def domain_owner(domain: str) -> Enterprise | None:
-    found = Domain.objects.filter(name__iexact=domain).select_related("enterprise").first()
-    return found.enterprise if found else None
 
 
 def customer_create(*, enterprise: Enterprise, **fields: object) -> Customer:

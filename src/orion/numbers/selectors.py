@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, QuerySet
 
 from orion.accounts.models import User
 from orion.catalog.models import Package
@@ -157,12 +157,10 @@ def backorder_queue(*, user: User, include_complete: bool = False) -> QuerySet[B
     return rows.order_by("created_at", "id")
 
 
-def available_for(backorder: Backorder) -> int:
-    return backorder.matching_numbers().filter(state=NumberState.AVAILABLE).count()
 
 
 def backorders_free_now(*, backorders: Iterable[Backorder]) -> list[Backorder]:
-    """Set ``free_now`` (what ``available_for`` counts) on each backorder, in one query for
+    """Set ``free_now`` (the free numbers matching it) on each backorder, in one query for
     the whole queue rather than one per row."""
     rows = list(backorders)
     by_prefix: dict[tuple[str, str], int] = {}
@@ -175,6 +173,3 @@ def backorders_free_now(*, backorders: Iterable[Backorder]) -> list[Backorder]:
         bo.free_now = by_prefix.get((bo.npa, bo.nxx), 0) if bo.nxx else by_npa.get(bo.npa, 0)
     return rows
 
-
-def backordered_total(*, order: Order) -> int:
-    return order.did_backorders.aggregate(n=Sum("quantity"))["n"] or 0

@@ -1,0 +1,75 @@
+"""Writes on the DID inventory, one module per job: ``moves`` (the one state-changing
+function), ``drafts`` (numbers on drafts and Save Order), ``inventory`` (staff, backorders),
+``loading`` (import, ranges, demo). Import from here; the modules are the map."""
+
+from __future__ import annotations
+
+from orion.numbers.services.drafts import (
+    DidsOrdered,
+    PlacedNumbers,
+    ReserveResult,
+    backorder_create,
+    backorder_remove,
+    included_dids,
+    number_unreserve,
+    numbers_expire_reservations,
+    numbers_reserve,
+    numbers_reserve_quantity,
+    order_dids_order,
+    order_numbers_place,
+    order_numbers_quarantine,
+)
+from orion.numbers.services.inventory import (
+    backorder_fill,
+    number_quarantine,
+    number_release,
+    number_unquarantine,
+    numbers_end_quarantine,
+)
+from orion.numbers.services.loading import (
+    DEMO_BLOCKS,
+    MAX_RANGE,
+    ImportResult,
+    numbers_add_range,
+    numbers_demo_load,
+    numbers_import,
+    parse_range,
+)
+from orion.numbers.services.moves import (
+    NUMBER_ORDER,
+    Moved,
+    dids_move,
+    dids_pick,
+)
+
+__all__ = [
+    "DEMO_BLOCKS",
+    "MAX_RANGE",
+    "NUMBER_ORDER",
+    "DidsOrdered",
+    "ImportResult",
+    "Moved",
+    "PlacedNumbers",
+    "ReserveResult",
+    "backorder_create",
+    "backorder_fill",
+    "backorder_remove",
+    "dids_move",
+    "dids_pick",
+    "included_dids",
+    "number_quarantine",
+    "number_release",
+    "number_unquarantine",
+    "number_unreserve",
+    "numbers_add_range",
+    "numbers_demo_load",
+    "numbers_end_quarantine",
+    "numbers_expire_reservations",
+    "numbers_import",
+    "numbers_reserve",
+    "numbers_reserve_quantity",
+    "order_dids_order",
+    "order_numbers_place",
+    "order_numbers_quarantine",
+    "parse_range",
+]

@@ -1,0 +1,260 @@
+"""The one state-changing function of the DID inventory, ``dids_move``, and its
+prefix form ``dids_pick``.
+
+Every state change goes through ``dids_move``: it locks the rows in id order (``SELECT ... FOR
+UPDATE``, ``SKIP LOCKED`` where a busy row should simply be passed over), moves only rows whose
+current state allows the move (TRANSITIONS) and writes one history row per number. Two drafts
+asking for the same number therefore cannot both get it: the second finds it locked or no longer
+available, and the check constraints on ``DID`` refuse any row that would break the rules anyway.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.core.exceptions import EmptyResultSet, FullResultSet
+from django.db import connection, connections
+from django.db.models import Model, QuerySet
+from django.utils import timezone
+
+from orion.accounts.models import User
+from orion.core.exceptions import NotFound
+from orion.numbers.exceptions import (
+    InvalidNumberTransition,
+    NotEnoughNumbers,
+)
+from orion.numbers.models import DID
+from orion.numbers.states import TRANSITIONS, NumberState, sources_of
+from orion.orders.exceptions import OrderNotEditable
+from orion.orders.models import Order
+from orion.orders.states import OrderState
+
+logger = logging.getLogger(__name__)
+
+S = NumberState
+
+
+
+# --- the one state-changing function ---------------------------------------------------------
+
+@dataclass(frozen=True)
+class Moved:
+    id: int
+    e164: str
+    from_state: str
+
+
+NUMBER_ORDER = ("npa", "nxx", "e164")
+
+# A move is one statement: lock the picked rows in lock order (``picked`` is MATERIALIZED, so
+# each row is locked once, before the update reads it), move them, write one history row each
+# (the event keeps the row's own order when the move names none), and return them in lock order.
+# With a draft, the draft row is locked first (a one-time filter of the pick, evaluated before
+# any number is locked, the order Save Order uses too); the first row reports the draft and how
+# many numbers were picked, and an all-or-none move moves nothing unless all were.
+_MOVE_SQL = """
+WITH {draft}picked (id, state, order_id) AS MATERIALIZED ({pick}),
+moved AS (
+    UPDATE numbers_did AS d SET {assignments}
+      FROM picked AS p
+     WHERE d.id = p.id{all_or_none}
+    RETURNING d.id, d.e164, p.state AS from_state, p.order_id AS old_order_id{sort_columns}
+),
+history AS (
+    INSERT INTO numbers_didevent (did_id, from_state, to_state, order_id, changed_by_id,
+                                  changed_at, note)
+    SELECT id, from_state, %s, COALESCE(%s, old_order_id), %s, %s, %s FROM moved
+)
+SELECT {draft_columns}, (SELECT count(*) FROM picked), m.id, m.e164, m.from_state
+  FROM (SELECT) AS one{draft_join} LEFT JOIN moved AS m ON true
+ ORDER BY {sort}
+"""
+# The free numbers of an NPA (and NXX) in number order, as the partial search index serves
+# them: the reservation hot path, written out because compiling the same queryset costs more
+# than running it.
+_PREFIX_PICK_SQL = """
+SELECT id, state, order_id FROM numbers_did
+ WHERE npa = %s{nxx} AND state IN ({states}){guard}
+ ORDER BY npa, nxx, e164 LIMIT %s FOR UPDATE SKIP LOCKED"""
+
+
+def _move(*, queryset: QuerySet[DID] | None = None, prefix: tuple[str, str] | None = None,
+          to: str, by: User | None = None, order: Order | None = None, note: str = "",
+          from_states: Iterable[str] = (), limit: int | None = None,
+          skip_locked: bool = False, lock_order: tuple[str, ...] = ("id",),
+          draft: tuple[User, int] | None = None, all_or_none: bool = False,
+          **values: object) -> list[Moved]:
+    """Move the numbers of ``queryset`` that may go to ``to``; return those moved.
+
+    Rows are locked in id order, so concurrent callers never deadlock; with ``skip_locked`` a row
+    another transaction holds is passed over instead of waited for (such a caller never waits,
+    so it may take free numbers in number order, ``lock_order``, which the search index serves:
+    sorting a whole NXX by id on every pick costs milliseconds). ``values`` are the other
+    columns to set (order, customer, reserved_until, ...).
+
+    The lock, the move and the history rows are one SQL statement (``_MOVE_SQL``), one round
+    trip, atomic on its own; callers that write more in the same breath wrap it in a transaction.
+
+    ``prefix=(npa, nxx)`` (nxx may be "") instead of a queryset takes up to ``limit`` numbers
+    of that prefix in number order, skipping locked ones. With it, ``draft=(user, order_id)``
+    locks that draft first in the same statement (NotFound unless ``user`` may see it,
+    OrderNotEditable once saved) and ``all_or_none`` moves nothing, raising NotEnoughNumbers,
+    unless ``limit`` numbers were free.
+    """
+    allowed = set(sources_of(to))
+    wanted = sorted(set(from_states) or allowed)
+    if not set(wanted) <= allowed:
+        raise InvalidNumberTransition(f"No number may go from {sorted(set(wanted) - allowed)} "
+                                      f"to {to}.")
+    if (queryset is None) == (prefix is None):
+        raise ValueError("a move takes a queryset or a prefix.")
+    if (draft is not None or all_or_none) and prefix is None:
+        raise ValueError("draft and all_or_none go with a prefix pick.")
+    if prefix is not None:
+        if not skip_locked or limit is None:
+            raise ValueError("A prefix pick skips locked rows and takes a limit.")
+        lock_order = NUMBER_ORDER
+    if lock_order != ("id",) and not skip_locked:
+        raise ValueError("Waiting lockers must lock in id order (deadlock freedom).")
+    conn = connections[queryset.db if queryset is not None else DID.objects.db]
+    draft_cte, draft_params = "", []
+    if draft is not None:
+        draft_sql, draft_params = _draft_lock_sql(user=draft[0], order_id=draft[1])
+        draft_cte = f"draft (id, number, state) AS MATERIALIZED ({draft_sql}),\n"
+    if prefix is not None:
+        npa, nxx = prefix
+        pick = _PREFIX_PICK_SQL.format(
+            nxx=" AND nxx = %s" if nxx else "", states=", ".join(["%s"] * len(wanted)),
+            guard=" AND EXISTS (SELECT FROM draft WHERE state = %s)" if draft else "")
+        pick_params: list[object] = [npa, *([nxx] if nxx else []), *wanted,
+                                     *([OrderState.DRAFT] if draft else []), limit]
+    else:
+        locked = (queryset.filter(state__in=wanted).order_by(*lock_order)
+                  .select_for_update(skip_locked=skip_locked, of=("self",)))
+        if limit is not None:
+            locked = locked[:limit]
+        query = locked.values_list("id", "state", "order_id").query
+        try:
+            pick, params = query.get_compiler(connection=conn).as_sql()
+        except EmptyResultSet:
+            return []
+        pick_params = list(params)
+    now = timezone.now()
+    qn = conn.ops.quote_name
+    assignments, set_params = ["state = %s", "updated_at = %s"], [to, now]
+    for name, value in values.items():
+        column = DID._meta.get_field(name)
+        if isinstance(value, Model):
+            value = value.pk
+        assignments.append(f"{qn(column.column)} = %s")
+        set_params.append(column.get_db_prep_save(value, conn))
+    if all_or_none:
+        set_params.append(limit)
+    sort = [qn(DID._meta.get_field(name).column) for name in lock_order]
+    sql = _MOVE_SQL.format(
+        draft=draft_cte, pick=pick, assignments=", ".join(assignments),
+        all_or_none=" AND (SELECT count(*) FROM picked) = %s" if all_or_none else "",
+        sort_columns="".join(f", d.{col} AS sort_{i}" for i, col in enumerate(sort)),
+        draft_columns="dr.state, dr.number" if draft else "NULL, NULL",
+        draft_join=" LEFT JOIN draft AS dr ON true" if draft else "",
+        sort=", ".join(f"m.sort_{i}" for i in range(len(sort))))
+    order_pk = order.pk if order is not None else draft[1] if draft is not None else None
+    history = [to, order_pk, by.pk if by is not None else None, now, note[:200]]
+    with conn.cursor() as cursor:
+        cursor.execute(sql, [*draft_params, *pick_params, *set_params, *history])
+        rows = cursor.fetchall()
+    state, number, picked = rows[0][:3]
+    if draft is not None:
+        _refuse_unless_draft(None if state is None else Order.from_db(
+            conn.alias, _DRAFT_FIELDS, (draft[1], number, state)))
+    if all_or_none and picked < limit:
+        where = f"{prefix[0]}-{prefix[1]}" if prefix[1] else prefix[0]
+        raise NotEnoughNumbers(f"Not enough free numbers in {where}: {picked} of {limit}. "
+                               "Choose another NXX or backorder the rest.")
+    return [Moved(*row[3:]) for row in rows if row[3] is not None]
+
+
+def _number_transition(*, did_id: int, to: str, by: User | None, note: str,
+                       **values: object) -> DID:
+    """One number, one move, refused by name when TRANSITIONS does not allow it."""
+    did = DID.objects.select_for_update().filter(pk=did_id).first()
+    if did is None:
+        raise NotFound("No such number.")
+    if to not in TRANSITIONS[did.state]:
+        raise InvalidNumberTransition(
+            f"{did} is {NumberState(did.state).label.lower()}; it cannot become "
+            f"{NumberState(to).label.lower()}.")
+    dids_move(queryset=DID.objects.filter(pk=did.pk), to=to, by=by, note=note,
+              from_states=[did.state], **values)
+    did.refresh_from_db()
+    return did
+
+
+
+def dids_move(*, queryset: QuerySet[DID], to: str, by: User | None = None,
+              order: Order | None = None, note: str = "", from_states: Iterable[str] = (),
+              limit: int | None = None, skip_locked: bool = False,
+              lock_order: tuple[str, ...] = ("id",), **values: object) -> list[Moved]:
+    """Move these numbers (those of ``queryset`` whose state allows it) to ``to``.
+
+    The first of the two jobs of ``_move``: named numbers (a draft's, an order's, a staff
+    member's pick). Locks in id order unless ``skip_locked``; see ``_move``.
+    """
+    return _move(queryset=queryset, to=to, by=by, order=order, note=note,
+                 from_states=from_states, limit=limit, skip_locked=skip_locked,
+                 lock_order=lock_order, **values)
+
+
+def dids_pick(*, prefix: tuple[str, str], limit: int, to: str, by: User | None = None,
+              order: Order | None = None, note: str = "", from_states: Iterable[str] = (),
+              draft: tuple[User, int] | None = None, all_or_none: bool = False,
+              **values: object) -> list[Moved]:
+    """Take up to ``limit`` free numbers of an NPA (and NXX) in number order, to ``to``.
+
+    The second job of ``_move``: any numbers of a prefix (reserve by quantity). Locked rows
+    are passed over; ``draft`` locks that draft first in the same statement and
+    ``all_or_none`` takes nothing unless ``limit`` were free.
+    """
+    return _move(prefix=prefix, limit=limit, to=to, by=by, order=order, note=note,
+                 from_states=from_states, skip_locked=True, draft=draft,
+                 all_or_none=all_or_none, **values)
+
+
+# --- the draft row a prefix pick locks first --------------------------------------------------
+
+_DRAFT_FIELDS = ("id", "number", "state")  # Order's concrete field order, as from_db wants
+_DRAFT_SQL = "SELECT id, number, state FROM orders_order WHERE id = %s{visible} FOR UPDATE"
+
+
+def _draft_lock_sql(*, user: User, order_id: int) -> tuple[str, list[object]]:
+    """SQL that selects and locks (FOR UPDATE) ``_DRAFT_FIELDS`` of the order if ``user`` may
+    see it: partners reach only their own partner's orders. The tenancy filter is the WHERE
+    clause of ``Order.objects.visible_to(user)`` itself, so the rule lives in one place.
+    """
+    visible = Order.objects.visible_to(user)
+    query = visible.query
+    pk = Order._meta.pk.get_prep_value(order_id)
+    try:
+        if sum(1 for n in query.alias_refcount.values() if n) > 1:
+            # The rule reaches other tables: let the ORM build the whole query.
+            sql, params = (visible.filter(pk=pk).values_list(*_DRAFT_FIELDS).query
+                           .get_compiler(connection=connection).as_sql())
+            return f"{sql} FOR UPDATE OF {Order._meta.db_table}", list(params)
+        where, params = query.get_compiler(connection=connection).compile(query.where)
+    except EmptyResultSet:
+        raise NotFound("No such order.") from None
+    except FullResultSet:
+        where, params = "", []
+    return (_DRAFT_SQL.format(visible=f" AND ({where})" if where else ""), [pk, *params])
+
+
+def _refuse_unless_draft(order: Order | None) -> Order:
+    if order is None:
+        raise NotFound("No such order.")
+    if order.state != OrderState.DRAFT:
+        raise OrderNotEditable(f"Order {order} has been saved; its DIDs can no longer change.")
+    return order
+
+
