@@ -124,9 +124,8 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 def demo_data(transactional_db: None) -> None:
     """The catalog and the demo partners, users and accounts, committed so that the live
     server's thread sees them (``transactional_db`` flushes them after each test)."""
-    from orion.accounts.demo import demo_load
-
     from orion.catalog.services import catalog_load
+    from orion.demo.accounts import demo_load
 
     catalog_load()
     demo_load()

@@ -4,6 +4,7 @@
      data-saving-text="..."    a submit button that disables itself once pressed (Save Order)
      data-confirm="..."        a form that asks before it is submitted (Cancel order)
      data-swap-422             htmx answers 422 inside this element carry a message: swap them
+     data-error-focus="sel"    where focus goes when this control's request is refused
      data-percent="N"          a progress bar whose width is N% (no inline style attribute)
 */
 (function () {
@@ -32,11 +33,108 @@
     if (question && !window.confirm(question)) { event.preventDefault(); }
   });
 
+  // --- every answer is shown --------------------------------------------------------------
+  // One handler for every refusal (4xx) of an htmx request: the message goes next to the
+  // control that caused it (or the one its data-error-focus names), the control's last saved
+  // value comes back (a quantity box must not keep 0 while the line bills 1), focus moves
+  // there, and the page's live region (#announcer) reads it out. Inside [data-swap-422] the
+  // answer has its own slot (the DIDs section): it is swapped there, and still announced.
+
+  function announce(text) {
+    var region = document.getElementById("announcer");
+    if (!region) { return; }
+    region.textContent = "";
+    setTimeout(function () { region.textContent = text; }, 30);
+  }
+
+  function refusalNode(xhr) {
+    // The server's own fragment (core/error_fragment.html, or a page's first alert); a plain
+    // sentence when the answer carries none.
+    var doc = new DOMParser().parseFromString(xhr.responseText || "", "text/html");
+    var alert = doc.querySelector(".alert");
+    if (!alert) {
+      alert = document.createElement("div");
+      alert.className = "alert alert-error";
+      var heading = doc.querySelector("main h1, h1");
+      alert.textContent = heading ? heading.textContent.trim() :
+        "The server refused this (HTTP " + xhr.status + "). Reload the page and try again.";
+    }
+    return document.importNode(alert, true);
+  }
+
+  function causeOf(detail) {
+    // The element that made the request; for a form, the field the user was in (autosave)
+    // or the button that submitted it.
+    var elt = (detail.requestConfig && detail.requestConfig.elt) || detail.elt;
+    var trigger = detail.requestConfig && detail.requestConfig.triggeringEvent;
+    var target = trigger && trigger.target;
+    if (trigger && trigger.submitter) { return {elt: elt, control: trigger.submitter}; }
+    if (elt && target && target !== elt && elt.contains && elt.contains(target) &&
+        target.matches("input, select, textarea")) {
+      return {elt: elt, control: target};
+    }
+    return {elt: elt, control: elt};
+  }
+
+  var errorSerial = 0;
+  function clearRefusal(control) {
+    if (!control || !control.getAttribute) { return; }
+    var id = control.getAttribute("data-error-id");
+    var old = id && document.getElementById(id);
+    if (old) { old.remove(); }
+    control.removeAttribute("data-error-id");
+    control.removeAttribute("aria-invalid");
+  }
+
+  function showRefusal(detail) {
+    var cause = causeOf(detail);
+    var control = cause.control;
+    if (!control || !control.isConnected) { control = document.getElementById("form-errors"); }
+    if (!control) { return; }
+    clearRefusal(control);
+    var box = document.createElement("div");
+    box.className = "control-error";
+    box.id = "control-error-" + (++errorSerial);
+    box.setAttribute("data-control-error", "");
+    box.appendChild(refusalNode(detail.xhr));
+    var anchor = control.closest("td, .field, .picker-bar") || control;
+    if (anchor === control || anchor.tagName === "TD") { control.insertAdjacentElement("afterend", box); }
+    else { anchor.appendChild(box); }
+    control.setAttribute("data-error-id", box.id);
+    control.setAttribute("aria-invalid", "true");
+    control.setAttribute("aria-describedby", box.id);
+    // A control that sent its own value (a quantity box) gets back the value it last had.
+    if (control === cause.elt && "defaultValue" in control && control.tagName !== "BUTTON") {
+      control.value = control.defaultValue;
+    }
+    var focusSel = (cause.elt && cause.elt.getAttribute && cause.elt.getAttribute("data-error-focus")) ||
+      control.getAttribute("data-error-focus");
+    var focus = focusSel ? (cause.elt.querySelector(focusSel) || document.querySelector(focusSel)) : control;
+    (focus || control).focus();
+    announce(box.textContent.trim());
+  }
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    clearRefusal(causeOf(event.detail).control);
+  });
+
   document.addEventListener("htmx:beforeSwap", function (event) {
-    if (event.detail.xhr.status === 422 && event.target.closest("[data-swap-422]")) {
+    var status = event.detail.xhr.status;
+    if (status < 400 || status >= 500) { return; }
+    if (status === 422 && event.target.closest("[data-swap-422]")) {
       event.detail.shouldSwap = true;
       event.detail.isError = false;
+      var doc = new DOMParser().parseFromString(event.detail.xhr.responseText, "text/html");
+      announce((doc.body.textContent || "").trim());
+      return;
     }
+    event.detail.shouldSwap = false;
+    event.detail.isError = false;
+    showRefusal(event.detail);
+  });
+
+  document.addEventListener("htmx:sendError", function () {
+    announce("Orion could not be reached: your last change was not saved. Check the connection.");
   });
 
   function applyPercent(root) {
