@@ -7,6 +7,8 @@ Customer to a BroadWorks group inside it. Every partner-reachable query goes thr
 
 from __future__ import annotations
 
+from typing import ClassVar, Protocol
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
@@ -28,7 +30,7 @@ class Partner(models.Model):
         return self.name
 
 
-class OrionUserManager(UserManager):
+class OrionUserManager(UserManager["User"]):
     pass
 
 
@@ -43,7 +45,7 @@ class User(AbstractUser):
         Partner, null=True, blank=True, on_delete=models.PROTECT, related_name="users"
     )
 
-    objects = OrionUserManager()
+    objects: ClassVar[OrionUserManager] = OrionUserManager()
 
     class Meta:
         constraints = [
@@ -80,8 +82,22 @@ def name_search_indexes(table: str) -> list[models.Index]:
     ]
 
 
-class EnterpriseQuerySet(models.QuerySet):
-    def visible_to(self, user: User) -> EnterpriseQuerySet:
+class Viewer(Protocol):
+    """Who reads through ``visible_to``: a logged-in ``User``, or a reader without a login
+    (``orion billing export`` at the console)."""
+
+    @property
+    def is_provider_staff(self) -> bool: ...
+
+    @property
+    def is_authenticated(self) -> bool: ...
+
+    @property
+    def partner_id(self) -> int | None: ...
+
+
+class EnterpriseQuerySet(models.QuerySet["Enterprise"]):
+    def visible_to(self, user: Viewer) -> EnterpriseQuerySet:
         if user.is_provider_staff:
             return self
         if not user.is_authenticated or user.partner_id is None:
@@ -132,8 +148,8 @@ class ServiceType(models.TextChoices):
     TRUNKING = "trunking", "Trunking"
 
 
-class CustomerQuerySet(models.QuerySet):
-    def visible_to(self, user: User) -> CustomerQuerySet:
+class CustomerQuerySet(models.QuerySet["Customer"]):
+    def visible_to(self, user: Viewer) -> CustomerQuerySet:
         if user.is_provider_staff:
             return self
         if not user.is_authenticated or user.partner_id is None:

@@ -9,7 +9,10 @@ tokens with it; a new password must shut them out as it shuts out their sessions
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from orion.accounts.models import User
 
 HELP_TEXT = "Changing your password revokes all your API tokens."
 
@@ -17,10 +20,10 @@ HELP_TEXT = "Changing your password revokes all your API tokens."
 class RevokeApiTokensOnPasswordChange:
     """Validates nothing; revokes the user's tokens once a new password is saved."""
 
-    def validate(self, password: str, user: Any = None) -> None:
+    def validate(self, password: str, user: User | None = None) -> None:
         return None
 
-    def password_changed(self, password: str, user: Any = None) -> None:
+    def password_changed(self, password: str, user: User | None = None) -> None:
         if user is None or user.pk is None:
             return
         from orion.api.services import tokens_revoke_all

@@ -9,6 +9,7 @@ from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from orion.accounts.http import AuthedRequest
 from orion.accounts.search import SearchPage, account_search
 from orion.accounts.selectors import customer_get, enterprise_get
 from orion.core.exceptions import NotFound, Throttled
@@ -22,7 +23,7 @@ CUSTOMER_TABS = [("overview", "Overview"), ("orderforms", "OrderForms"), ("order
                  ("billing", "Billing")]
 
 
-def enterprise_detail(request: HttpRequest, pk: int, tab: str = "overview") -> HttpResponse:
+def enterprise_detail(request: AuthedRequest, pk: int, tab: str = "overview") -> HttpResponse:
     if tab not in dict(ENTERPRISE_TABS):
         raise NotFound("No such tab.")
     enterprise = enterprise_get(user=request.user, enterprise_id=pk)
@@ -34,7 +35,7 @@ def enterprise_detail(request: HttpRequest, pk: int, tab: str = "overview") -> H
     return render(request, "accounts/enterprise.html", context)
 
 
-def customer_detail(request: HttpRequest, pk: int, tab: str = "overview") -> HttpResponse:
+def customer_detail(request: AuthedRequest, pk: int, tab: str = "overview") -> HttpResponse:
     if tab not in dict(CUSTOMER_TABS):
         raise NotFound("No such tab.")
     customer = customer_get(user=request.user, customer_id=pk)
@@ -69,7 +70,7 @@ class ThrottledPasswordResetView(auth_views.PasswordResetView):
         return super().post(request, *args, **kwargs)
 
 
-def search(request: HttpRequest) -> HttpResponse:
+def search(request: AuthedRequest) -> HttpResponse:
     """The search bar on every page: accounts by name, with their Role."""
     query = request.GET.get("q", "")
     if any(ord(ch) < 32 for ch in query):

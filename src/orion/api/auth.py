@@ -13,12 +13,12 @@ a successor.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.http import HttpRequest
 from ninja.security import HttpBearer, SessionAuth
 
+from orion.accounts.http import AuthedRequest
+from orion.accounts.models import User
 from orion.api.services import token_authenticate
 from orion.core.exceptions import PermissionDenied
 from orion.core.throttle import client_address, require_allowed, throttle_blocked, throttle_hit
@@ -26,10 +26,17 @@ from orion.core.throttle import client_address, require_allowed, throttle_blocke
 TOKENS_THROTTLED = "Too many wrong API tokens from your address."
 
 
+class ApiRequest(AuthedRequest):
+    """The request an API handler receives: ``auth`` (and ``user``) is the caller, the token's
+    user or the browser session's; ninja answers 401 before the handler otherwise."""
+
+    auth: User
+
+
 class TokenAuth(HttpBearer):
     """``Authorization: Bearer orn_…``: the token's user, if active and the token usable."""
 
-    def __call__(self, request: HttpRequest) -> Any:
+    def __call__(self, request: HttpRequest) -> User | None:
         if "Authorization" not in request.headers:
             return None
         address = client_address(request)
@@ -39,7 +46,7 @@ class TokenAuth(HttpBearer):
             throttle_hit("token_address", address)
         return user
 
-    def authenticate(self, request: HttpRequest, token: str) -> Any:
+    def authenticate(self, request: HttpRequest, token: str) -> User | None:
         user = token_authenticate(token.strip())
         if user is None:
             return None
@@ -53,14 +60,14 @@ class BrowserSessionAuth(SessionAuth):
     def __init__(self) -> None:
         super().__init__(csrf=True)
 
-    def __call__(self, request: HttpRequest) -> Any:
+    def __call__(self, request: HttpRequest) -> User | None:
         if "Authorization" in request.headers:
             return None
         if settings.SESSION_COOKIE_NAME not in request.COOKIES:
             return None  # not a browser session: 401, not a CSRF complaint
         return super().__call__(request)
 
-    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+    def authenticate(self, request: HttpRequest, key: str | None) -> User | None:
         user = request.user
         if user.is_authenticated and user.is_active:
             return user
@@ -70,7 +77,7 @@ class BrowserSessionAuth(SessionAuth):
 class BrowserSessionOnlyAuth(BrowserSessionAuth):
     """The browser session, and a clear 403 (not a 401) for a bearer token."""
 
-    def __call__(self, request: HttpRequest) -> Any:
+    def __call__(self, request: HttpRequest) -> User | None:
         if "Authorization" in request.headers:
             raise PermissionDenied(
                 "API tokens are managed from the logged-in browser session (/account/tokens/ "

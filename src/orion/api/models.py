@@ -8,15 +8,18 @@ tokens apart in the list. A token carries exactly its user's permissions.
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from orion.accounts.models import User
 
-class ApiTokenQuerySet(models.QuerySet):
-    def visible_to(self, user) -> ApiTokenQuerySet:
+
+class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
+    def visible_to(self, user: User | AnonymousUser) -> ApiTokenQuerySet:
         """A user sees and revokes only their own tokens (provider staff included)."""
-        if not getattr(user, "is_authenticated", False):
+        if isinstance(user, AnonymousUser):
             return self.none()
         return self.filter(user_id=user.pk)
 

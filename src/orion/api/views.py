@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from orion.accounts.http import AuthedRequest
 from orion.api import services
 from orion.api.models import ApiToken
 from orion.core.exceptions import OrionError
@@ -28,7 +29,7 @@ class TokenForm(forms.Form):
 
 
 @never_cache
-def tokens(request: HttpRequest) -> HttpResponse:
+def tokens(request: AuthedRequest) -> HttpResponse:
     """GET lists the user's tokens; POST creates one and shows its secret this once."""
     created = None
     status = 200
@@ -55,7 +56,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+def token_revoke(request: AuthedRequest, pk: int) -> HttpResponse:
     token = services.token_revoke(user=request.user, token_id=pk)
     messages.success(request, f"Token {token.prefix}… revoked.")
     return redirect("api_tokens")

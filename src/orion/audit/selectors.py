@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from orion.accounts.models import User
 from orion.audit.models import AuditEntry
 from orion.core.permissions import require_provider_staff
 
@@ -20,7 +21,7 @@ def _start_of(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def audit_entries(*, user, actor: str = "", action: str = "", object_type: str = "",
+def audit_entries(*, user: User, actor: str = "", action: str = "", object_type: str = "",
                   object_id: str = "", date_from: date | None = None,
                   date_to: date | None = None) -> QuerySet[AuditEntry]:
     """Entries newest first, filtered; provider staff only (anyone else: NotFound).
@@ -44,7 +45,7 @@ def audit_entries(*, user, actor: str = "", action: str = "", object_type: str =
     return entries.order_by("-at", "-id")
 
 
-def audit_filter_choices(*, user) -> dict[str, list[str]]:
+def audit_filter_choices(*, user: User) -> dict[str, list[str]]:
     """The actions and object types present in the log, for the filter drop-downs; provider
     staff only, like the entries."""
     require_provider_staff(user)

@@ -4,13 +4,15 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any, cast
 
 from django import forms
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from orion.accounts.http import AuthedRequest
 from orion.audit.selectors import audit_entries, audit_filter_choices
 
 PAGE_SIZE = 50
@@ -26,14 +28,16 @@ class AuditFilterForm(forms.Form):
     date_to = forms.DateField(required=False, label="To",
                               widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(self, *args: object, choices: dict[str, list[str]], **kwargs: object) -> None:
+    def __init__(self, *args: Any, choices: dict[str, list[str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["action"].choices = [("", "any")] + [(a, a) for a in choices["actions"]]
-        self.fields["object_type"].choices = [("", "any")] + [
+        cast(forms.ChoiceField, self.fields["action"]).choices = [("", "any")] + [
+            (a, a) for a in choices["actions"]]
+        cast(forms.ChoiceField, self.fields["object_type"]).choices = [("", "any")] + [
             (t, t) for t in choices["object_types"]]
 
-    def clean(self) -> dict[str, object]:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         start, end = cleaned.get("date_from"), cleaned.get("date_to")
         if isinstance(start, date) and isinstance(end, date) and end < start:
             self.add_error("date_to", "The end date is before the start date.")
@@ -44,9 +48,9 @@ class AuditFilterForm(forms.Form):
 
 
 @require_GET
-def audit_log(request: HttpRequest) -> HttpResponse:
+def audit_log(request: AuthedRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET or None, choices=audit_filter_choices(user=request.user))
-    filters: dict[str, object] = {}
+    filters: dict[str, Any] = {}
     status = 200
     if form.is_bound:
         if form.is_valid():

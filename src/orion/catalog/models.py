@@ -34,7 +34,7 @@ class OrderType(models.Model):
         return self.name
 
 
-class PackageQuerySet(models.QuerySet):
+class PackageQuerySet(models.QuerySet["Package"]):
     def orderable(self) -> PackageQuerySet:
         return self.filter(is_active=True)
 

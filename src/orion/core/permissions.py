@@ -6,11 +6,9 @@ not exist (404), so staff-only URLs and ids reveal nothing.
 
 from __future__ import annotations
 
-from typing import Any
-
 from orion.core.exceptions import NotFound
 
 
-def require_provider_staff(user: Any, *, what: str = "page") -> None:
+def require_provider_staff(user: object, *, what: str = "page") -> None:
     if not getattr(user, "is_provider_staff", False):
         raise NotFound(f"No such {what}.")

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
+from orion.accounts.http import AuthedRequest
 from orion.dashboard.selectors import lost_orders, operations_queues
 from orion.orders.selectors import order_list
 
 
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthedRequest) -> HttpResponse:
     context: dict[str, object] = {"recent_orders": order_list(user=request.user)[:10]}
     if request.user.is_provider_staff:
         context["queues"] = operations_queues()

@@ -125,7 +125,7 @@ class BackorderStatus(models.TextChoices):
     COMPLETE = "Complete", "Complete"
 
 
-class BackorderQuerySet(models.QuerySet):
+class BackorderQuerySet(models.QuerySet["Backorder"]):
     def open(self) -> BackorderQuerySet:
         """Backorders of placed orders still waiting for numbers (the staff queue)."""
         from orion.orders.states import LIVE_STATES
@@ -150,6 +150,8 @@ class Backorder(models.Model):
                                    on_delete=models.SET_NULL, related_name="+")
 
     objects = BackorderQuerySet.as_manager()
+    # Not a column: the free numbers matching it, set by selectors.backorders_free_now.
+    free_now: int
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -4,17 +4,22 @@ and services refuse anyone but provider staff, and ``OrionErrorMiddleware`` turn
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from orion.accounts.http import AuthedRequest
+from orion.accounts.models import User
 from orion.core.exceptions import NotFound, OrionError
 from orion.numbers import selectors, services
+from orion.numbers.models import DID
 
 
-def inventory(request: HttpRequest) -> HttpResponse:
+def inventory(request: AuthedRequest) -> HttpResponse:
     q = request.GET.get("q", "")[:20].strip()
     npa = request.GET.get("npa", "")[:3]
     npa = npa if npa.isascii() and npa.isdigit() else ""
@@ -31,12 +36,16 @@ def _id(value: str) -> int:
     return int(value)
 
 
-def number_page(request: HttpRequest) -> HttpResponse:
+def number_page(request: AuthedRequest) -> HttpResponse:
     did, events = selectors.number_detail(user=request.user, did_id=_id(request.GET.get("id", "")))
     return render(request, "numbers/number.html", {"did": did, "events": events})
 
 
-ACTIONS = {
+class _NumberAction(Protocol):
+    def __call__(self, *, user: User, did_id: int) -> DID: ...
+
+
+ACTIONS: dict[str, _NumberAction] = {
     "release": services.number_release,
     "quarantine": services.number_quarantine,
     "unquarantine": services.number_unquarantine,
@@ -44,7 +53,7 @@ ACTIONS = {
 
 
 @require_POST
-def number_action(request: HttpRequest) -> HttpResponse:
+def number_action(request: AuthedRequest) -> HttpResponse:
     pk = _id(request.POST.get("id", ""))
     service = ACTIONS.get(request.POST.get("action", ""))
     if service is None:
@@ -60,7 +69,7 @@ def number_action(request: HttpRequest) -> HttpResponse:
     return redirect(f"{reverse('orders:numbers:number')}?id={pk}")
 
 
-def backorders(request: HttpRequest) -> HttpResponse:
+def backorders(request: AuthedRequest) -> HttpResponse:
     show_all = request.GET.get("all") == "1"
     rows = selectors.backorders_free_now(backorders=selectors.backorder_queue(
         user=request.user, include_complete=show_all)[:500])
@@ -69,7 +78,7 @@ def backorders(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def backorder_fill(request: HttpRequest) -> HttpResponse:
+def backorder_fill(request: AuthedRequest) -> HttpResponse:
     try:
         filled = services.backorder_fill(user=request.user,
                                          backorder_id=_id(request.POST.get("id", "")))

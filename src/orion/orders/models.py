@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from orion.accounts.models import Customer, Enterprise, Partner, ServiceType
+from orion.accounts.models import Customer, Enterprise, Partner, ServiceType, Viewer
 from orion.audit.models import REASON_MAX_LENGTH
 from orion.catalog.models import ChargeType, Package
 from orion.orders.states import OrderState
@@ -58,8 +58,8 @@ class OrderKind(models.TextChoices):
     ADD_SERVICES = "add_services", "Add services to an existing customer"
 
 
-class OrderQuerySet(models.QuerySet):
-    def visible_to(self, user) -> OrderQuerySet:
+class OrderQuerySet(models.QuerySet["Order"]):
+    def visible_to(self, user: Viewer) -> OrderQuerySet:
         if user.is_provider_staff:
             return self
         if not user.is_authenticated or user.partner_id is None:
@@ -114,6 +114,9 @@ class Order(models.Model):
                                     default=ServiceType.HOSTED)
     billing_start_date = models.DateField(null=True, blank=True)
     notes = models.TextField(blank=True, max_length=4000)
+    # Counts the draft's saved edits of its details (autosave): a write that names an older
+    # version comes from a tab that has not seen the latest edit and is refused, never merged.
+    version = models.PositiveIntegerField(default=1, db_default=1)
 
     objects = OrderQuerySet.as_manager()
 
@@ -147,7 +150,7 @@ class Order(models.Model):
 
     @property
     def account_name(self) -> str:
-        if self.customer_id:
+        if self.customer is not None:
             return self.customer.name
         return self.company_name or "(new customer)"
 

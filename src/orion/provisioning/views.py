@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from orion.accounts.http import AuthedRequest
 from orion.core.exceptions import NotFound, OrionError
+from orion.orders.models import Order
 from orion.orders.selectors import order_get
 from orion.provisioning import services
 from orion.provisioning.pdf import trunking_order_form_pdf
@@ -15,7 +19,7 @@ from orion.provisioning.selectors import order_oci_exchanges, order_progress
 
 
 @require_GET
-def progress(request: HttpRequest, pk: int) -> HttpResponse:
+def progress(request: AuthedRequest, pk: int) -> HttpResponse:
     """The progress bar fragment; htmx polls it while the order is being provisioned."""
     order = order_get(user=request.user, order_id=pk)
     progress_now = order_progress(order=order)
@@ -28,7 +32,8 @@ def progress(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-def _staff_action(request: HttpRequest, pk: int, action, done: str) -> HttpResponse:
+def _staff_action(request: AuthedRequest, pk: int, action: Callable[[Order], object],
+                  done: str) -> HttpResponse:
     order = order_get(user=request.user, order_id=pk)
     try:
         action(order)
@@ -42,15 +47,15 @@ def _staff_action(request: HttpRequest, pk: int, action, done: str) -> HttpRespo
 
 
 @require_POST
-def retry(request: HttpRequest, pk: int) -> HttpResponse:
+def retry(request: AuthedRequest, pk: int) -> HttpResponse:
     return _staff_action(request, pk, lambda o: services.order_retry(order_id=o.pk,
                                                                      user=request.user),
                          "Retry started: provisioning continues from the failed step.")
 
 
 @require_POST
-def cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    def run(order):
+def cancel(request: AuthedRequest, pk: int) -> HttpResponse:
+    def run(order: Order) -> None:
         result = services.order_cancel(order_id=order.pk, user=request.user,
                                        reason=request.POST.get("reason", ""))
         if result.created_in_broadworks:
@@ -60,19 +65,19 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def trunking_done(request: HttpRequest, pk: int) -> HttpResponse:
+def trunking_done(request: AuthedRequest, pk: int) -> HttpResponse:
     return _staff_action(request, pk, lambda o: services.order_trunking_done(
         order_id=o.pk, user=request.user), "Trunking set-up recorded; the order is completed.")
 
 
 @require_GET
-def oci_log(request: HttpRequest, pk: int) -> HttpResponse:
+def oci_log(request: AuthedRequest, pk: int) -> HttpResponse:
     order, exchanges = order_oci_exchanges(user=request.user, order_id=pk)
     return render(request, "provisioning/oci_log.html", {"order": order, "exchanges": exchanges})
 
 
 @require_GET
-def trunking_form(request: HttpRequest, pk: int) -> HttpResponse:
+def trunking_form(request: AuthedRequest, pk: int) -> HttpResponse:
     order = order_get(user=request.user, order_id=pk)
     if order.is_draft:
         return redirect("orders:form", pk=order.pk)

@@ -5,15 +5,15 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from django.conf import settings
-from django.http import HttpRequest
 from ninja import Path, Query, Router, Schema
 
 from orion.accounts.models import Customer, Enterprise
 from orion.accounts.search import AccountHit, account_search
 from orion.accounts.selectors import customer_get, enterprise_get
+from orion.api.auth import ApiRequest
 from orion.api.errors import responses
 from orion.api.routers.orders import OrderPage, order_summary
-from orion.api.schemas.common import MAX_ID, NO_NUL, PageMeta, PageParams, page
+from orion.api.schemas.common import MAX_ID, NO_NUL, Json, PageMeta, PageParams, page
 from orion.orders.selectors import order_list
 
 router = Router(tags=["accounts"])
@@ -66,13 +66,13 @@ class CustomerPage(PageMeta):
     items: list[CustomerOut]
 
 
-def enterprise_out(e: Enterprise) -> dict:
+def enterprise_out(e: Enterprise) -> Json:
     return {"id": e.pk, "name": e.name, "partner_id": e.partner_id,
             "partner_name": e.partner.name, "bw_service_provider_id": e.bw_service_provider_id,
             "created_at": e.created_at}
 
 
-def customer_out(c: Customer) -> dict:
+def customer_out(c: Customer) -> Json:
     fields = ("name", "partner_id", "enterprise_id", "bw_group_id", "service_type",
               "address_line1", "address_line2", "city", "state", "zip_code", "contact_name",
               "contact_phone", "contact_email", "domain", "time_zone", "billing_start_date",
@@ -85,8 +85,8 @@ EnterpriseId = Path(..., ge=1, le=MAX_ID)
 
 
 @router.get("/accounts/search", response=responses(SearchOut), operation_id="account_search")
-def search(request: HttpRequest, q: str = Query(..., min_length=1, max_length=80, pattern=NO_NUL),
-           page_number: int = Query(1, ge=1, le=10_000, alias="page")):
+def search(request: ApiRequest, q: str = Query(..., min_length=1, max_length=80, pattern=NO_NUL),
+           page_number: int = Query(1, ge=1, le=10_000, alias="page")) -> Json:
     """The search bar: accounts whose name contains ``q``, each with its Role."""
     result = account_search(user=request.auth, query=q, page=page_number,
                             page_size=settings.ORION_SEARCH_PAGE_SIZE)
@@ -95,7 +95,7 @@ def search(request: HttpRequest, q: str = Query(..., min_length=1, max_length=80
 
 
 @router.get("/enterprises", response=responses(EnterprisePage), operation_id="enterprise_list")
-def enterprise_list(request: HttpRequest, params: Query[PageParams]):
+def enterprise_list(request: ApiRequest, params: Query[PageParams]) -> Json:
     rows = Enterprise.objects.visible_to(request.auth).select_related("partner").order_by(
         "name", "id")
     return page(rows, params, enterprise_out)
@@ -103,14 +103,14 @@ def enterprise_list(request: HttpRequest, params: Query[PageParams]):
 
 @router.get("/enterprises/{enterprise_id}", response=responses(EnterpriseOut),
             operation_id="enterprise_get")
-def enterprise_detail(request: HttpRequest, enterprise_id: int = EnterpriseId):
+def enterprise_detail(request: ApiRequest, enterprise_id: int = EnterpriseId) -> Json:
     return enterprise_out(enterprise_get(user=request.auth, enterprise_id=enterprise_id))
 
 
 @router.get("/enterprises/{enterprise_id}/customers", response=responses(CustomerPage),
             operation_id="enterprise_customers")
-def enterprise_customers(request: HttpRequest, params: Query[PageParams],
-                         enterprise_id: int = EnterpriseId):
+def enterprise_customers(request: ApiRequest, params: Query[PageParams],
+                         enterprise_id: int = EnterpriseId) -> Json:
     enterprise = enterprise_get(user=request.auth, enterprise_id=enterprise_id)
     rows = enterprise.customers.select_related("enterprise").order_by("name", "id")
     return page(rows, params, customer_out)
@@ -118,8 +118,8 @@ def enterprise_customers(request: HttpRequest, params: Query[PageParams],
 
 @router.get("/enterprises/{enterprise_id}/orders", response=responses(OrderPage),
             operation_id="enterprise_orders")
-def enterprise_orders(request: HttpRequest, params: Query[PageParams],
-                      enterprise_id: int = EnterpriseId):
+def enterprise_orders(request: ApiRequest, params: Query[PageParams],
+                      enterprise_id: int = EnterpriseId) -> Json:
     """The enterprise's Orders tab: its placed orders, newest first."""
     enterprise = enterprise_get(user=request.auth, enterprise_id=enterprise_id)
     return page(order_list(user=request.auth).filter(enterprise=enterprise), params,
@@ -128,13 +128,13 @@ def enterprise_orders(request: HttpRequest, params: Query[PageParams],
 
 @router.get("/customers/{customer_id}", response=responses(CustomerOut),
             operation_id="customer_get")
-def customer_detail(request: HttpRequest, customer_id: int = Path(..., ge=1, le=MAX_ID)):
+def customer_detail(request: ApiRequest, customer_id: int = Path(..., ge=1, le=MAX_ID)) -> Json:
     return customer_out(customer_get(user=request.auth, customer_id=customer_id))
 
 
 @router.get("/customers/{customer_id}/orders", response=responses(OrderPage),
             operation_id="customer_orders")
-def customer_orders(request: HttpRequest, params: Query[PageParams],
-                    customer_id: int = Path(..., ge=1, le=MAX_ID)):
+def customer_orders(request: ApiRequest, params: Query[PageParams],
+                    customer_id: int = Path(..., ge=1, le=MAX_ID)) -> Json:
     customer = customer_get(user=request.auth, customer_id=customer_id)
     return page(order_list(user=request.auth).filter(customer=customer), params, order_summary)

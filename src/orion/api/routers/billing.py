@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from ninja import Field, Path, Query, Router, Schema
 
+from orion.api.auth import ApiRequest
 from orion.api.errors import responses
-from orion.api.schemas.common import MAX_ID
+from orion.api.schemas.common import MAX_ID, Json
 from orion.billing import selectors
 from orion.billing.charges import BillingMonth
 from orion.billing.export import export_csv, export_json
@@ -98,9 +99,9 @@ _CSV_TOO = {"responses": {200: {"content": {"text/csv": {"schema": {"type": "str
 
 @router.get("/export", response=responses(ExportOut), operation_id="billing_export",
             openapi_extra=_CSV_TOO)
-def export(request: HttpRequest, month: str = MONTH,
+def export(request: ApiRequest, month: str = MONTH,
            fmt: str = Query("csv", alias="format", pattern="^(csv|json)$"),
-           partner_id: int | None = Query(None, ge=1, le=MAX_ID)):
+           partner_id: int | None = Query(None, ge=1, le=MAX_ID)) -> Json | HttpResponse:
     """The monthly export: one row per customer line, then per-customer totals and the total.
 
     ``format=csv`` (default) returns ``text/csv``; ``format=json`` the same data as JSON.
@@ -117,8 +118,8 @@ def export(request: HttpRequest, month: str = MONTH,
 
 @router.get("/customers/{customer_id}/preview", response=responses(ExportOut),
             operation_id="billing_invoice_preview")
-def invoice_preview(request: HttpRequest, customer_id: int = Path(..., ge=1, le=MAX_ID),
-                    month: str = MONTH):
+def invoice_preview(request: ApiRequest, customer_id: int = Path(..., ge=1, le=MAX_ID),
+                    month: str = MONTH) -> Json:
     """Invoice preview (a dry run, as Kill Bill's): the customer's charges of ``month``,
     computed now; nothing is stored."""
     invoice = selectors.invoice_preview(user=request.auth, customer_id=customer_id,
@@ -128,7 +129,7 @@ def invoice_preview(request: HttpRequest, customer_id: int = Path(..., ge=1, le=
 
 @router.get("/customers/{customer_id}/summary", response=responses(SummaryOut),
             operation_id="billing_customer_summary")
-def summary(request: HttpRequest, customer_id: int = Path(..., ge=1, le=MAX_ID)):
+def summary(request: ApiRequest, customer_id: int = Path(..., ge=1, le=MAX_ID)) -> Json:
     """The customer's Billing tab: this month's total, the run rate, upcoming charges."""
     b = selectors.customer_billing(user=request.auth, customer_id=customer_id)
     return {

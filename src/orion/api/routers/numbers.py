@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.http import HttpRequest
 from ninja import Field, Path, Query, Router, Schema
 
+from orion.accounts.models import User
+from orion.api.auth import ApiRequest
 from orion.api.errors import responses
-from orion.api.schemas.common import MAX_ID, PageMeta, PageParams, page, text
+from orion.api.schemas.common import MAX_ID, Json, PageMeta, PageParams, page, text
 from orion.numbers import selectors, services
+from orion.numbers.models import Backorder
 
 router = Router(tags=["numbers"])
 
@@ -94,9 +96,9 @@ class BackorderQueueParams(PageParams):
 
 @router.get("/numbers/available", response=responses(AvailableOut),
             operation_id="numbers_available")
-def available(request: HttpRequest, npa: str = Query(..., min_length=1, max_length=10),
+def available(request: ApiRequest, npa: str = Query(..., min_length=1, max_length=10),
               nxx: str = Query("", max_length=10),
-              page_number: int = Query(1, ge=1, le=10_000, alias="page")):
+              page_number: int = Query(1, ge=1, le=10_000, alias="page")) -> Json:
     """Free numbers of an NPA (and NXX), in number order, a page at a time."""
     result = selectors.numbers_available(npa=npa, nxx=nxx, page=page_number)
     return {"npa": result.npa, "nxx": result.nxx, "page": result.page,
@@ -106,7 +108,7 @@ def available(request: HttpRequest, npa: str = Query(..., min_length=1, max_leng
                       for d in result.numbers]}
 
 
-def _number_out(user, did_id: int) -> dict:
+def _number_out(user: User, did_id: int) -> Json:
     did, events = selectors.number_detail(user=user, did_id=did_id)
     return {"id": did.pk, "number": did.e164, "display": did.display, "npa": did.npa,
             "nxx": did.nxx, "state": did.state, "order_id": did.order_id,
@@ -122,14 +124,14 @@ DidId = Path(..., ge=1, le=MAX_ID)
 
 
 @router.get("/numbers/{did_id}", response=responses(NumberOut), operation_id="number_get")
-def number_get(request: HttpRequest, did_id: int = DidId):
+def number_get(request: ApiRequest, did_id: int = DidId) -> Json:
     """Staff: one number with its history."""
     return _number_out(request.auth, did_id)
 
 
 @router.post("/numbers/{did_id}/release", response=responses(NumberOut),
              operation_id="number_release")
-def number_release(request: HttpRequest, did_id: int = DidId):
+def number_release(request: ApiRequest, did_id: int = DidId) -> Json:
     """Staff: take a number back from its customer; it ages in quarantine."""
     services.number_release(user=request.auth, did_id=did_id)
     return _number_out(request.auth, did_id)
@@ -137,7 +139,7 @@ def number_release(request: HttpRequest, did_id: int = DidId):
 
 @router.post("/numbers/{did_id}/quarantine", response=responses(NumberOut),
              operation_id="number_quarantine")
-def number_quarantine(request: HttpRequest, payload: QuarantineIn, did_id: int = DidId):
+def number_quarantine(request: ApiRequest, payload: QuarantineIn, did_id: int = DidId) -> Json:
     services.number_quarantine(user=request.auth, did_id=did_id, days=payload.days,
                                note=payload.note)
     return _number_out(request.auth, did_id)
@@ -145,16 +147,16 @@ def number_quarantine(request: HttpRequest, payload: QuarantineIn, did_id: int =
 
 @router.post("/numbers/{did_id}/unquarantine", response=responses(NumberOut),
              operation_id="number_unquarantine")
-def number_unquarantine(request: HttpRequest, did_id: int = DidId):
+def number_unquarantine(request: ApiRequest, did_id: int = DidId) -> Json:
     services.number_unquarantine(user=request.auth, did_id=did_id)
     return _number_out(request.auth, did_id)
 
 
-def _backorder_out(bo) -> dict:
+def _backorder_out(bo: Backorder) -> Json:
     order = bo.order
     return {"id": bo.pk, "order_id": order.pk, "order_number": order.number,
             "order_state": order.state, "partner_name": order.partner.name,
-            "customer_name": order.customer.name if order.customer_id else None,
+            "customer_name": order.customer.name if order.customer else None,
             "npa": bo.npa, "nxx": bo.nxx, "quantity": bo.quantity, "filled": bo.filled,
             "pending": bo.pending, "status": str(bo.status),
             "is_for_trunking": bo.is_for_trunking, "created_at": bo.created_at,
@@ -162,7 +164,7 @@ def _backorder_out(bo) -> dict:
 
 
 @router.get("/backorders", response=responses(BackorderPage), operation_id="backorder_queue")
-def backorder_queue(request: HttpRequest, params: Query[BackorderQueueParams]):
+def backorder_queue(request: ApiRequest, params: Query[BackorderQueueParams]) -> Json:
     """Staff: open backorders of placed orders, oldest first."""
     rows = selectors.backorder_queue(user=request.auth,
                                      include_complete=params.include_complete)
@@ -172,7 +174,7 @@ def backorder_queue(request: HttpRequest, params: Query[BackorderQueueParams]):
 
 @router.post("/backorders/{backorder_id}/fill", response=responses(BackorderFillOut),
              operation_id="backorder_fill")
-def backorder_fill(request: HttpRequest, backorder_id: int = Path(..., ge=1, le=MAX_ID)):
+def backorder_fill(request: ApiRequest, backorder_id: int = Path(..., ge=1, le=MAX_ID)) -> Json:
     """Staff: assign free matching numbers to the backorder (partially or fully)."""
     filled = services.backorder_fill(user=request.auth, backorder_id=backorder_id)
     bo = selectors.backorder_queue(user=request.auth, include_complete=True).get(
