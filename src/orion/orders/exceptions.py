@@ -30,3 +30,9 @@ class OrderValidationError(OrderError):
         first = next(iter(errors.values()))[0] if errors else "The order is not complete."
         super().__init__(first)
         self.errors = errors
+
+
+class StaleDraft(OrderError):
+    """A draft edit named an older version of the draft: another tab or device changed it."""
+
+    code = "draft_stale"

@@ -67,9 +67,22 @@ class OrderDetailsForm(forms.Form):
         help_text="Special provisioning: IP fax, e-mail addresses, numbers that are porting, "
                   "numbers for Smart Record.")
 
-    def __init__(self, *args: object, order: Order, **kwargs: object) -> None:
+    # The draft's version the page was rendered from (see ``orion.orders.drafts``): Save Order
+    # and autosave from a page that missed a later edit are refused.
+    version = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+    def __init__(self, *args: object, order: Order, autosave: bool = False,
+                 **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.order = order
+        self.autosave = autosave
+        self.stale = False  # the template offers a reload link when True
+        # What the draft holds (autosaved) is what the form shows, after a refresh too.
+        for name in ("enterprise_name", *ACCOUNT_FIELDS, "notes"):
+            value = getattr(order, name)
+            if value:
+                self.initial.setdefault(name, value)
+        self.initial["version"] = order.version
         if order.kind != OrderKind.NEW_ENTERPRISE:
             del self.fields["enterprise_name"]
         if not order.creates_account:
@@ -97,6 +110,8 @@ class OrderDetailsForm(forms.Form):
 
     def clean(self) -> dict[str, object]:
         cleaned = super().clean()
+        if not self.autosave:
+            self._check_draft_version(cleaned.get("version"))
         value = cleaned.get("billing_start_date")
         if isinstance(value, date):
             tz = cleaned.get("time_zone") or (
@@ -105,6 +120,17 @@ class OrderDetailsForm(forms.Form):
             if problem:
                 self.add_error("billing_start_date", problem)
         return cleaned
+
+    def _check_draft_version(self, version: object) -> None:
+        from orion.orders.drafts import order_draft_check_version
+        from orion.orders.exceptions import StaleDraft
+
+        try:
+            order_draft_check_version(order=self.order,
+                                      version=version if isinstance(version, int) else None)
+        except StaleDraft as exc:
+            self.stale = True
+            self.add_error(None, exc.message)
 
     def clean_enterprise_name(self) -> str:
         return self._text("enterprise_name", required=True)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import include, path
 
-from orion.orders import views
+from orion.orders import form_views, views
 
 app_name = "orders"
 urlpatterns = [
@@ -22,6 +22,9 @@ urlpatterns = [
          name="line_quantity"),
     path("orders/<int:pk>/form/lines/<int:line_pk>/remove/", views.line_remove,
          name="line_remove"),
+    path("orders/<int:pk>/form/autosave/", form_views.draft_autosave, name="draft_autosave"),
+    path("orders/<int:pk>/discard/", form_views.draft_discard, name="draft_discard"),
+    path("orders/<int:pk>/form/dids/renew/", form_views.dids_renew, name="dids_renew"),
     path("orders/<int:pk>/form/dids/select/", views.did_picker, name="did_picker"),
     path("orders/<int:pk>/form/dids/search/", views.did_search, name="did_search"),
     path("orders/<int:pk>/form/dids/", views.dids_order, name="dids_order"),

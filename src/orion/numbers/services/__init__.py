@@ -13,11 +13,14 @@ from orion.numbers.services.drafts import (
     included_dids,
     number_unreserve,
     numbers_expire_reservations,
+    numbers_renew_reservations,
     numbers_reserve,
     numbers_reserve_quantity,
     order_dids_order,
+    order_draft_numbers_release,
     order_numbers_place,
     order_numbers_quarantine,
+    order_numbers_released,
 )
 from orion.numbers.services.inventory import (
     backorder_fill,
@@ -66,10 +69,13 @@ __all__ = [
     "numbers_end_quarantine",
     "numbers_expire_reservations",
     "numbers_import",
+    "numbers_renew_reservations",
     "numbers_reserve",
     "numbers_reserve_quantity",
     "order_dids_order",
+    "order_draft_numbers_release",
     "order_numbers_place",
     "order_numbers_quarantine",
+    "order_numbers_released",
     "parse_range",
 ]

@@ -37,6 +37,8 @@ from orion.orders.states import OrderState
 logger = logging.getLogger(__name__)
 
 S = NumberState
+# The history note of a number whose reservation ran out (``order_numbers_released`` reads it).
+EXPIRED_NOTE = "Reservation expired."
 
 # --- drafts: reserve, remove, backorder ---------------------------------------------------------
 
@@ -153,6 +155,43 @@ def number_unreserve(*, user: User, order_id: int, did_id: int) -> None:
             raise NotFound("That number is not on this order.")
 
 
+
+def order_draft_numbers_release(*, order: Order, by: User | None) -> int:
+    """A discarded draft's reserved numbers are free for others at once (the caller holds the
+    draft's lock). Returns how many were released."""
+    return len(dids_move(queryset=DID.objects.filter(order_id=order.pk), to=S.AVAILABLE,
+                         from_states=[S.RESERVED], by=by, order=order,
+                         note="Draft discarded.", order_id=None, reserved_until=None,
+                         is_for_trunking=False))
+
+
+def numbers_renew_reservations(*, user: User, order_id: int) -> datetime | None:
+    """The partner is still working on the draft: its reserved numbers stay reserved for the
+    full reservation time from now. Returns the new end, or None without reserved numbers.
+
+    Numbers the periodic job already released are not taken back here: another order may
+    have them now (Save Order names them instead, see ``order_numbers_released``).
+    """
+    with transaction.atomic():
+        order = _draft(user=user, order_id=order_id)
+        until = _reservation_end()
+        renewed = order.dids.filter(state=S.RESERVED).update(reserved_until=until)
+    return until if renewed else None
+
+
+def order_numbers_released(*, order: Order) -> list[str]:
+    """Numbers that were reserved to this draft and released because the reservation ran
+    out, and that are not back on it (E.164, in number order). Save Order refuses to go on
+    without them unless the partner says so: saving silently without them lost numbers."""
+    from orion.numbers.models import DIDEvent
+
+    expired = set(DIDEvent.objects.filter(order_id=order.pk, to_state=S.AVAILABLE,
+                                          note=EXPIRED_NOTE).values_list("did__e164", flat=True))
+    if not expired:
+        return []
+    back = set(DID.objects.filter(order_id=order.pk, e164__in=expired)
+               .values_list("e164", flat=True))
+    return sorted(expired - back)
 
 
 def _clean_quantity(value: object, *, limit: int, what: str,
@@ -318,7 +357,7 @@ def numbers_expire_reservations(*, now: datetime | None = None, batch: int = 100
     while True:
         with transaction.atomic():
             moved = dids_move(queryset=stale, to=S.AVAILABLE, from_states=[S.RESERVED],
-                              note="Reservation expired.", limit=batch, skip_locked=True,
+                              note=EXPIRED_NOTE, limit=batch, skip_locked=True,
                               order_id=None, reserved_until=None, is_for_trunking=False)
         freed += len(moved)
         if len(moved) < batch:

@@ -137,6 +137,44 @@
     announce("Orion could not be reached: your last change was not saved. Check the connection.");
   });
 
+  // --- nothing typed is lost ---------------------------------------------------------------
+  // form[data-autosave] posts what is typed after a pause (htmx, see orders/form.html). Until
+  // the server has stored the latest keystroke, leaving the page asks first (beforeunload);
+  // an answer with X-Orion-Unsaved (a field that did not pass) keeps the page "unsaved".
+  // Links and buttons marked data-leave-ok (Reload the form, Discard draft) leave without asking.
+  var edits = 0;
+  var savedEdits = 0;
+  function unsaved() { return edits !== savedEdits; }
+  document.addEventListener("input", function (event) {
+    if (event.target.closest && event.target.closest("form[data-autosave]")) { edits++; }
+  });
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var elt = event.detail.requestConfig && event.detail.requestConfig.elt;
+    if (elt && elt.matches && elt.matches("form[data-autosave]")) { elt.orionEdits = edits; }
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var elt = event.detail.requestConfig && event.detail.requestConfig.elt;
+    if (!elt || !elt.matches || !elt.matches("form[data-autosave]")) { return; }
+    var xhr = event.detail.xhr;
+    if (xhr.status >= 200 && xhr.status < 300 && xhr.getResponseHeader("X-Orion-Unsaved") !== "1") {
+      savedEdits = elt.orionEdits;
+    }
+  });
+  document.addEventListener("submit", function (event) {
+    if (event.target.matches && event.target.matches("form[data-autosave]")) {
+      savedEdits = edits;  // Save Order posts every field
+    }
+  });
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("[data-leave-ok]")) { savedEdits = edits; }
+  }, true);
+  window.addEventListener("beforeunload", function (event) {
+    if (unsaved()) {
+      event.preventDefault();
+      event.returnValue = "";
+    }
+  });
+
   function applyPercent(root) {
     (root || document).querySelectorAll("[data-percent]").forEach(function (bar) {
       var value = Math.max(0, Math.min(100, parseFloat(bar.getAttribute("data-percent")) || 0));
