@@ -7,6 +7,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404, HttpRequest, HttpResponse
@@ -100,10 +102,16 @@ def _server_error(request: HttpRequest, exc: Exception, api: NinjaAPI) -> HttpRe
                             "logged. Try again later."), status=500)
 
 
+def _bound(handler: Callable[[HttpRequest, Any, NinjaAPI], HttpResponse], api: NinjaAPI
+           ) -> Callable[[HttpRequest, Any], HttpResponse]:
+    # ninja types the exception as "instance or class"; a handler always gets the instance.
+    return lambda request, exc: handler(request, exc, api)
+
+
 def install(api: NinjaAPI) -> None:
-    api.add_exception_handler(OrionError, lambda r, e: _orion_error(r, e, api))
-    api.add_exception_handler(ValidationError, lambda r, e: _validation_error(r, e, api))
-    api.add_exception_handler(Http404, lambda r, e: _not_found(r, e, api))
-    api.add_exception_handler(ObjectDoesNotExist, lambda r, e: _not_found(r, e, api))
-    api.add_exception_handler(HttpError, lambda r, e: _http_error(r, e, api))
-    api.add_exception_handler(Exception, lambda r, e: _server_error(r, e, api))
+    api.add_exception_handler(OrionError, _bound(_orion_error, api))
+    api.add_exception_handler(ValidationError, _bound(_validation_error, api))
+    api.add_exception_handler(Http404, _bound(_not_found, api))
+    api.add_exception_handler(ObjectDoesNotExist, _bound(_not_found, api))
+    api.add_exception_handler(HttpError, _bound(_http_error, api))
+    api.add_exception_handler(Exception, _bound(_server_error, api))

@@ -7,9 +7,12 @@ to the log-in page.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import URLPattern, URLResolver, include, path
+from ninja import NinjaAPI
 from ninja.openapi.docs import Swagger
 
 from orion.api import views
@@ -17,7 +20,7 @@ from orion.api.main import api
 
 
 class _Docs(Swagger):
-    def get_openapi_url(self, api, path_params) -> str:
+    def get_openapi_url(self, api: NinjaAPI, path_params: dict[str, Any]) -> str:
         return "/api/openapi.json"
 
 
@@ -34,12 +37,12 @@ def docs(request: HttpRequest) -> HttpResponse:
     return _docs.render_page(request, api)
 
 
-def _exempt(patterns: list) -> list:
+def _exempt(patterns: list[URLPattern | URLResolver]) -> list[URLPattern | URLResolver]:
     for entry in patterns:
         if isinstance(entry, URLResolver):
             _exempt(entry.url_patterns)
         elif isinstance(entry, URLPattern):
-            entry.callback.login_required = False
+            entry.callback.login_required = False  # type: ignore[attr-defined]  # read by LoginRequiredMiddleware
     return patterns
 
 

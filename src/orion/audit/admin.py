@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.http import HttpRequest
 
 from orion.audit.models import AuditEntry
 
@@ -14,11 +15,13 @@ class AuditEntryAdmin(admin.ModelAdmin):
     search_fields = ["actor_name", "object_repr", "object_id", "reason"]
     date_hierarchy = "at"
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: AuditEntry | None = None
+                               ) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: AuditEntry | None = None
+                               ) -> bool:
         return False

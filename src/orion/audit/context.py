@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from django.http import HttpRequest, HttpResponse
 
+from orion.accounts.models import User
+
 
 @dataclass(frozen=True)
 class AuditContext:
@@ -24,9 +26,9 @@ class AuditContext:
         return "api" if self.request.path.startswith("/api/") else "web"
 
     @property
-    def user(self):
+    def user(self) -> User | None:
         user = getattr(self.request, "user", None)
-        return user if getattr(user, "is_authenticated", False) else None
+        return user if isinstance(user, User) else None  # not AnonymousUser
 
 
 _current: ContextVar[AuditContext | None] = ContextVar("orion_audit_context", default=None)

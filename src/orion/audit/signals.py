@@ -6,17 +6,20 @@ A signal is the one way to see every path that sets a password (Django has no
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth import get_user_model
 from django.db.models.signals import pre_save
 from django.dispatch import receiver
 
+from orion.accounts.models import User
 from orion.audit.context import current
 from orion.audit.services import audit_record
 
 
 @receiver(pre_save, sender=get_user_model(), dispatch_uid="orion_audit_password_change")
-def record_password_change(sender, instance, raw: bool = False, update_fields=None,
-                           **kwargs) -> None:
+def record_password_change(sender: type[User], instance: User, raw: bool = False,
+                           update_fields: frozenset[str] | None = None, **kwargs: Any) -> None:
     if raw or instance.pk is None:
         return
     if update_fields is not None and "password" not in update_fields:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.http import HttpRequest
 
 from orion.billing.models import InvoiceRun, InvoiceRunLine
 
@@ -21,8 +22,9 @@ class InvoiceRunAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in InvoiceRun._meta.fields]
     inlines = [InvoiceRunLineInline]
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: InvoiceRun | None = None
+                               ) -> bool:
         return False

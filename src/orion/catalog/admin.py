@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from orion.audit.services import audit_record
 from orion.catalog.models import OrderType, Package
@@ -21,7 +24,7 @@ class PackageAdmin(admin.ModelAdmin):
 
     AUDITED = ("price", "is_active", "charge_type", "included_dids", "name")
 
-    def save_model(self, request, obj, form, change) -> None:
+    def save_model(self, request: HttpRequest, obj: Package, form: Any, change: bool) -> None:
         """Save, and record old and new price (and the other commercial fields) that moved."""
         old = (Package.objects.filter(pk=obj.pk).values(*self.AUDITED).first()
                if change else None) or {}

@@ -7,15 +7,15 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
-from django.http import HttpRequest
 from ninja import Field, Path, Query, Router, Schema, Status
 
 from orion.accounts.selectors import customer_get, enterprise_get
+from orion.api.auth import ApiRequest
 from orion.api.errors import error_body, responses
-from orion.api.schemas.common import MAX_ID, NO_NUL, Id, PageMeta, PageParams, page, text
+from orion.api.schemas.common import MAX_ID, NO_NUL, Id, Json, PageMeta, PageParams, page, text
 from orion.audit.models import REASON_MAX_LENGTH
 from orion.numbers import services as number_services
-from orion.numbers.models import MAX_SELECTION, Backorder
+from orion.numbers.models import DID, MAX_SELECTION, Backorder
 from orion.orders import services
 from orion.orders.exceptions import OrderValidationError
 from orion.orders.forms import OrderDetailsForm
@@ -255,7 +255,7 @@ class OrderListParams(PageParams):
 
 # --- conversion --------------------------------------------------------------------------------
 
-def order_summary(order: Order) -> dict:
+def order_summary(order: Order) -> Json:
     return {"id": order.pk, "number": order.number, "kind": order.kind, "state": order.state,
             "state_label": order.get_state_display(), "partner_id": order.partner_id,
             "enterprise_id": order.enterprise_id, "customer_id": order.customer_id,
@@ -264,28 +264,29 @@ def order_summary(order: Order) -> dict:
             "activated_at": order.activated_at}
 
 
-def backorder_out(b) -> dict:
+def backorder_out(b: Backorder) -> Json:
     return {"id": b.pk, "npa": b.npa, "nxx": b.nxx, "quantity": b.quantity, "filled": b.filled,
             "status": str(b.status), "is_for_trunking": b.is_for_trunking}
 
 
-def did_out(d) -> dict:
+def did_out(d: DID) -> Json:
     return {"id": d.pk, "number": d.e164, "display": d.display, "npa": d.npa, "nxx": d.nxx,
             "state": d.state, "is_for_trunking": d.is_for_trunking,
             "reserved_until": d.reserved_until}
 
 
-def order_out(order: Order) -> dict:
+def order_out(order: Order) -> Json:
     """The order as its page (or form) shows it: lines, totals, DIDs, history."""
     order = Order.objects.select_related("enterprise", "customer", "partner").get(pk=order.pk)
     quote = order_quote(order=order)
     numbers = quote.numbers
+    assert numbers is not None  # order_quote always reads the order's numbers
     detail_fields = ("enterprise_name", "company_name", "address_line1", "address_line2",
                      "city", "state_code", "zip_code", "contact_name", "contact_phone",
                      "contact_email", "domain", "time_zone", "service_type", "notes")
     return {
         **order_summary(order), **{name: getattr(order, name) for name in detail_fields},
-        "is_trunking": bool(order.customer_id and order.customer.is_trunking),
+        "is_trunking": bool(order.customer and order.customer.is_trunking),
         "lines": [{"id": line.pk, "package_id": line.package_id,
                    "package_name": line.package.name,
                    "order_type_id": line.package.order_type_id,
@@ -310,7 +311,7 @@ def order_out(order: Order) -> dict:
 # --- orders ------------------------------------------------------------------------------------
 
 @router.get("/orders", response=responses(OrderPage), operation_id="order_list")
-def orders_index(request: HttpRequest, params: Query[OrderListParams]):
+def orders_index(request: ApiRequest, params: Query[OrderListParams]) -> Json:
     """Orders the caller may see, newest first (staff: all partners, ``partner_id`` filter)."""
     rows = order_list(user=request.auth, state=params.state or "", kind=params.kind or "",
                       q=params.q.strip(), partner_id=params.partner_id,
@@ -319,30 +320,31 @@ def orders_index(request: HttpRequest, params: Query[OrderListParams]):
 
 
 @router.post("/orders", response=responses({201: OrderOut}), operation_id="order_create")
-def order_create(request: HttpRequest, payload: OrderCreateIn):
+def order_create(request: ApiRequest, payload: OrderCreateIn) -> Status[Json]:
     """Open a draft: a new enterprise, a new customer of an enterprise, or added services."""
     user = request.auth
-    kwargs: dict[str, object] = {"kind": payload.kind}
-    if payload.kind == OrderKind.NEW_CUSTOMER and payload.enterprise_id is not None:
-        kwargs["enterprise"] = enterprise_get(user=user, enterprise_id=payload.enterprise_id)
-    elif payload.kind == OrderKind.ADD_SERVICES and payload.customer_id is not None:
-        kwargs["customer"] = customer_get(user=user, customer_id=payload.customer_id)
-    order = services.order_start(user=user, **kwargs)
+    enterprise = customer = None
+    if payload.kind == OrderKind.NEW_CUSTOMER.value and payload.enterprise_id is not None:
+        enterprise = enterprise_get(user=user, enterprise_id=payload.enterprise_id)
+    elif payload.kind == OrderKind.ADD_SERVICES.value and payload.customer_id is not None:
+        customer = customer_get(user=user, customer_id=payload.customer_id)
+    order = services.order_start(user=user, kind=payload.kind, enterprise=enterprise,
+                                 customer=customer)
     return Status(201, order_out(order))
 
 
-def _field_error(field: str, message: str) -> dict:
+def _field_error(field: str, message: str) -> Json:
     return error_body("invalid_request", message, {field: [message]})
 
 
 @router.get("/orders/{order_id}", response=responses(OrderOut), operation_id="order_get")
-def order_detail(request: HttpRequest, order_id: int = OrderId):
+def order_detail(request: ApiRequest, order_id: int = OrderId) -> Json:
     return order_out(order_get(user=request.auth, order_id=order_id))
 
 
 @router.post("/orders/{order_id}/lines", response=responses(OrderOut),
              operation_id="order_lines_add")
-def lines_add(request: HttpRequest, payload: LinesAddIn, order_id: int = OrderId):
+def lines_add(request: ApiRequest, payload: LinesAddIn, order_id: int = OrderId) -> Json:
     """Add Selected: the packages (of one order type) go on the draft with quantity 1."""
     order = order_get(user=request.auth, order_id=order_id)
     services.order_lines_add(user=request.auth, order_id=order.pk,
@@ -353,8 +355,8 @@ def lines_add(request: HttpRequest, payload: LinesAddIn, order_id: int = OrderId
 
 @router.patch("/orders/{order_id}/lines/{line_id}", response=responses(OrderOut),
               operation_id="order_line_set_quantity")
-def line_quantity(request: HttpRequest, payload: QuantityIn, order_id: int = OrderId,
-                  line_id: int = Path(..., ge=1, le=MAX_ID)):
+def line_quantity(request: ApiRequest, payload: QuantityIn, order_id: int = OrderId,
+                  line_id: int = Path(..., ge=1, le=MAX_ID)) -> Json:
     order = order_get(user=request.auth, order_id=order_id)
     services.order_line_set_quantity(user=request.auth, order_id=order.pk, line_id=line_id,
                                      quantity=payload.quantity)
@@ -363,15 +365,15 @@ def line_quantity(request: HttpRequest, payload: QuantityIn, order_id: int = Ord
 
 @router.delete("/orders/{order_id}/lines/{line_id}", response=responses(OrderOut),
                operation_id="order_line_remove")
-def line_remove(request: HttpRequest, order_id: int = OrderId,
-                line_id: int = Path(..., ge=1, le=MAX_ID)):
+def line_remove(request: ApiRequest, order_id: int = OrderId,
+                line_id: int = Path(..., ge=1, le=MAX_ID)) -> Json:
     order = order_get(user=request.auth, order_id=order_id)
     services.order_line_remove(user=request.auth, order_id=order.pk, line_id=line_id)
     return order_out(order)
 
 
 @router.post("/orders/{order_id}/save", response=responses(SaveOut), operation_id="order_save")
-def order_save(request: HttpRequest, payload: OrderDetailsIn, order_id: int = OrderId):
+def order_save(request: ApiRequest, payload: OrderDetailsIn, order_id: int = OrderId) -> Json:
     """Save Order. The fields are checked by the order form's own validation, then the same
     ``order_save`` service places the order (and creates the enterprise/customer)."""
     order = order_get(user=request.auth, order_id=order_id)
@@ -389,7 +391,8 @@ def order_save(request: HttpRequest, payload: OrderDetailsIn, order_id: int = Or
 
 @router.put("/orders/{order_id}/billing-start-date", response=responses(OrderOut),
             operation_id="order_billing_start_date_change")
-def billing_start_date(request: HttpRequest, payload: BillingStartIn, order_id: int = OrderId):
+def billing_start_date(request: ApiRequest, payload: BillingStartIn,
+                       order_id: int = OrderId) -> Json:
     """Move the Billing Start Date of a placed order: partners until the service is activated;
     afterwards provider staff only, with a ``reason``. Audited."""
     order = services.order_billing_start_date_change(user=request.auth, order_id=order_id,
@@ -400,7 +403,7 @@ def billing_start_date(request: HttpRequest, payload: BillingStartIn, order_id: 
 
 @router.get("/orders/{order_id}/progress", response=responses(ProgressOut),
             operation_id="order_progress")
-def progress(request: HttpRequest, order_id: int = OrderId):
+def progress(request: ApiRequest, order_id: int = OrderId) -> Json:
     order = order_get(user=request.auth, order_id=order_id)
     p = order_progress(order=order)
     return {"state": p.state, "state_label": p.state_label, "headline": p.headline,
@@ -412,7 +415,8 @@ def progress(request: HttpRequest, order_id: int = OrderId):
 
 @router.post("/orders/{order_id}/dids", response=responses(DidsOrderOut),
              operation_id="order_dids_order")
-def dids_order(request: HttpRequest, payload: DidsOrderIn, order_id: int = OrderId):
+def dids_order(request: ApiRequest, payload: DidsOrderIn,
+               order_id: int = OrderId) -> Json | Status[Json]:
     """Select DIDs → Order: reserve ticked numbers to the draft and/or record a backorder."""
     order = order_get(user=request.auth, order_id=order_id)
     for name in ("numbers", "trunking"):
@@ -435,8 +439,8 @@ def dids_order(request: HttpRequest, payload: DidsOrderIn, order_id: int = Order
 
 @router.post("/orders/{order_id}/dids/reserve-quantity", response=responses(ReserveQuantityOut),
              operation_id="order_dids_reserve_quantity")
-def dids_reserve_quantity(request: HttpRequest, payload: ReserveQuantityIn,
-                          order_id: int = OrderId):
+def dids_reserve_quantity(request: ApiRequest, payload: ReserveQuantityIn,
+                          order_id: int = OrderId) -> Json:
     """Reserve ``quantity`` free numbers of an NPA (and NXX), all or none."""
     order = order_get(user=request.auth, order_id=order_id)
     reserved = number_services.numbers_reserve_quantity(
@@ -447,8 +451,8 @@ def dids_reserve_quantity(request: HttpRequest, payload: ReserveQuantityIn,
 
 @router.delete("/orders/{order_id}/dids/{did_id}", response=responses(OrderOut),
                operation_id="order_did_remove")
-def did_remove(request: HttpRequest, order_id: int = OrderId,
-               did_id: int = Path(..., ge=1, le=MAX_ID)):
+def did_remove(request: ApiRequest, order_id: int = OrderId,
+               did_id: int = Path(..., ge=1, le=MAX_ID)) -> Json:
     """Unreserve: the number leaves the draft and is free for others at once."""
     order = order_get(user=request.auth, order_id=order_id)
     number_services.number_unreserve(user=request.auth, order_id=order.pk, did_id=did_id)
@@ -457,8 +461,8 @@ def did_remove(request: HttpRequest, order_id: int = OrderId,
 
 @router.delete("/orders/{order_id}/backorders/{backorder_id}", response=responses(OrderOut),
                operation_id="order_backorder_remove")
-def backorder_remove(request: HttpRequest, order_id: int = OrderId,
-                     backorder_id: int = Path(..., ge=1, le=MAX_ID)):
+def backorder_remove(request: ApiRequest, order_id: int = OrderId,
+                     backorder_id: int = Path(..., ge=1, le=MAX_ID)) -> Json:
     order = order_get(user=request.auth, order_id=order_id)
     number_services.backorder_remove(user=request.auth, order_id=order.pk,
                                      backorder_id=backorder_id)
@@ -469,7 +473,7 @@ def backorder_remove(request: HttpRequest, order_id: int = OrderId,
 
 @router.post("/orders/{order_id}/retry", response=responses(OrderOut),
              operation_id="order_retry")
-def retry(request: HttpRequest, order_id: int = OrderId):
+def retry(request: ApiRequest, order_id: int = OrderId) -> Json:
     """Staff: a failed order continues from the failed step."""
     order = order_get(user=request.auth, order_id=order_id)
     return order_out(provisioning_services.order_retry(order_id=order.pk, user=request.auth))
@@ -477,7 +481,7 @@ def retry(request: HttpRequest, order_id: int = OrderId):
 
 @router.post("/orders/{order_id}/cancel", response=responses(CancelOut),
              operation_id="order_cancel")
-def cancel(request: HttpRequest, payload: CancelIn, order_id: int = OrderId):
+def cancel(request: ApiRequest, payload: CancelIn, order_id: int = OrderId) -> Json:
     """Staff: cancel an order that has not completed; its numbers are released."""
     order = order_get(user=request.auth, order_id=order_id)
     result = provisioning_services.order_cancel(order_id=order.pk, user=request.auth,
@@ -489,7 +493,7 @@ def cancel(request: HttpRequest, payload: CancelIn, order_id: int = OrderId):
 
 @router.post("/orders/{order_id}/trunking-done", response=responses(OrderOut),
              operation_id="order_trunking_done")
-def trunking_done(request: HttpRequest, order_id: int = OrderId):
+def trunking_done(request: ApiRequest, order_id: int = OrderId) -> Json:
     """Staff: the manual trunking set-up is done; the held order completes."""
     order = order_get(user=request.auth, order_id=order_id)
     return order_out(provisioning_services.order_trunking_done(order_id=order.pk,

@@ -67,7 +67,7 @@ def _parse_row(cells: list[str]) -> tuple[str, str, str]:
 
 
 def numbers_import(*, lines: Iterable[str], by: User | None = None, source: str = "import",
-                   progress: Callable[[int], None] | None = None,
+                   progress: Callable[[int], object] | None = None,
                    chunk: int = 5000, via: str | None = None) -> ImportResult:
     """Load numbers from CSV lines ``number[,rate center[,state]]``; a header is optional.
 
@@ -159,7 +159,7 @@ def parse_range(spec: str) -> tuple[int, int]:
 
 def numbers_add_range(*, spec: str, rate_center: str = "", region: str = "",
                       by: User | None = None,
-                      progress: Callable[[int], None] | None = None) -> ImportResult:
+                      progress: Callable[[int], object] | None = None) -> ImportResult:
     """Load a block of consecutive numbers of one NPA-NXX; idempotent like the import."""
     first, last = parse_range(spec)
     region = clean_region(region)

@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from orion.accounts.models import Partner
 from orion.billing import selectors
@@ -24,7 +25,7 @@ from orion.billing.services import invoice_run_previous, invoice_run_record
 class Command(BaseCommand):
     help = "Billing: the monthly export of every customer line (CSV or JSON), with totals."
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
         exp = sub.add_parser("export", help="Write the charges of one month")
         exp.add_argument("--month", required=True, help="YYYY-MM, e.g. 2026-12")
@@ -34,7 +35,7 @@ class Command(BaseCommand):
         exp.add_argument("--dry-run", action="store_true",
                          help="do not record an invoice run")
 
-    def handle(self, *args, action: str, **options) -> None:
+    def handle(self, *args: Any, action: str, **options: Any) -> None:
         try:
             month = BillingMonth.parse(options["month"])
         except InvalidMonth as exc:

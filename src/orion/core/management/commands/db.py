@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 from orion.db import describe, embedded_running, stop_embedded
 
@@ -14,10 +15,10 @@ class Command(BaseCommand):
     help = "Show where the database is, or stop the embedded PostgreSQL."
     requires_system_checks: list[str] = []
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("action", choices=["status", "stop"])
 
-    def handle(self, *args, action: str, **options) -> None:
+    def handle(self, *args: Any, action: str, **options: Any) -> None:
         embedded = not os.environ.get("DATABASE_URL")
         if action == "status":
             if embedded and embedded_running() is None:

@@ -4,8 +4,10 @@ well-known demo passwords."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from orion.demo.accounts import demo_load
 from orion.demo.broadworks import demo_broadworks_seed
@@ -14,10 +16,10 @@ from orion.demo.broadworks import demo_broadworks_seed
 class Command(BaseCommand):
     help = "Load the demo data (requires ORION_DEMO=1)."
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("action", choices=["load"])
 
-    def handle(self, *args, action: str, **options) -> None:
+    def handle(self, *args: Any, action: str, **options: Any) -> None:
         if not settings.ORION_DEMO:
             raise CommandError("demo data is only loaded with ORION_DEMO=1")
         created = demo_load()

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from orion.numbers import services
@@ -19,7 +20,7 @@ from orion.numbers.exceptions import InvalidNumber
 class Command(BaseCommand):
     help = "DID inventory: import a CSV, add a range, expire reservations, load demo numbers."
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
         imp = sub.add_parser("import", help="Load numbers from a CSV: number[,rate center,state]")
         imp.add_argument("file", help="CSV file, or - for standard input")
@@ -30,7 +31,7 @@ class Command(BaseCommand):
         sub.add_parser("expire", help="Free expired reservations; end finished quarantines")
         sub.add_parser("demo", help="Load the demo numbers")
 
-    def handle(self, *args, action: str, **options) -> None:
+    def handle(self, *args: Any, action: str, **options: Any) -> None:
         if action == "expire":
             freed = services.numbers_expire_reservations()
             aged = services.numbers_end_quarantine()
