@@ -42,8 +42,9 @@ class ThrottledModelBackend(ModelBackend):
         refusal = first_refusal([throttle_blocked("login_address", address),
                                  throttle_blocked("login_username", name)])
         if not refusal.allowed:
-            request.orion_throttled = Throttled(LOGIN_THROTTLED,
-                                                retry_after=refusal.retry_after)
+            # read by ThrottleMiddleware, which answers 429 with Retry-After
+            request.orion_throttled = Throttled(  # type: ignore[attr-defined]
+                LOGIN_THROTTLED, retry_after=refusal.retry_after)
             raise PermissionDenied(LOGIN_THROTTLED)
         user = super().authenticate(request, username, password, **kwargs)
         if user is None:

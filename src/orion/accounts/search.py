@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 from django.db import connection, transaction
+from django.db.backends.utils import CursorWrapper
 
 from orion.accounts.models import User
 
@@ -327,7 +328,7 @@ def search_plans(*, user: User, query: str, analyze: bool = False,
     return plans
 
 
-def _settings_apply(cursor, settings: dict[str, str]) -> dict[str, str]:
+def _settings_apply(cursor: CursorWrapper, settings: dict[str, str]) -> dict[str, str]:
     """SET LOCAL ``settings`` in one round trip; returns the values they replace."""
     names = list(settings)
     cursor.execute(
@@ -337,7 +338,7 @@ def _settings_apply(cursor, settings: dict[str, str]) -> dict[str, str]:
     return {name: row[2 * i] for i, name in enumerate(names)}
 
 
-def _hits(cursor, keys: list[tuple[str, int]], *, scoped: bool,
+def _hits(cursor: CursorWrapper, keys: list[tuple[str, int]], *, scoped: bool,
           partner_id: int | None) -> list[AccountHit]:
     """The display rows of the page's accounts (joined only now, for at most a page)."""
     if not keys:

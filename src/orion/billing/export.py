@@ -17,6 +17,7 @@ import csv
 import hashlib
 import io
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from orion.billing.charges import Charge
@@ -56,7 +57,7 @@ def spreadsheet_safe(value: object) -> object:
 
 
 class _SafeDictWriter(csv.DictWriter):
-    def writerow(self, rowdict: dict[str, Any]) -> Any:
+    def writerow(self, rowdict: Mapping[str, Any]) -> Any:
         return super().writerow({k: spreadsheet_safe(v) for k, v in rowdict.items()})
 
 

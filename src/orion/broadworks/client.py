@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeAlias
 
 from broadworks_ocip.base import ErrorResponse, OCIRequest, OCIResponse
 
@@ -38,7 +38,7 @@ from orion.broadworks.transport import Transport, open_transport
 
 logger = logging.getLogger(__name__)
 
-RequestLike = OCIRequest | tuple[str, dict[str, Any]]
+RequestLike: TypeAlias = OCIRequest | tuple[str, dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -310,7 +310,7 @@ class BroadWorksClient:
         for raw in document.commands:
             try:
                 cls = codec.response_class(raw.type_name)
-                decoded.append((raw.echo, codec.decode_command(cls, raw)))  # type: ignore[arg-type]
+                decoded.append((raw.echo, codec.decode_command(cls, raw)))
             except Exception as exc:  # the library raises many types on odd XML
                 raise OCIProtocolError(f"cannot decode {raw.type_name}: {exc}") from exc
         if len(decoded) == 1 and len(requests) > 1 and isinstance(decoded[0][1], ErrorResponse):

@@ -198,7 +198,7 @@ def build_type(cls: type[OCIType], fields: Mapping[str, Any]) -> OCIType:
 
 def build_request(name: str, /, **fields: Any) -> OCIRequest:
     """A broadworks-ocip request object by name: ``build_request("GroupAddRequest", ...)``."""
-    return build_type(request_class(name), fields)  # type: ignore[return-value]
+    return build_type(request_class(name), fields)
 
 
 def _encode_table(element: Any, info: ElementInfo, value: Sequence[Sequence[str]]) -> None:
@@ -208,7 +208,7 @@ def _encode_table(element: Any, info: ElementInfo, value: Sequence[Sequence[str]
     if columns is None:
         columns = tuple(
             " ".join(part.title() for part in field.split("_"))
-            for field in value[0]._fields  # type: ignore[attr-defined]
+            for field in value[0]._fields  # type: ignore[union-attr]  # rows are NamedTuples
         )
     table = etree.SubElement(element, info.xmlname)
     for column in columns:

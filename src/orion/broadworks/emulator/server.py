@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 from broadworks_ocip.base import ErrorResponse, OCIResponse
 
 from orion.broadworks import codec, schema
-from orion.broadworks.config import MAX_COMMANDS_PER_DOCUMENT
+from orion.broadworks.config import MAX_COMMANDS_PER_DOCUMENT, SOAP_PATH
 from orion.broadworks.emulator import handlers, soap
 from orion.broadworks.emulator.errors import EmulatorError, Err
 from orion.broadworks.emulator.faults import FaultSettings
@@ -182,7 +182,7 @@ class EmulatorServer:
         if self.soap_port is None:
             return None
         scheme = "https" if self.soap_tls else "http"
-        return f"{scheme}://{self.host}:{self.soap_port}{soap.SOAP_PATH}"
+        return f"{scheme}://{self.host}:{self.soap_port}{SOAP_PATH}"
 
     @property
     def control_address(self) -> tuple[str, int] | None:
@@ -570,7 +570,7 @@ class EmulatorServer:
             if request.query.lower() == "wsdl":
                 scheme = "https" if self.soap_tls else "http"
                 host = request.headers.get("host") or f"{self.host}:{self.soap_port}"
-                return await send(200, "OK", soap.wsdl(f"{scheme}://{host}{soap.SOAP_PATH}"), xml)
+                return await send(200, "OK", soap.wsdl(f"{scheme}://{host}{SOAP_PATH}"), xml)
             body = b"ProvisioningService: POST processOCIMessage; the WSDL is at ?wsdl\n"
             return await send(200, "OK", body, "text/plain")
         if request.method != "POST":
@@ -625,7 +625,7 @@ class EmulatorServer:
                 request = codec.decode_command(cls, command)
             except Exception as exc:  # the library raises many types on bad content
                 raise EmulatorError(Err.VALIDATION, detail=f"{command.type_name}: {exc}") from exc
-            return handlers.dispatch(ctx, request)  # type: ignore[arg-type]
+            return handlers.dispatch(ctx, request)
         except EmulatorError as err:
             return _error_response(err)
         except Exception as exc:

@@ -101,7 +101,7 @@ def dispatch(ctx: Context, request: OCIRequest) -> OCIResponse:
 
 
 def respond(name: str, **fields: Any) -> OCIResponse:
-    return codec.build_type(codec.response_class(name), fields)  # type: ignore[return-value]
+    return codec.build_type(codec.response_class(name), fields)
 
 
 def success() -> OCIResponse:

@@ -93,7 +93,8 @@ def sp_pack_detail(ctx: Context, req: Any) -> OCIResponse:
         raise EmulatorError(
             Err.SERVICE_PACK_NOT_FOUND, sp=sp.service_provider_id, pack=req.service_pack_name
         )
-    unbounded = {"unlimited": True} if pack.quantity is None else {"quantity": pack.quantity}
+    unbounded: dict[str, bool | int] = (
+        {"unlimited": True} if pack.quantity is None else {"quantity": pack.quantity})
     assigned = sum(g.service_packs.get(pack.name) or 0 for g in sp.groups.values())
     rows = [(s, qty_text(sp.user_services.get(s)), "0") for s in pack.services]
     return respond(
