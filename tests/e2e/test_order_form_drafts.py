@@ -115,3 +115,70 @@ def test_a_stale_tab_is_refused_with_a_reload_link(page: Page, login: Login,
     second.locator("#form-errors a.reload").click()
     expect(second.locator("#id_company_name")).to_have_value("Acme Corporation - Tampa")
     second.close()
+
+
+# --- drafts are findable (item 3) ------------------------------------------------------------
+
+def test_open_drafts_on_the_dashboard_continue_and_discard(page: Page, login: Login,
+                                                           shot: Shot) -> None:
+    from orion.numbers.models import DID
+
+    from .test_walkthrough import add_packages, order_dids
+
+    login("agent")
+    open_new_customer_form(page)
+    pk = draft_pk(page)
+    page.fill("#id_company_name", "Acme Corporation - Tampa")
+    expect(page.locator("#autosave-status")).to_have_text(SAVED)
+    add_packages(page, "Hosted PBX Services", ["Enterprise Standard"])
+    order_dids(page, "206", "432", 2)
+
+    page.goto("/")
+    row = page.locator(f'#open-drafts tr[data-draft="{pk}"]')
+    expect(row).to_contain_text("Acme Corporation - Tampa")
+    expect(row).to_contain_text("New customer in an existing enterprise")
+    expect(row.locator("td").nth(3)).not_to_have_text("$0.00")  # the MRC total
+    shot(page, "dashboard-drafts")
+
+    # Add Package Forms on the same enterprise offers to continue it.
+    open_new_customer_form_offer(page)
+    expect(page.locator("h1")).to_have_text("Open drafts for Acme Corporation")
+    page.locator(f'#open-drafts tr[data-draft="{pk}"] a.continue-draft').click()
+    expect(page).to_have_url(re.compile(rf"/orders/{pk}/form/$"))
+    expect(page.locator("#id_company_name")).to_have_value("Acme Corporation - Tampa")
+
+    # Discard it from the dashboard: its numbers are free again.
+    page.goto("/")
+    page.on("dialog", lambda dialog: dialog.accept())
+    with page.expect_navigation():
+        page.locator(f'#open-drafts tr[data-draft="{pk}"] button.discard-draft').click()
+    expect(page.locator("main")).to_contain_text("was discarded")
+    expect(page.locator("#open-drafts")).to_have_count(0)
+    assert not Order.objects.filter(pk=pk).exists()
+    assert not DID.objects.filter(order_id=pk).exists()
+    assert DID.objects.filter(npa="206", nxx="432", state="available").count() == 3
+
+
+def open_new_customer_form_offer(page: Page) -> None:
+    """The document's route to Add Package Forms, stopping at the offer of open drafts."""
+    from .test_walkthrough import search
+
+    search(page, "Acme")
+    row = page.locator("#search-results tbody tr").filter(
+        has=page.locator("td:nth-child(2)", has_text=re.compile(r"^\s*Enterprise\s*$")))
+    row.get_by_role("link", name="Acme Corporation", exact=True).click()
+    page.get_by_role("tab", name="OrderForms").click()
+    page.get_by_role("button", name="Add Package Forms").click()
+
+
+def test_start_a_new_order_past_the_offer(page: Page, login: Login) -> None:
+    login("agent")
+    open_new_customer_form(page)
+    first = draft_pk(page)
+    page.fill("#id_notes", "first draft")
+    expect(page.locator("#autosave-status")).to_have_text(SAVED)
+    open_new_customer_form_offer(page)
+    page.click("#start-new-order")
+    expect(page).to_have_url(re.compile(r"/orders/\d+/form/$"))
+    assert draft_pk(page) != first
+    expect(page.locator("#id_notes")).to_have_value("")

@@ -7,11 +7,12 @@ from django.shortcuts import render
 
 from orion.accounts.http import AuthedRequest
 from orion.dashboard.selectors import lost_orders, operations_queues
-from orion.orders.selectors import order_list
+from orion.orders.selectors import drafts_open, order_list
 
 
 def dashboard(request: AuthedRequest) -> HttpResponse:
-    context: dict[str, object] = {"recent_orders": order_list(user=request.user)[:10]}
+    context: dict[str, object] = {"recent_orders": order_list(user=request.user)[:10],
+                                  "open_drafts": drafts_open(user=request.user)}
     if request.user.is_provider_staff:
         context["queues"] = operations_queues()
         context["lost_orders"] = lost_orders()

@@ -12,14 +12,15 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from orion.accounts.selectors import customer_get, enterprise_get
 from orion.core.exceptions import OrionError
 from orion.core.http import error_fragment
 from orion.numbers import services as number_services
-from orion.orders import drafts
+from orion.orders import drafts, views
 from orion.orders.exceptions import OrderNotEditable, StaleDraft
 from orion.orders.forms import OrderDetailsForm
-from orion.orders.models import Order
-from orion.orders.selectors import order_get, order_quote
+from orion.orders.models import Order, OrderKind
+from orion.orders.selectors import drafts_open, order_get, order_quote
 
 
 def _refusal(request: HttpRequest, order: Order, message: str, *, status: int) -> HttpResponse:
@@ -95,3 +96,38 @@ def dids_renew(request: HttpRequest, pk: int) -> HttpResponse:
     quote = order_quote(order=order)
     return render(request, "orders/partials/did_reservation.html",
                   {"order": order, "numbers": quote.numbers})
+
+
+# --- Add Package Forms: continue an open draft, or start a new one ------------------------------
+
+def _offer_open_drafts(request: HttpRequest, open_drafts: list, *, account: str,
+                       action: str) -> HttpResponse:
+    return render(request, "orders/continue.html",
+                  {"open_drafts": open_drafts, "account": account, "action": action})
+
+
+@require_POST
+def start_customer_in_enterprise(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add Package Forms on an enterprise: offers the open drafts for a new customer of it
+    first (every click used to make another hidden draft), unless "Start a new order"."""
+    enterprise = enterprise_get(user=request.user, enterprise_id=pk)
+    if request.POST.get("new") != "1":
+        found = drafts_open(user=request.user, kind=OrderKind.NEW_CUSTOMER,
+                            enterprise_id=enterprise.pk)
+        if found:
+            return _offer_open_drafts(request, found, account=enterprise.name,
+                                      action=request.path)
+    return views.start_customer_in_enterprise(request, pk)
+
+
+@require_POST
+def start_add_services(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add Package Forms on a customer, with the same offer."""
+    customer = customer_get(user=request.user, customer_id=pk)
+    if request.POST.get("new") != "1":
+        found = drafts_open(user=request.user, kind=OrderKind.ADD_SERVICES,
+                            customer_id=customer.pk)
+        if found:
+            return _offer_open_drafts(request, found, account=customer.name,
+                                      action=request.path)
+    return views.start_add_services(request, pk)

@@ -107,3 +107,42 @@ def order_list(*, user: User, state: str = "", partner_id: int | None = None, ki
         orders = orders.filter(number__icontains=q) | orders.filter(
             customer__name__icontains=q) | orders.filter(enterprise__name__icontains=q)
     return orders.order_by("-submitted_at", "-created_at")
+
+
+@dataclass(frozen=True)
+class OpenDraft:
+    """A draft on the partner's list of open drafts, with its totals at today's prices."""
+
+    order: Order
+    mrc_total: Decimal
+    nrc_total: Decimal
+
+
+def drafts_open(*, user: User, kind: str = "", enterprise_id: int | None = None,
+                customer_id: int | None = None, limit: int = 20) -> list[OpenDraft]:
+    """The open drafts this user's partner has (staff: all), last changed first.
+
+    A draft counts once anything was put on it: a package, a number, a backorder or a typed
+    detail (``version`` > 1); the untouched ones are reused by Add Package Forms and removed
+    by the periodic clean-up, so listing them would only be noise.
+    """
+    from django.db.models import Exists, OuterRef, Q
+
+    from orion.numbers.models import DID, Backorder
+
+    drafts = (Order.objects.visible_to(user).filter(state="draft")
+              .select_related("enterprise", "customer", "created_by")
+              .filter(Q(version__gt=1) | Q(Exists(OrderLine.objects.filter(order=OuterRef("pk"))))
+                      | Q(Exists(DID.objects.filter(order=OuterRef("pk"))))
+                      | Q(Exists(Backorder.objects.filter(order=OuterRef("pk"))))))
+    if kind:
+        drafts = drafts.filter(kind=kind)
+    if enterprise_id is not None:
+        drafts = drafts.filter(enterprise_id=enterprise_id)
+    if customer_id is not None:
+        drafts = drafts.filter(customer_id=customer_id)
+    rows = []
+    for order in drafts.order_by("-updated_at")[:limit]:
+        quote = order_quote(order=order)
+        rows.append(OpenDraft(order=order, mrc_total=quote.mrc_total, nrc_total=quote.nrc_total))
+    return rows

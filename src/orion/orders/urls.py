@@ -8,9 +8,9 @@ app_name = "orders"
 urlpatterns = [
     path("orders/", views.orders_index, name="list"),
     path("orders/new-enterprise/", views.start_enterprise, name="start_enterprise"),
-    path("enterprises/<int:pk>/add-package-forms/", views.start_customer_in_enterprise,
+    path("enterprises/<int:pk>/add-package-forms/", form_views.start_customer_in_enterprise,
          name="start_customer_in_enterprise"),
-    path("customers/<int:pk>/add-package-forms/", views.start_add_services,
+    path("customers/<int:pk>/add-package-forms/", form_views.start_add_services,
          name="start_add_services"),
     path("orders/<int:pk>/", views.order_detail, name="detail"),
     path("orders/<int:pk>/form/", views.order_form, name="form"),
