@@ -54,6 +54,7 @@ def order_activate(*, order: Order) -> None:
         order.activated_at = now
         order.save(update_fields=["activated_at"])
     customer = order.customer
+    assert customer is not None  # a saved order has its account
     if customer.activated_at is None:
         customer.activated_at = now
         customer.save(update_fields=["activated_at"])

@@ -25,6 +25,7 @@ def order_notify(*, order_id: int) -> None:
     if not order.created_by.email or order.state not in _WORDS:
         return
     last = order.state_changes.last()
+    assert order.customer is not None  # a saved order has its account
     words = _WORDS[OrderState(order.state)]
     send_mail(
         subject=f"Order {order.number} for {order.customer.name} {words}",

@@ -32,7 +32,8 @@ def literal(value: object) -> str:
 def trunking_order_form_pdf(*, order: Order) -> bytes:
     from orion.numbers.models import DID
 
-    customer = order.customer
+    customer, enterprise = order.customer, order.enterprise
+    assert customer is not None and enterprise is not None  # a saved order has its account
     styles = getSampleStyleSheet()
     buffer = BytesIO()
     doc = SimpleDocTemplate(buffer, pagesize=LETTER, title=f"Trunking order form {order.number}",
@@ -59,7 +60,7 @@ def trunking_order_form_pdf(*, order: Order) -> bytes:
                           f"printed {timezone.localdate():%Y-%m-%d}"), styles["Normal"]),
         Spacer(1, 10),
         Paragraph("Customer", styles["Heading2"]),
-        facts([("Company", customer.name), ("Enterprise", order.enterprise.name),
+        facts([("Company", customer.name), ("Enterprise", enterprise.name),
                ("Address", f"{customer.address_line1} {customer.address_line2}, "
                            f"{customer.city}, {customer.state} {customer.zip_code}"),
                ("Contact", customer.contact_name), ("Phone", customer.contact_phone),
