@@ -52,7 +52,7 @@ def test_autosave_of_a_saved_order_is_refused(tenant_a):
 
     order = f.draft_with_packages(user=tenant_a.user, enterprise=tenant_a.enterprise)
     order_save(user=tenant_a.user, order_id=order.pk, details=f.new_customer_details())
-    with pytest.raises(OrderNotEditable, match="This order has been saved."):
+    with pytest.raises(OrderNotEditable, match=r"This order has been saved\."):
         drafts.order_draft_details_save(user=tenant_a.user, order_id=order.pk, version=1,
                                         notes="x")
 

@@ -71,12 +71,16 @@ class OrderDetailsForm(forms.Form):
     # and autosave from a page that missed a later edit are refused.
     version = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
+    # Shown with the refusal when numbers of the draft were released (their reservation ran out).
+    save_without_released = forms.BooleanField(label="Save without them", required=False)
+
     def __init__(self, *args: object, order: Order, autosave: bool = False,
                  **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.order = order
         self.autosave = autosave
         self.stale = False  # the template offers a reload link when True
+        self.released: list[str] = []  # numbers released meanwhile (Save Order asks first)
         # What the draft holds (autosaved) is what the form shows, after a refresh too.
         for name in ("enterprise_name", *ACCOUNT_FIELDS, "notes"):
             value = getattr(order, name)
@@ -112,6 +116,7 @@ class OrderDetailsForm(forms.Form):
         cleaned = super().clean()
         if not self.autosave:
             self._check_draft_version(cleaned.get("version"))
+            self._check_released_numbers(bool(cleaned.get("save_without_released")))
         value = cleaned.get("billing_start_date")
         if isinstance(value, date):
             tz = cleaned.get("time_zone") or (
@@ -131,6 +136,23 @@ class OrderDetailsForm(forms.Form):
         except StaleDraft as exc:
             self.stale = True
             self.add_error(None, exc.message)
+
+    def _check_released_numbers(self, confirmed: bool) -> None:
+        """Numbers the draft had and lost (the reservation ran out) stop Save Order until the
+        partner re-selects them or ticks "Save without them": saving silently lost them."""
+        from orion.numbers import conf
+        from orion.numbers.nanp import display
+        from orion.numbers.services import order_numbers_released
+
+        self.released = order_numbers_released(order=self.order)
+        if not self.released or confirmed:
+            return
+        n = len(self.released)
+        one = n == 1
+        self.add_error(None, (
+            f"{n} number{'' if one else 's'} {'was' if one else 'were'} released after "
+            f"{conf.reservation_minutes()} minutes: re-select {'it' if one else 'them'} or save "
+            f"without {'it' if one else 'them'} ({', '.join(display(e) for e in self.released)})."))
 
     def clean_enterprise_name(self) -> str:
         return self._text("enterprise_name", required=True)

@@ -148,22 +148,39 @@
   document.addEventListener("input", function (event) {
     if (event.target.closest && event.target.closest("form[data-autosave]")) { edits++; }
   });
+  // Save Order and autosave never race: once Save Order is pressed no autosave starts (a
+  // pending one would bump the draft's version under it), and one in flight is waited for,
+  // so Save Order posts the version that autosave just got back.
   document.addEventListener("htmx:beforeRequest", function (event) {
     var elt = event.detail.requestConfig && event.detail.requestConfig.elt;
-    if (elt && elt.matches && elt.matches("form[data-autosave]")) { elt.orionEdits = edits; }
+    if (!elt || !elt.matches || !elt.matches("form[data-autosave]")) { return; }
+    if (elt.orionSubmitting) { event.preventDefault(); return; }
+    elt.orionEdits = edits;
+    elt.orionInFlight = true;
   });
   document.addEventListener("htmx:afterRequest", function (event) {
     var elt = event.detail.requestConfig && event.detail.requestConfig.elt;
     if (!elt || !elt.matches || !elt.matches("form[data-autosave]")) { return; }
+    elt.orionInFlight = false;
     var xhr = event.detail.xhr;
     if (xhr.status >= 200 && xhr.status < 300 && xhr.getResponseHeader("X-Orion-Unsaved") !== "1") {
       savedEdits = elt.orionEdits;
     }
+    if (elt.orionPendingSubmit) {
+      elt.orionPendingSubmit = false;
+      setTimeout(function () { elt.requestSubmit(); }, 0);
+    }
   });
   document.addEventListener("submit", function (event) {
-    if (event.target.matches && event.target.matches("form[data-autosave]")) {
-      savedEdits = edits;  // Save Order posts every field
+    var form = event.target;
+    if (!form.matches || !form.matches("form[data-autosave]") || event.defaultPrevented) { return; }
+    form.orionSubmitting = true;
+    if (form.orionInFlight) {
+      event.preventDefault();
+      form.orionPendingSubmit = true;
+      return;
     }
+    savedEdits = edits;  // Save Order posts every field
   });
   document.addEventListener("click", function (event) {
     if (event.target.closest && event.target.closest("[data-leave-ok]")) { savedEdits = edits; }
@@ -174,6 +191,35 @@
       event.returnValue = "";
     }
   });
+
+  // --- reservations are visible -----------------------------------------------------------
+  // Work on the page (typing, clicking) is "activity": elements that listen for orion:activity
+  // (the DIDs section's renewal, throttled there) keep the draft's numbers reserved. The
+  // "reserved for N more minutes" notice counts down between renewals.
+  var lastActivity = 0;
+  function activity() {
+    var now = Date.now();
+    if (now - lastActivity < 5000) { return; }
+    lastActivity = now;
+    document.body.dispatchEvent(new CustomEvent("orion:activity", {bubbles: true}));
+  }
+  ["input", "click", "keydown"].forEach(function (name) {
+    document.addEventListener(name, activity, true);
+  });
+  function countDown() {
+    document.querySelectorAll("[data-reserved-until]").forEach(function (notice) {
+      var until = Date.parse(notice.getAttribute("data-reserved-until"));
+      var left = Math.max(0, Math.ceil((until - Date.now()) / 60000));
+      var strong = notice.querySelector(".minutes-left");
+      if (strong && left > 0) {
+        strong.textContent = left + " more minute" + (left === 1 ? "" : "s");
+      } else if (strong) {
+        notice.textContent = "The reservation has run out: the numbers may be released. " +
+          "Select them again, or press Save Order.";
+      }
+    });
+  }
+  setInterval(countDown, 20000);
 
   function applyPercent(root) {
     (root || document).querySelectorAll("[data-percent]").forEach(function (bar) {
