@@ -38,6 +38,9 @@ def use_bench_database(name: str, bench: str) -> None:
                          f"alone: python -m bench {bench.removeprefix('bench_')}")
     import django
 
+    from orion.db import ensure_embedded
+
+    ensure_embedded()
     django.setup()
     from django.db import connection
 

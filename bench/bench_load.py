@@ -83,6 +83,9 @@ def _prepare(env: dict[str, str]) -> tuple[str, int]:
                                           "DJANGO_SETTINGS_MODULE") if k in env})
     import django
 
+    from orion.db import ensure_embedded
+
+    ensure_embedded()
     django.setup()
     from django.db import connection
 

@@ -65,6 +65,9 @@ def _use_bench_database() -> None:
                          "python -m bench numbers")
     import django
 
+    from orion.db import ensure_embedded
+
+    ensure_embedded()
     django.setup()
     from django.db import connection
 

@@ -24,10 +24,12 @@ def main(argv: list[str] | None = None) -> None:
     if len(argv) > 1 and not argv[1].startswith("-"):
         argv[1] = argv[1].replace("-", "_")
     argv[0] = "orion"
-    if len(argv) > 1 and argv[1] == "db":
-        # ``orion db status`` reports on the embedded server; it must not start it.
-        os.environ["ORION_DB_NO_START"] = "1"
+    command = argv[1] if len(argv) > 1 else "help"
     try:
+        if command not in NO_DATABASE:  # ``orion db status`` reports; it never starts one
+            from orion.db import ensure_embedded
+
+            ensure_embedded()
         import django
 
         django.setup()
@@ -35,7 +37,6 @@ def main(argv: list[str] | None = None) -> None:
         _die_configuration(exc)
     except Exception as exc:
         _die_database(exc)
-    command = argv[1] if len(argv) > 1 else "help"
     if command not in NO_DATABASE:
         from django.db import OperationalError, connection
 

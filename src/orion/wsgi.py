@@ -6,5 +6,8 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
+from orion.db import ensure_embedded
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "orion.settings")
+ensure_embedded()
 application = get_wsgi_application()

@@ -53,3 +53,13 @@ def test_db_status_reports_without_starting_the_embedded_server(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "not running" in result.stdout
     assert not (tmp_path / "pgdata").exists()  # asked about it, never started it
+
+
+def test_importing_the_settings_starts_no_database(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env["ORION_VAR_DIR"] = str(tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-c", "import orion.settings as s; print(s.DATABASES['default']['PORT'])"],
+        capture_output=True, text=True, timeout=60, env=env)
+    assert result.returncode == 0, result.stderr
+    assert not (tmp_path / "pgdata").exists()  # only entry points start the embedded server

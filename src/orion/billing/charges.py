@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import calendar
 import re
-import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from orion.billing.exceptions import InvalidMonth
+from orion.core.clock import local_date  # noqa: F401 - billing's name for the shared rule
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -83,15 +83,6 @@ class BillingMonth:
 
     def label(self) -> str:
         return self.first.strftime("%B %Y")
-
-
-def local_date(moment: datetime, time_zone: str) -> date:
-    """The calendar day of ``moment`` in ``time_zone`` (the customer's), e.g. for cancellations."""
-    try:
-        tz = zoneinfo.ZoneInfo(time_zone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        tz = zoneinfo.ZoneInfo("America/New_York")
-    return moment.astimezone(tz).date()
 
 
 def prorate(price: Decimal, *, first_day: int, last_day: int, days_in_month: int) -> Decimal:

@@ -17,9 +17,9 @@ from orion.accounts.models import Customer, User
 from orion.billing import charges as ch
 from orion.billing.charges import BillingMonth, Charge, Subscription, Totals
 from orion.billing.models import InvoiceRunLine
+from orion.core.clock import local_today
 from orion.core.exceptions import NotFound
 from orion.orders.models import Order, OrderLine, OrderStateChange
-from orion.orders.services import today_in
 from orion.orders.states import OrderState
 
 HISTORY_MONTHS = 24
@@ -150,7 +150,7 @@ class CustomerBilling:
 def customer_billing(*, user: User, customer_id: int, today: date | None = None
                      ) -> CustomerBilling:
     customer = customer_for_billing(user=user, customer_id=customer_id)
-    today = today or today_in(customer.time_zone)
+    today = today or local_today(customer.time_zone)
     subs = subscriptions(user=user, customer_id=customer.pk)
     this_month = BillingMonth.of(today)
     live = [s for s in subs if s.ends_on is None or s.ends_on >= today]

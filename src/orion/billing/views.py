@@ -15,9 +15,10 @@ from orion.billing import selectors
 from orion.billing.charges import BillingMonth
 from orion.billing.exceptions import InvalidMonth
 from orion.billing.export import export_csv
+from orion.core.clock import local_today
 from orion.core.exceptions import NotFound, OrionError
 from orion.orders.selectors import order_get
-from orion.orders.services import order_billing_start_date_change, today_in
+from orion.orders.services import order_billing_start_date_change
 
 
 def _month(request: HttpRequest, default: date) -> tuple[BillingMonth, str]:
@@ -34,7 +35,7 @@ def _month(request: HttpRequest, default: date) -> tuple[BillingMonth, str]:
 def invoice_preview(request: HttpRequest, pk: int) -> HttpResponse:
     """Invoice preview for any month (Kill Bill's dry run): computed, never stored."""
     customer = selectors.customer_for_billing(user=request.user, customer_id=pk)
-    month, error = _month(request, today_in(customer.time_zone))
+    month, error = _month(request, local_today(customer.time_zone))
     invoice = selectors.invoice_preview(user=request.user, customer_id=customer.pk, month=month)
     return render(request, "billing/preview.html", {
         "customer": customer, "enterprise": customer.enterprise, "invoice": invoice,

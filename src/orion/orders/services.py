@@ -22,6 +22,7 @@ from orion.accounts.models import Customer, Enterprise, ServiceType, User
 from orion.accounts.services import customer_create, enterprise_create
 from orion.audit.services import audit_record
 from orion.catalog.models import Package
+from orion.core.clock import local_date, local_today
 from orion.core.exceptions import NotFound
 from orion.numbers.services import order_numbers_place
 from orion.orders.exceptions import (
@@ -75,7 +76,8 @@ def order_start(*, user: User, kind: str, enterprise: Enterprise | None = None,
                          code="partner_required")
     reusable = Order.objects.filter(
         state=OrderState.DRAFT, created_by=user, kind=kind, enterprise=enterprise,
-        customer=customer, lines__isnull=True,
+        customer=customer, lines__isnull=True, dids__isnull=True, did_backorders__isnull=True,
+        version=1,  # nothing typed (autosave, orion.orders.drafts): a draft with work is kept
         created_at__gte=timezone.now() - DRAFT_REUSE_WINDOW,
     ).order_by("-created_at").first()
     if reusable is not None:
@@ -202,27 +204,17 @@ class OrderDetails:
     service_type: str = ServiceType.HOSTED
 
 
-def today_in(time_zone: str) -> date:
-    import zoneinfo
-
-    try:
-        return timezone.now().astimezone(zoneinfo.ZoneInfo(time_zone)).date()
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return timezone.localdate()
-
-
 BILLING_START_MAX_AHEAD_DAYS = 730
 BILLING_START_TOO_FAR = "The billing start date may be at most two years ahead."
 
 
 def _beyond_latest_billing_start(value: date, *, time_zone: str) -> bool:
-    return value > today_in(time_zone) + timedelta(days=BILLING_START_MAX_AHEAD_DAYS)
+    return value > local_today(time_zone) + timedelta(days=BILLING_START_MAX_AHEAD_DAYS)
 
 
 def billing_start_date_problem(value: date, *, time_zone: str) -> str | None:
     """Why ``value`` cannot be a billing start date, or None. Today is the customer's today."""
-    time_zone = time_zone or "America/New_York"
-    if value < today_in(time_zone):
+    if value < local_today(time_zone):
         return "The billing start date cannot be in the past."
     if _beyond_latest_billing_start(value, time_zone=time_zone):
         return BILLING_START_TOO_FAR
@@ -383,8 +375,6 @@ def order_billing_start_date_change(*, user: User, order_id: int, value: date,
     date is independent of the activation (service) date, as Kill Bill keeps them apart.
     The customer's billing start date follows when this order created the customer.
     """
-    from orion.billing.charges import local_date
-
     reason = clean_reason(reason)
     with transaction.atomic():
         order = (Order.objects.visible_to(user).select_for_update(of=("self",))

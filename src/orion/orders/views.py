@@ -15,6 +15,7 @@ from orion.accounts.models import Partner
 from orion.accounts.selectors import customer_get, enterprise_get
 from orion.accounts.validators import ascii_int, time_zone_names
 from orion.catalog.models import OrderType, Package
+from orion.core.clock import local_today
 from orion.core.exceptions import NotFound, OrionError
 from orion.core.http import error_fragment, page_number
 from orion.numbers import services as number_services
@@ -93,7 +94,7 @@ def order_form(request: HttpRequest, pk: int) -> HttpResponse:
         status = 422
     else:
         initial = {"billing_start_date": order.billing_start_date
-                   or services.today_in(order.time_zone or "America/New_York"),
+                   or local_today(order.time_zone),
                    "time_zone": order.time_zone or "America/New_York",
                    "service_type": order.service_type}
         form = OrderDetailsForm(order=order, initial=initial)

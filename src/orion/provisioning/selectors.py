@@ -62,9 +62,9 @@ def order_trunking_numbers(*, order: Order) -> list[str]:
     return [d.display for d in DID.objects.filter(order=order, is_for_trunking=True)]
 
 
-# Orders that should be provisioning but have no job that will do it: no waiting job, and no
-# running job of a worker that is alive. The grace keeps a just-saved order (whose job a
-# worker is fetching this instant) out of it.
+# Orders that should be provisioning but have no job at all (an outage ended it, a bug, a
+# hand edit). A running job of a dead worker is not lost: ``recover_stalled_jobs`` hands it to
+# a live worker within seconds. The grace keeps a just-saved order out of it.
 _LOST_JOBS_SQL = """
 SELECT o.id
   FROM orders_order o JOIN accounts_customer c ON c.id = o.customer_id
@@ -75,11 +75,7 @@ SELECT o.id
        SELECT 1 FROM procrastinate_jobs j
         WHERE j.task_name = 'orion.provision_order'
           AND j.args ->> 'order_id' = o.id::text
-          AND (j.status = 'todo'
-               OR (j.status = 'doing' AND EXISTS (
-                   SELECT 1 FROM procrastinate_workers w
-                    WHERE w.id = j.worker_id
-                      AND w.last_heartbeat > now() - make_interval(secs => %(stalled)s)))))
+          AND j.status IN ('todo', 'doing'))
  ORDER BY o.id
  LIMIT %(limit)s
 """
@@ -88,13 +84,11 @@ SELECT o.id
 def orders_with_lost_jobs(*, grace_seconds: float = 30, limit: int = 500,
                           order_id: int | None = None) -> list[int]:
     """Ids of orders in acknowledged/in progress that no job will ever finish."""
-    from django.conf import settings
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute(_LOST_JOBS_SQL, {"grace": grace_seconds, "limit": limit,
-                                        "order_id": order_id,
-                                        "stalled": settings.ORION_STALLED_JOB_SECONDS})
+                                        "order_id": order_id})
         return [row[0] for row in cursor.fetchall()]
 
 

@@ -13,6 +13,7 @@ import logging
 import threading
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
@@ -43,7 +44,7 @@ logger = logging.getLogger(__name__)
 MAX_ROUNDS = 3
 
 def broadworks_config() -> BroadWorksConfig:
-    return BroadWorksConfig.from_env()
+    return settings.ORION_BROADWORKS
 
 
 @dataclass

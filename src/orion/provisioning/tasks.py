@@ -13,6 +13,8 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection
 from procrastinate import JobContext, RetryStrategy
 from procrastinate.contrib.django import app
+from procrastinate.exceptions import UniqueViolation
+from procrastinate.jobs import Status
 
 from orion.broadworks.exceptions import OCIConnectionError, OCITransientError
 from orion.orders.exceptions import StaleOrderState
@@ -115,5 +117,12 @@ async def recover_stalled_jobs(context: JobContext, timestamp: int) -> int:
         seconds_since_heartbeat=settings.ORION_STALLED_JOB_SECONDS)
     for job in stalled:
         logger.warning("job %s (%s) of a dead worker: retrying", job.id, job.task_name)
-        await context.app.job_manager.retry_job(job)
+        try:
+            await context.app.job_manager.retry_job(job)
+        except UniqueViolation:
+            # A newer job for the same order already waits (its queueing lock): that one does
+            # the work; this one ends, so that it stops holding the enterprise's lock.
+            logger.warning("job %s: superseded by a waiting job; ending it", job.id)
+            await context.app.job_manager.finish_job(job=job, status=Status.FAILED,
+                                                     delete_job=False)
     return len(list(stalled))

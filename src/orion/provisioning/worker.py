@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from procrastinate import jobs
+from procrastinate.exceptions import UniqueViolation
 from procrastinate.worker import Worker
 
 logger = logging.getLogger("orion.worker")
@@ -122,8 +123,14 @@ class ResilientWorker(Worker):
                                    "leaving its outcome to that worker", self.worker_name,
                                    job.id)
                     return
-                await super()._persist_job_status(job, status, retry_decision, context,
-                                                  job_result)
+                try:
+                    await super()._persist_job_status(job, status, retry_decision, context,
+                                                      job_result)
+                except UniqueViolation:
+                    # Its retry would clash with a newer waiting job of the same order
+                    # (queueing lock): that job does the work, this one ends.
+                    await self.app.job_manager.finish_job(job=job, status=jobs.Status.FAILED,
+                                                          delete_job=False)
                 return
             except asyncio.CancelledError:
                 raise

@@ -8,18 +8,17 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from orion.broadworks.emulator import ControlError, EmulatorServer, FaultSettings
 from orion.broadworks.emulator.control import emulator_state_dump
 from orion.broadworks.emulator.server import (
     DEFAULT_MAX_SESSIONS_PER_USER,
-    DEFAULT_SESSION_IDLE_SECONDS,
 )
 from orion.broadworks.emulator.state import EmulatorState
 
@@ -30,23 +29,22 @@ class Command(BaseCommand):
     requires_migrations_checks = False
 
     def add_arguments(self, parser: CommandParser) -> None:
-        env = os.environ
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=2208)
-        parser.add_argument("--user", default=env.get("ORION_EMULATOR_USER", "admin"))
+        parser.add_argument("--user", default=settings.ORION_EMULATOR_USER)
         parser.add_argument(
-            "--password", default=env.get("ORION_EMULATOR_PASSWORD", "ocip-demo-password")
+            "--password", default=settings.ORION_EMULATOR_PASSWORD
         )
         parser.add_argument(
             "--state-file",
-            default=env.get("ORION_EMULATOR_STATE") or None,
+            default=settings.ORION_EMULATOR_STATE,
             help="JSON file that keeps the state across restarts (written atomically).",
         )
         parser.add_argument(
             "--control-port",
             type=int,
-            default=int(env["ORION_EMULATOR_CONTROL_PORT"])
-            if env.get("ORION_EMULATOR_CONTROL_PORT")
+            default=settings.ORION_EMULATOR_CONTROL_PORT
+            if settings.ORION_EMULATOR_CONTROL_PORT_SET
             else None,
             help="Port of the line-based JSON control interface (dump, reset, faults, stats).",
         )
@@ -64,7 +62,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--session-idle-seconds",
             type=float,
-            default=float(env.get("ORION_EMULATOR_SESSION_IDLE", DEFAULT_SESSION_IDLE_SECONDS)),
+            default=settings.ORION_EMULATOR_SESSION_IDLE,
             help="Forget a logged-in session idle this long (0: never).",
         )
         parser.add_argument(

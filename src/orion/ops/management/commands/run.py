@@ -64,9 +64,9 @@ class Command(BaseCommand):
     requires_system_checks: list[str] = []
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--bind", default=os.environ.get("ORION_BIND", "127.0.0.1:8000"))
+        parser.add_argument("--bind", default=settings.ORION_BIND)
         parser.add_argument("--web-workers", type=int,
-                            default=int(os.environ.get("ORION_WEB_WORKERS", "2")))
+                            default=settings.ORION_WEB_WORKERS)
 
     def handle(self, *args, bind: str, web_workers: int, **options) -> None:
         env = dict(os.environ, PYTHONUNBUFFERED="1")

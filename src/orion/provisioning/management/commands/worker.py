@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import time
 
 from django.conf import settings
@@ -24,8 +23,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--concurrency", type=int,
-                            default=int(os.environ.get("ORION_WORKER_CONCURRENCY", "4")))
-        parser.add_argument("--name", default=os.environ.get("ORION_WORKER_NAME", "worker"))
+                            default=settings.ORION_WORKER_CONCURRENCY)
+        parser.add_argument("--name", default=settings.ORION_WORKER_NAME)
 
     def handle(self, *args, concurrency: int, name: str, **options) -> None:
         # Orion logs each order's outcome itself; Procrastinate's per-job lines (a periodic job
