@@ -1,0 +1,180 @@
+"""What the customer should look like in BroadWorks once an order is provisioned:
+the steps every order shows, and ``Desired`` computed from Orion's own records.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+
+from orion.accounts.models import Customer, Enterprise
+from orion.catalog.models import BroadWorksKind
+from orion.orders.models import Order, OrderLine
+from orion.orders.states import PROVISIONED_STATES, OrderState
+
+# The steps every order shows, in order. Steps with nothing to do are marked skipped.
+STEPS: tuple[tuple[str, str], ...] = (
+    ("check", "checking BroadWorks"),
+    ("domain", "adding the domain"),
+    ("enterprise", "creating the enterprise"),
+    ("enterprise_services", "authorizing services for the enterprise"),
+    ("service_packs", "adding service packs"),
+    ("group", "creating the group"),
+    ("group_services", "authorizing and assigning group services"),
+    ("numbers", "adding numbers to the enterprise"),
+    ("assign_numbers", "assigning numbers to the group"),
+)
+STEP_LABELS = dict(STEPS)
+COUNTED_STATES = PROVISIONED_STATES
+
+
+def bw_number(e164: str) -> str:
+    """+12125550100 -> +1-2125550100, the form BroadWorks shows."""
+    digits = e164.removeprefix("+1")
+    return f"+1-{digits}"
+
+
+@dataclass
+class Desired:
+    """What the customer's group (and its enterprise) must hold after this order.
+
+    Quantities come in three parts per service: ``prev_*`` is what BroadWorks certainly holds
+    from earlier orders (completed, or whose authorization step is recorded done), the order's
+    own share is ``*_qty`` minus ``prev_*``, and ``uncertain_*`` lists the shares of earlier
+    orders that were interrupted while authorizing (sent, answer unknown), which BroadWorks may
+    or may not hold. A value that no combination explains was changed outside Orion.
+    """
+
+    sp_id: str
+    sp_name: str
+    sp_default_domain: str
+    domain: str
+    group_id: str
+    group_name: str
+    clid_name: str
+    time_zone: str
+    user_limit: int
+    contact: dict[str, str]
+    address: dict[str, str]
+    # Orion has not provisioned the enterprise / group yet: create it when it is missing.
+    creates_enterprise: bool
+    creates_group: bool
+    packs: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    pack_qty: dict[str, int] = field(default_factory=dict)
+    prev_pack_qty: dict[str, int] = field(default_factory=dict)
+    user_services: dict[str, int] = field(default_factory=dict)
+    prev_user_services: dict[str, int] = field(default_factory=dict)
+    group_services: dict[str, int] = field(default_factory=dict)
+    prev_group_services: dict[str, int] = field(default_factory=dict)
+    uncertain_pack_qty: list[dict[str, int]] = field(default_factory=list)
+    uncertain_user_services: list[dict[str, int]] = field(default_factory=list)
+    uncertain_group_services: list[dict[str, int]] = field(default_factory=list)
+    numbers: tuple[str, ...] = ()
+
+
+def _quantities(lines: list[OrderLine]) -> tuple[dict[str, int], dict[str, int],
+                                                 dict[str, int], dict[str, tuple[str, ...]], int]:
+    packs: dict[str, int] = defaultdict(int)
+    users: dict[str, int] = defaultdict(int)
+    groups: dict[str, int] = defaultdict(int)
+    contents: dict[str, tuple[str, ...]] = {}
+    seats = 0
+    for line in lines:
+        package = line.package
+        if package.bw_kind == BroadWorksKind.SERVICE_PACK:
+            packs[package.bw_name] += line.quantity
+            contents[package.bw_name] = tuple(package.bw_services)
+            seats += line.quantity if package.is_seat else 0
+        elif package.bw_kind == BroadWorksKind.USER_SERVICE:
+            users[package.bw_name] += line.quantity
+        elif package.bw_kind == BroadWorksKind.GROUP_SERVICE:
+            groups[package.bw_name] += line.quantity
+    return dict(packs), dict(users), dict(groups), contents, seats
+
+
+def customer_profile(customer: Customer, enterprise: Enterprise) -> dict[str, Any]:
+    """The enterprise and group fields of ``Desired`` that come from the customer's record.
+
+    Shared by provisioning (``desired_for``) and the demo seed, so both send BroadWorks the
+    same group name, domain, contact and address. The domain rule lives on the models: the
+    enterprise's default domain was fixed at its creation (``Enterprise.default_domain``),
+    the group's is the customer's own or else the enterprise's (``Customer.group_domain``).
+    """
+    contact = {"contact_name": customer.contact_name[:30],
+               "contact_number": customer.contact_phone,
+               "contact_email": customer.contact_email}
+    address = {"address_line1": customer.address_line1, "city": customer.city,
+               "state_or_province": customer.state, "zip_or_postal_code": customer.zip_code,
+               "country": "US"}
+    if customer.address_line2:
+        address["address_line2"] = customer.address_line2
+    sp_default = enterprise.default_domain or settings.ORION_BROADWORKS_SYSTEM_DOMAIN
+    return {
+        "sp_id": enterprise.bw_service_provider_id, "sp_name": enterprise.name,
+        "sp_default_domain": sp_default, "domain": customer.domain or sp_default,
+        "group_id": customer.bw_group_id, "group_name": customer.name,
+        "clid_name": customer.name[:30], "time_zone": customer.time_zone,
+        "contact": contact, "address": address,
+    }
+
+
+# An earlier order's share is certainly in BroadWorks when the order completed or recorded
+# its authorization step done; it may be when that step was interrupted.
+_UNPLACED = (OrderState.DRAFT,)
+_APPLIED_STEP = "done"
+_INTERRUPTED_STEPS = ("running", "failed")
+
+
+def desired_for(order: Order) -> Desired:
+    """The desired BroadWorks state of ``order``'s customer once the order is provisioned."""
+    from django.db.models import OuterRef, Subquery
+
+    from orion.numbers.models import DID
+    from orion.provisioning.models import ProvisioningStep
+
+    customer, enterprise = order.customer, order.enterprise
+    step = ProvisioningStep.objects.filter(order=OuterRef("pk"), key="group_services")
+    others = {
+        pk: (state, step_status)
+        for pk, state, step_status in Order.objects.filter(customer=customer)
+        .exclude(pk=order.pk).exclude(state__in=_UNPLACED)
+        .annotate(group_step=Subquery(step.values("status")[:1]))
+        .values_list("pk", "state", "group_step")
+    }
+    certain = {pk for pk, (state, status) in others.items()
+               if status == _APPLIED_STEP or (state in COUNTED_STATES
+                                              and status not in _INTERRUPTED_STEPS)}
+    uncertain = {pk for pk, (_, status) in others.items()
+                 if pk not in certain and status in _INTERRUPTED_STEPS}
+    lines_by_order: dict[int, list[OrderLine]] = defaultdict(list)
+    for line in OrderLine.objects.filter(order_id__in=[*certain, *uncertain, order.pk]) \
+            .select_related("package"):
+        lines_by_order[line.order_id].append(line)
+    earlier = [line for pk in certain for line in lines_by_order[pk]]
+    prev_packs, prev_users, prev_groups, _, _ = _quantities(earlier)
+    packs, users, groups, contents, seats = _quantities([*earlier, *lines_by_order[order.pk]])
+    unsure = [_quantities(lines_by_order[pk]) for pk in sorted(uncertain)]
+    for extra in unsure:
+        contents = {**extra[3], **contents}
+    numbers = DID.objects.filter(customer=customer, state="assigned").values_list("e164",
+                                                                                   flat=True)
+    enterprise_known = enterprise.customers.filter(
+        activated_at__isnull=False, service_type="hosted").exists()
+    return Desired(
+        **customer_profile(customer, enterprise),
+        user_limit=max(1, seats),
+        creates_enterprise=not enterprise_known,
+        creates_group=customer.activated_at is None,
+        packs=contents, pack_qty=packs, prev_pack_qty=prev_packs,
+        user_services=users, prev_user_services=prev_users,
+        group_services=groups, prev_group_services=prev_groups,
+        uncertain_pack_qty=[u[0] for u in unsure],
+        uncertain_user_services=[u[1] for u in unsure],
+        uncertain_group_services=[u[2] for u in unsure],
+        numbers=tuple(sorted(bw_number(n) for n in numbers)),
+    )
+
+

@@ -1,0 +1,251 @@
+"""The diff: the commands that bring BroadWorks from what it holds (``Observed``) to
+what the order wants (``Desired``), one named function per part, in dependency order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from orion.provisioning.exceptions import ProvisioningConflict
+from orion.provisioning.plan.desired import Desired
+from orion.provisioning.plan.reads import Observed
+
+# -- The diff ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Action:
+    step: str
+    request: tuple[str, dict[str, Any]]
+    creates: str  # what a person reads in "already created in BroadWorks"
+
+
+def _qty(text: str | None) -> int | None:
+    """BroadWorks quantity text -> int; None for unlimited or missing."""
+    if text is None or text == "" or text.lower() == "unlimited":
+        return None
+    return int(text)
+
+
+def _subset_sums(shares: list[int]) -> set[int]:
+    """Every total a subset of ``shares`` can make (interrupted orders: applied or not)."""
+    sums = {0}
+    for share in shares:
+        sums |= {total + share for total in sums}
+    return sums
+
+
+def _system_domains(desired: Desired, seen: Observed, actions: list[Action]) -> None:
+    """Domains at system level first: a new enterprise's default domain must exist."""
+    # Domain at system level first: a new enterprise's default domain must already exist.
+    domains_needed = {d for d in (desired.domain, desired.sp_default_domain) if d}
+    for domain in sorted(domains_needed):
+        if seen.system_domains is not None and domain not in seen.system_domains:
+            actions.append(Action("domain", ("SystemDomainAddRequest", {"domain": domain}),
+                                  f"system domain {domain}"))
+
+
+def _enterprise(desired: Desired, seen: Observed, actions: list[Action]) -> set[str]:
+    """The enterprise: created when Orion has not provisioned it, else checked. Returns
+    the domains it holds."""
+    sp_fields = {"service_provider_id": desired.sp_id}
+    if seen.sp is None:
+        if not desired.creates_enterprise:
+            raise ProvisioningConflict(
+                f"Enterprise {desired.sp_id} is missing from BroadWorks, although Orion "
+                "provisioned it before: it was removed outside Orion. Restore it in "
+                "BroadWorks (or ask operations to), then press Retry.", step="enterprise")
+        actions.append(Action("enterprise", ("ServiceProviderAddRequest13mp2", {
+            **sp_fields, "is_enterprise": True, "default_domain": desired.sp_default_domain,
+            "service_provider_name": desired.sp_name[:80]}),
+            f"enterprise {desired.sp_id}"))
+        return {desired.sp_default_domain}
+    else:
+        if not seen.sp.is_enterprise:
+            raise ProvisioningConflict(
+                f"{desired.sp_id} exists in BroadWorks as a service provider, not an "
+                "enterprise.", step="enterprise")
+        if desired.creates_enterprise and (seen.sp.service_provider_name or "") != (
+                desired.sp_name[:80]):
+            raise ProvisioningConflict(
+                f"Enterprise {desired.sp_id} already exists in BroadWorks with the name "
+                f'"{seen.sp.service_provider_name}", not "{desired.sp_name}".',
+                step="enterprise")
+        return seen.sp_domains
+
+
+def _enterprise_domain(desired: Desired, seen: Observed, actions: list[Action],
+                       sp_domains: set[str]) -> None:
+    """The group's domain is the enterprise's before the group needs it."""
+    sp_fields = {"service_provider_id": desired.sp_id}
+    # Whatever domain the group uses is the enterprise's before the group needs it.
+    if desired.domain and desired.domain not in sp_domains:
+        actions.append(Action("domain", ("ServiceProviderDomainAssignListRequest", {
+            **sp_fields, "domain": [desired.domain]}),
+            f"domain {desired.domain} assigned to {desired.sp_id}"))
+
+
+def _enterprise_services(desired: Desired, seen: Observed, actions: list[Action]) -> None:
+    """Enterprise-level authorizations: unlimited; the group carries the quantities."""
+    sp_fields = {"service_provider_id": desired.sp_id}
+    # Enterprise-level authorizations: unlimited; the group carries the ordered quantities.
+    user_services = sorted({s for services in desired.packs.values() for s in services}
+                           | set(desired.user_services))
+    missing_users = [s for s in user_services if s not in seen.sp_user_services]
+    missing_groups = [s for s in sorted(desired.group_services)
+                      if s not in seen.sp_group_services]
+    for name, limit in (*[(s, seen.sp_user_services.get(s)) for s in user_services],
+                        *[(s, seen.sp_group_services.get(s)) for s in desired.group_services]):
+        needed = desired.user_services.get(name) or desired.group_services.get(name) or 0
+        if limit is not None and _qty(limit) is not None and _qty(limit) < needed:
+            raise ProvisioningConflict(
+                f'The enterprise may use "{name}" {limit} times in BroadWorks; this customer '
+                f"needs {needed}. Raise the enterprise's authorization first.",
+                step="enterprise_services")
+    if missing_users or missing_groups:
+        fields: dict[str, Any] = dict(sp_fields)
+        if missing_users:
+            fields["user_service_authorization"] = [
+                {"service_name": s, "authorized_quantity": {"unlimited": True}}
+                for s in missing_users]
+        if missing_groups:
+            fields["group_service_authorization"] = [
+                {"service_name": s, "authorized_quantity": {"unlimited": True}}
+                for s in missing_groups]
+        actions.append(Action("enterprise_services",
+                              ("ServiceProviderServiceModifyAuthorizationListRequest", fields),
+                              f"{len(missing_users) + len(missing_groups)} service "
+                              f"authorizations for {desired.sp_id}"))
+
+
+def _service_packs(desired: Desired, seen: Observed, actions: list[Action]) -> None:
+    """The service packs of the ordered seat packages, at the enterprise."""
+    sp_fields = {"service_provider_id": desired.sp_id}
+    for pack in sorted(desired.packs):
+        if pack not in seen.sp_packs:
+            actions.append(Action("service_packs", ("ServiceProviderServicePackAddRequest", {
+                **sp_fields, "service_pack_name": pack, "is_available_for_use": True,
+                "service_pack_quantity": {"unlimited": True},
+                "service_name": list(desired.packs[pack])}), f"service pack {pack}"))
+
+
+def _group(desired: Desired, seen: Observed, actions: list[Action]) -> None:
+    """The group: created when Orion has not provisioned it, else checked; user limit."""
+    sp_fields = {"service_provider_id": desired.sp_id}
+    group_fields = {**sp_fields, "group_id": desired.group_id}
+    # The group.
+    if seen.group is None:
+        if not desired.creates_group:
+            raise ProvisioningConflict(
+                f"Group {desired.group_id} is missing from enterprise {desired.sp_id} in "
+                "BroadWorks, although Orion provisioned it before: it was removed outside "
+                "Orion. Restore it in BroadWorks, then press Retry.", step="group")
+        actions.append(Action("group", ("GroupAddRequest", {
+            **group_fields, "default_domain": desired.domain,
+            "user_limit": desired.user_limit, "group_name": desired.group_name,
+            "calling_line_id_name": desired.clid_name, "time_zone": desired.time_zone,
+            "contact": desired.contact, "address": desired.address}),
+            f"group {desired.group_id}"))
+    else:
+        if desired.creates_group and (seen.group.group_name != desired.group_name
+                                      or seen.group.time_zone != desired.time_zone):
+            raise ProvisioningConflict(
+                f"Group {desired.group_id} already exists in BroadWorks as "
+                f'"{seen.group.group_name}" ({seen.group.time_zone}), not '
+                f'"{desired.group_name}" ({desired.time_zone}).', step="group")
+        if (seen.group.user_limit or 0) < desired.user_limit:
+            actions.append(Action("group", ("GroupModifyRequest", {
+                **group_fields, "user_limit": desired.user_limit}),
+                f"user limit of {desired.group_id} raised to {desired.user_limit}"))
+
+
+def _group_authorizations(desired: Desired, seen: Observed, actions: list[Action]) -> None:
+    """Group authorizations with absolute quantities (earlier orders + this one)."""
+    sp_fields = {"service_provider_id": desired.sp_id}
+    group_fields = {**sp_fields, "group_id": desired.group_id}
+    # Group authorizations with quantities, then assignment of group services.
+    auth: dict[str, list[dict[str, Any]]] = {}
+    for kind, key, target, previous, unsure, current in (
+        ("service_pack_authorization", "service_pack_name", desired.pack_qty,
+         desired.prev_pack_qty, desired.uncertain_pack_qty, seen.group_packs),
+        ("user_service_authorization", "service_name", desired.user_services,
+         desired.prev_user_services, desired.uncertain_user_services,
+         seen.group_user_services),
+        ("group_service_authorization", "service_name", desired.group_services,
+         desired.prev_group_services, desired.uncertain_group_services,
+         seen.group_group_services),
+    ):
+        for name, quantity in sorted(target.items()):
+            have = _qty(current.get(name)) if name in current else 0
+            before = previous.get(name, 0)
+            mine = quantity - before
+            maybe = _subset_sums([u.get(name, 0) for u in unsure])
+            if have is not None and have - before - mine in maybe:
+                continue  # already there, this order's share included
+            if have is None or have - before not in maybe:
+                raise ProvisioningConflict(
+                    f'BroadWorks authorizes "{name}" {current.get(name)} times for group '
+                    f"{desired.group_id}; Orion expected {before} before this order (and "
+                    f"{quantity} after it). Someone changed it outside Orion.",
+                    step="group_services")
+            auth.setdefault(kind, []).append(
+                {key: name, "authorized_quantity": {"quantity": have + mine}})
+    if auth:
+        actions.append(Action("group_services", ("GroupServiceModifyAuthorizationListRequest",
+                                                 {**group_fields, **auth}),
+                              f"service authorizations of {desired.group_id}"))
+
+
+def _group_service_assignment(desired: Desired, seen: Observed, actions: list[Action]) -> None:
+    """Group services ordered are assigned to the group."""
+    sp_fields = {"service_provider_id": desired.sp_id}
+    group_fields = {**sp_fields, "group_id": desired.group_id}
+    to_assign = [s for s in sorted(desired.group_services) if s not in seen.group_assigned]
+    if to_assign:
+        actions.append(Action("group_services", ("GroupServiceAssignListRequest", {
+            **group_fields, "service_name": to_assign}),
+            f"group services {', '.join(to_assign)}"))
+
+
+def _numbers(desired: Desired, seen: Observed, actions: list[Action]) -> None:
+    """Numbers: added to the enterprise, then assigned to the group (chunks of 100)."""
+    sp_fields = {"service_provider_id": desired.sp_id}
+    group_fields = {**sp_fields, "group_id": desired.group_id}
+    # Numbers: added to the enterprise, then assigned to the group.
+    foreign = [n for n in desired.numbers
+               if seen.sp_numbers.get(n) not in (None, "", desired.group_id)]
+    if foreign:
+        raise ProvisioningConflict(
+            f"{', '.join(foreign)} already belong(s) to another group in BroadWorks.",
+            step="assign_numbers")
+    to_add = [n for n in desired.numbers if n not in seen.sp_numbers]
+    to_assign_dn = [n for n in desired.numbers if seen.sp_numbers.get(n) != desired.group_id]
+    for start in range(0, len(to_add), 100):
+        chunk = to_add[start:start + 100]
+        actions.append(Action("numbers", ("ServiceProviderDnAddListRequest", {
+            **sp_fields, "phone_number": chunk}), f"{len(chunk)} numbers in {desired.sp_id}"))
+    for start in range(0, len(to_assign_dn), 100):
+        chunk = to_assign_dn[start:start + 100]
+        actions.append(Action("assign_numbers", ("GroupDnAssignListRequest", {
+            **group_fields, "phone_number": chunk}),
+            f"{len(chunk)} numbers assigned to {desired.group_id}"))
+
+
+def plan_actions(desired: Desired, seen: Observed) -> list[Action]:
+    """The commands that bring BroadWorks from ``seen`` to ``desired``, in dependency order.
+
+    Raises ProvisioningConflict when BroadWorks holds something different from what Orion
+    expects (never overwritten silently).
+    """
+    actions: list[Action] = []
+    _system_domains(desired, seen, actions)
+    sp_domains = _enterprise(desired, seen, actions)
+    _enterprise_domain(desired, seen, actions, sp_domains)
+    _enterprise_services(desired, seen, actions)
+    _service_packs(desired, seen, actions)
+    _group(desired, seen, actions)
+    _group_authorizations(desired, seen, actions)
+    _group_service_assignment(desired, seen, actions)
+    _numbers(desired, seen, actions)
+    return actions
