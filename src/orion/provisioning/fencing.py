@@ -92,6 +92,8 @@ def fence_check(*, enterprise_id: int, fence: JobFence | None) -> None:
     A lost database connection raises the database's own error, which the job treats as
     transient: the run stops before its write either way.
     """
+    job_id = fence.job_id if fence is not None else None
+    worker_id = fence.worker_id if fence is not None else None
     with connection.cursor() as cursor:
         cursor.execute(
             """
@@ -102,8 +104,7 @@ def fence_check(*, enterprise_id: int, fence: JobFence | None) -> None:
                        SELECT 1 FROM procrastinate_jobs
                         WHERE id = %s AND status = 'doing' AND worker_id = %s)
             """,
-            [LOCK_NAMESPACE, enterprise_id, fence and fence.job_id, fence and fence.job_id,
-             fence and fence.worker_id])
+            [LOCK_NAMESPACE, enterprise_id, job_id, job_id, worker_id])
         holds_lock, owns_job = cursor.fetchone()
     if not holds_lock:
         raise ProvisioningFenced("This worker no longer holds the enterprise lock.")

@@ -31,6 +31,7 @@ def order_provisioning_start(*, order: Order) -> None:
     The job row is written in the same transaction as the order, so an order can never be
     saved without its job, nor a job exist for an order that was rolled back.
     """
+    assert order.customer is not None  # a saved order has its account
     if order.customer.is_trunking:
         order_transition(order=order, to=OrderState.HELD, by=None, note=TRUNKING_HELD_NOTE)
         notify_after_commit(order)
@@ -68,6 +69,7 @@ def order_numbers_added(*, order: Order, by: User | None) -> None:
     a partial one goes back to in progress with a new job. Trunking orders stay on the
     manual path.
     """
+    assert order.customer is not None  # a placed order has its account
     if order.customer.is_trunking or order.state != OrderState.PARTIAL:
         return
     order_transition(order=order, to=OrderState.IN_PROGRESS, by=by,

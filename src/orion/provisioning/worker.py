@@ -20,7 +20,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from procrastinate import jobs
+from procrastinate import job_context, jobs, retry
 from procrastinate.exceptions import UniqueViolation
 from procrastinate.worker import Worker
 
@@ -111,8 +111,10 @@ class ResilientWorker(Worker):
                 logger.debug("worker re-registration failed", exc_info=True)
             await asyncio.sleep(1)
 
-    async def _persist_job_status(self, job: jobs.Job, status: jobs.Status, retry_decision,
-                                  context, job_result) -> None:
+    async def _persist_job_status(self, job: jobs.Job, status: jobs.Status,
+                                  retry_decision: retry.RetryDecision | None,
+                                  context: job_context.JobContext,
+                                  job_result: job_context.JobResult | None) -> None:
         failures = 0
         while True:
             try:

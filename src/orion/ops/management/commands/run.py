@@ -10,9 +10,10 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 from orion.broadworks.config import DEFAULT_PORTS
 from orion.broadworks.emulator.certs import DevCertificate, ensure_dev_certificate
@@ -63,12 +64,12 @@ class Command(BaseCommand):
     help = "Start web, worker and (in development) the BroadWorks emulator; Ctrl-C stops all."
     requires_system_checks: list[str] = []
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--bind", default=settings.ORION_BIND)
         parser.add_argument("--web-workers", type=int,
                             default=settings.ORION_WEB_WORKERS)
 
-    def handle(self, *args, bind: str, web_workers: int, **options) -> None:
+    def handle(self, *args: Any, bind: str, web_workers: int, **options: Any) -> None:
         env = dict(os.environ, PYTHONUNBUFFERED="1")
         if settings.ORION_BROADWORKS_IS_EMULATOR and not settings.ORION_BROADWORKS_CA_FILE:
             # the worker verifies the emulator's TLS port against the development certificate

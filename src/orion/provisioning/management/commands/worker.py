@@ -10,10 +10,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 from procrastinate.contrib.django import app
+from procrastinate.contrib.django.django_connector import DjangoConnector
 
 from orion.provisioning.worker import ResilientWorker
 
@@ -21,12 +23,12 @@ from orion.provisioning.worker import ResilientWorker
 class Command(BaseCommand):
     help = "Run a worker: provisioning jobs and periodic housekeeping."
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--concurrency", type=int,
                             default=settings.ORION_WORKER_CONCURRENCY)
         parser.add_argument("--name", default=settings.ORION_WORKER_NAME)
 
-    def handle(self, *args, concurrency: int, name: str, **options) -> None:
+    def handle(self, *args: Any, concurrency: int, name: str, **options: Any) -> None:
         # Orion logs each order's outcome itself; Procrastinate's per-job lines (a periodic job
         # every few seconds) would drown them.
         logging.getLogger("procrastinate").setLevel(logging.WARNING)
@@ -54,8 +56,10 @@ class Command(BaseCommand):
                 pause = min(pause * 2, 30)
 
 
-async def _run(options: dict) -> None:
-    with app.replace_connector(app.connector.get_worker_connector()) as worker_app:
+async def _run(options: dict[str, Any]) -> None:
+    connector = app.connector
+    assert isinstance(connector, DjangoConnector)  # Orion's app is configured with Django's
+    with app.replace_connector(connector.get_worker_connector()) as worker_app:
         async with worker_app.open_async():
             worker_app.perform_import_paths()
             await ResilientWorker(worker_app, **{**worker_app.worker_defaults, **options}).run()
