@@ -20,7 +20,7 @@ from orion.orders.exceptions import OrderValidationError
 from orion.orders.lifecycle import order_transition
 from orion.orders.models import Order
 from orion.orders.states import OrderState
-from orion.provisioning import services as provisioning_services
+from orion.provisioning import repair as provisioning_repair
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -71,12 +71,12 @@ def test_staff_retry_cancel_and_trunking_done_are_audited(tenant_a, staff):
     failed = _placed(tenant_a)
     order_transition(order=failed, to=OrderState.IN_PROGRESS, by=None)
     order_transition(order=failed, to=OrderState.FAILED, by=None)
-    provisioning_services.order_retry(order_id=failed.pk, user=staff)
+    provisioning_repair.order_retry(order_id=failed.pk, user=staff)
     cancelled = _placed(tenant_a)
-    provisioning_services.order_cancel(order_id=cancelled.pk, user=staff, reason="left us")
+    provisioning_repair.order_cancel(order_id=cancelled.pk, user=staff, reason="left us")
     trunking = _placed(tenant_a, service_type="trunking")
     assert trunking.state == OrderState.HELD
-    provisioning_services.order_trunking_done(order_id=trunking.pk, user=staff)
+    provisioning_repair.order_trunking_done(order_id=trunking.pk, user=staff)
 
     (retry,) = _entries("order.retry")
     (cancel,) = _entries("order.cancel")
@@ -119,7 +119,7 @@ def test_release_and_backorder_fill_are_audited(staff, tenant_a):
     with pytest.raises(NumberInService):
         number_services.number_release(user=staff, did_id=did.pk)
     assert _entries("number.release") == []
-    from orion.provisioning.services import order_cancel
+    from orion.provisioning.repair import order_cancel
 
     order_cancel(order_id=order.pk, user=staff, reason="test")
     (cancel,) = _entries("order.cancel")

@@ -24,7 +24,7 @@ from orion.orders import services as order_services
 from orion.orders.exceptions import OrderError
 from orion.orders.models import Order, OrderKind, OrderStateChange
 from orion.orders.states import OrderState
-from orion.provisioning.services import order_cancel
+from orion.provisioning.repair import order_cancel
 from tests import factories as f
 from tests.billing.conftest import set_billing_start
 from tests.provisioning.helpers import place_order
@@ -86,7 +86,7 @@ def test_billing_starts_on_the_billing_date_not_on_activation(a_order, staff):
 
 
 def test_drafts_and_orders_cancelled_before_billing_never_bill(tenant_a, a_order, staff):
-    from orion.provisioning.services import order_cancel
+    from orion.provisioning.repair import order_cancel
 
     set_billing_start(a_order, date(2026, 12, 1))
     f.draft_with_packages(user=tenant_a.user, enterprise=tenant_a.enterprise)

@@ -206,7 +206,7 @@ def test_staff_release_quarantine_and_age_back(tenant_a, staff, inventory, draft
     with pytest.raises(NumberInService, match="change order"):
         s.number_release(user=staff, did_id=did.pk)
     assert state(N0) == "assigned"
-    from orion.provisioning.services import order_cancel
+    from orion.provisioning.repair import order_cancel
 
     order_cancel(order_id=draft_a.pk, user=staff, reason="customer withdrew")
     did.refresh_from_db()

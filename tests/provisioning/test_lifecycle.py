@@ -23,7 +23,7 @@ from orion.orders.lifecycle import order_transition
 from orion.orders.models import Order, OrderKind
 from orion.orders.services import order_domain_fallback, order_start
 from orion.orders.states import OrderState
-from orion.provisioning import services
+from orion.provisioning import repair, services
 from orion.provisioning.models import StepStatus
 from orion.provisioning.selectors import order_job_lost, orders_with_lost_jobs
 from orion.provisioning.tasks import provision_order
@@ -123,7 +123,7 @@ def test_a_stale_state_change_is_refused_never_overwritten(tenant_a, staff):
                         enterprise=tenant_a.enterprise, packages=PACKAGES, name="Race Co",
                         domain="")
     worker_copy = Order.objects.get(pk=order.pk)  # what the worker read: acknowledged
-    services.order_cancel(order_id=order.pk, user=staff, reason="customer withdrew")
+    repair.order_cancel(order_id=order.pk, user=staff, reason="customer withdrew")
     with pytest.raises(StaleOrderState, match="changed meanwhile"):
         order_transition(order=worker_copy, to=OrderState.IN_PROGRESS, by=None)
     order.refresh_from_db()
@@ -135,7 +135,7 @@ def test_a_stale_state_change_is_refused_never_overwritten(tenant_a, staff):
 def test_the_worker_loses_the_race_with_cancel_quietly(tenant_a, staff, emulator, bw_config):
     order = place_order(user=tenant_a.user, kind=OrderKind.NEW_CUSTOMER,
                         enterprise=tenant_a.enterprise, packages=PACKAGES, name="Late Co")
-    services.order_cancel(order_id=order.pk, user=staff, reason="")
+    repair.order_cancel(order_id=order.pk, user=staff, reason="")
     assert _provision(order, bw_config) == OrderState.CANCELLED
     assert emulator.stats.writes == 0
 
@@ -148,7 +148,7 @@ def test_a_cancelled_new_customer_is_hidden_and_never_reused(tenant_a, staff):
     customer = order.customer
     assert [h.name for h in account_search(user=tenant_a.user, query="Phoenix").hits] == [
         "Phoenix Dental"]
-    services.order_cancel(order_id=order.pk, user=staff, reason="duplicate")
+    repair.order_cancel(order_id=order.pk, user=staff, reason="duplicate")
     customer.refresh_from_db()
     assert customer.cancelled_at is not None and customer.status == "Cancelled"
     assert account_search(user=tenant_a.user, query="Phoenix").hits == []
@@ -165,7 +165,7 @@ def test_a_cancelled_new_customer_is_hidden_and_never_reused(tenant_a, staff):
 def test_a_cancelled_new_enterprise_frees_its_domain(tenant_a, staff):
     order = place_order(user=tenant_a.user, kind=OrderKind.NEW_ENTERPRISE, packages=PACKAGES,
                         name="Short Lived", domain="shortlived.example")
-    services.order_cancel(order_id=order.pk, user=staff, reason="")
+    repair.order_cancel(order_id=order.pk, user=staff, reason="")
     order.enterprise.refresh_from_db()
     assert order.enterprise.cancelled_at is not None
     again = place_order(user=tenant_a.user, kind=OrderKind.NEW_ENTERPRISE, packages=PACKAGES,
@@ -197,15 +197,15 @@ def test_a_lost_job_is_found_requeued_once_and_retryable(tenant_a, staff):
     assert order_job_lost(order=order, grace_seconds=0)
     assert orders_with_lost_jobs(grace_seconds=3600) == []  # just changed: not yet lost
 
-    assert services.orders_requeue_lost(grace_seconds=0) == [order.pk]
-    assert services.orders_requeue_lost(grace_seconds=0) == []  # at most one job per order
+    assert repair.orders_requeue_lost(grace_seconds=0) == [order.pk]
+    assert repair.orders_requeue_lost(grace_seconds=0) == []  # at most one job per order
     assert _jobs(order.pk) == ["failed", "todo"]
     with pytest.raises(Exception, match="not failed"):  # it has a live job again
-        services.order_retry(order_id=order.pk, user=staff)
+        repair.order_retry(order_id=order.pk, user=staff)
     with connection.cursor() as cursor:  # lost once more: now staff may press Retry
         cursor.execute("DELETE FROM procrastinate_jobs WHERE status = 'todo' "
                        "AND (args->>'order_id')::bigint = %s", [order.pk])
-    services.order_retry(order_id=order.pk, user=staff)
+    repair.order_retry(order_id=order.pk, user=staff)
     assert _jobs(order.pk) == ["failed", "todo"]
 
 
@@ -214,11 +214,11 @@ def test_a_lost_in_progress_order_can_be_cancelled(tenant_a, staff):
                         enterprise=tenant_a.enterprise, packages=PACKAGES, name="Stuck Co")
     order_transition(order=order, to=OrderState.IN_PROGRESS, by=None)
     with pytest.raises(Exception, match="cannot be cancelled"):
-        services.order_cancel(order_id=order.pk, user=staff)  # its job is still there
+        repair.order_cancel(order_id=order.pk, user=staff)  # its job is still there
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM procrastinate_jobs WHERE (args->>'order_id')::bigint = %s",
                        [order.pk])
-    result = services.order_cancel(order_id=order.pk, user=staff, reason="job lost")
+    result = repair.order_cancel(order_id=order.pk, user=staff, reason="job lost")
     assert result.order.state == OrderState.CANCELLED
 
 
@@ -246,7 +246,7 @@ def test_an_unexpected_error_ends_the_order_in_failed_and_retry_continues(
     assert "unexpected error (KeyError" in order.state_changes.last().note
     assert order.provisioning_steps.get(key="check").status == StepStatus.FAILED
     monkeypatch.undo()
-    services.order_retry(order_id=order.pk, user=staff)
+    repair.order_retry(order_id=order.pk, user=staff)
     assert services.order_provision(order_id=order.pk, config=bw_config) == (
         OrderState.COMPLETED)
 

@@ -8,7 +8,7 @@ from orion.broadworks.client import BroadWorksClient
 from orion.numbers.models import DID
 from orion.orders.models import Order, OrderKind
 from orion.orders.states import OrderState
-from orion.provisioning import services
+from orion.provisioning import repair, services
 from orion.provisioning.models import OciExchangeLog, StepStatus
 from tests import factories as f
 from tests.provisioning.helpers import TYPICAL_PACKAGES, place_order, stock_numbers
@@ -125,7 +125,7 @@ def test_domain_of_another_enterprise_fails_readably_then_retry_completes(
     # Staff repair BroadWorks (the other enterprise gives up the domain), then Retry.
     with BroadWorksClient(bw_config) as bw:
         bw.request("ServiceProviderDeleteRequest", service_provider_id="OTHER_SP")
-    services.order_retry(order_id=order.pk, user=staff)
+    repair.order_retry(order_id=order.pk, user=staff)
     assert _jobs(order.pk)[-1] == ("orion.provision_order", "todo")
     assert services.order_provision(order_id=order.pk, config=bw_config) == "completed"
     group = _group(emulator.dump(), order.enterprise.bw_service_provider_id,
@@ -164,7 +164,7 @@ def test_trunking_customer_is_held_never_sent_and_staff_complete_it(
     assert services.order_provision(order_id=order.pk, config=bw_config) == "held"
     assert emulator.dump()["service_providers"] == {}
     assert "is held" in mail.outbox[-1].subject
-    services.order_trunking_done(order_id=order.pk, user=staff)
+    repair.order_trunking_done(order_id=order.pk, user=staff)
     order.refresh_from_db()
     assert order.state == OrderState.COMPLETED and order.activated_at is not None
 
@@ -181,7 +181,7 @@ def test_cancel_frees_numbers_and_says_what_was_created(tenant_a, staff, emulato
         bw.request("ServiceProviderDnAddListRequest", service_provider_id="HOLDER",
                    phone_number=["5125550101"])
     assert services.order_provision(order_id=order.pk, config=bw_config) == "failed"
-    result = services.order_cancel(order_id=order.pk, user=staff, reason="customer left")
+    result = repair.order_cancel(order_id=order.pk, user=staff, reason="customer left")
     assert result.order.state == OrderState.CANCELLED and result.numbers_released == 2
     assert DID.objects.filter(e164__in=numbers, state="quarantined", order=None).count() == 2
     assert any("enterprise" in item for item in result.created_in_broadworks)

@@ -193,7 +193,7 @@ def test_setup_runs_again_after_a_failed_and_a_cancelled_order(settings, tmp_pat
     from django.core.management import call_command
 
     from orion.orders.lifecycle import order_transition
-    from orion.provisioning.services import order_cancel
+    from orion.provisioning.repair import order_cancel
 
     settings.VAR_DIR = Path(tmp_path)
     settings.ORION_DEMO = True

@@ -17,18 +17,13 @@ from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
-from orion.accounts.models import Domain, User
-from orion.audit.services import audit_record
 from orion.broadworks.client import BroadWorksClient, OCIExchange
 from orion.broadworks.config import BroadWorksConfig
 from orion.broadworks.exceptions import OCIAlreadyExists, OCIConnectionError, OCIError
 from orion.broadworks.pool import BroadWorksPool
-from orion.core.exceptions import NotFound, OrionError
-from orion.core.permissions import require_provider_staff
-from orion.numbers.services import order_numbers_quarantine
-from orion.orders.lifecycle import clean_reason, order_activate, order_transition
+from orion.orders.lifecycle import order_activate, order_transition
 from orion.orders.models import Order
-from orion.orders.states import CANCELLABLE_STATES, PROVISIONING_STATES, OrderState
+from orion.orders.states import PROVISIONING_STATES, OrderState
 from orion.provisioning import plan
 from orion.provisioning.exceptions import (
     ProvisioningConflict,
@@ -37,8 +32,7 @@ from orion.provisioning.exceptions import (
 from orion.provisioning.fencing import JobFence, enterprise_lock, enterprise_unlock, fence_check
 from orion.provisioning.models import OciExchangeLog, ProvisioningStep, StepStatus
 from orion.provisioning.notifications import notify_after_commit
-from orion.provisioning.queue import TRUNKING_HELD_NOTE, provisioning_job_defer, steps_create
-from orion.provisioning.selectors import order_job_lost, orders_with_lost_jobs
+from orion.provisioning.queue import TRUNKING_HELD_NOTE, steps_create
 
 logger = logging.getLogger(__name__)
 MAX_ROUNDS = 3
@@ -335,139 +329,3 @@ def order_fail_stopped(*, order_id: int, message: str, code: str) -> None:
 
 def _first_line(error: BaseException) -> str:
     return (str(error).strip().splitlines() or [type(error).__name__])[0][:300]
-
-
-# -- Staff repair ----------------------------------------------------------------------------
-
-
-def _locked_order(order_id: int) -> Order:
-    order = (Order.objects.select_for_update(of=("self",)).select_related("customer")
-             .filter(pk=order_id).first())
-    if order is None:
-        raise NotFound("No such order.")
-    return order
-
-
-def orders_requeue_lost(*, grace_seconds: float = 30) -> list[int]:
-    """The sweep: give every order whose job was lost a new job (at most one each).
-
-    Run every minute by the worker, so that no order waits in acknowledged or in progress
-    for a job that a database outage, a crash or a bug made disappear.
-    """
-    requeued: list[int] = []
-    for order_id in orders_with_lost_jobs(grace_seconds=grace_seconds):
-        with transaction.atomic():
-            order = _locked_order(order_id)
-            if order.state not in PROVISIONING_STATES:
-                continue
-            steps_create(order=order)
-            if provisioning_job_defer(order=order):
-                logger.warning("order %s: its provisioning job was lost; queued a new one",
-                               order.number)
-                requeued.append(order_id)
-    return requeued
-
-
-def order_retry(*, order_id: int, user: User) -> Order:
-    """Retry a failed order, or one whose job was lost: it continues where it stopped."""
-    require_provider_staff(user, what="order")
-    with transaction.atomic():
-        order = _locked_order(order_id)
-        lost = order_job_lost(order=order, grace_seconds=0)
-        if order.state != OrderState.FAILED and not lost:
-            raise OrionError(f"Order {order} is {order.get_state_display()}, not failed.",
-                             code="not_failed")
-        order.provisioning_steps.filter(status=StepStatus.FAILED).update(
-            status=StepStatus.PENDING, error="", error_code="")
-        from_state = order.state
-        if order.state == OrderState.FAILED:
-            order_transition(order=order, to=OrderState.IN_PROGRESS, by=user,
-                             note="Retry requested by staff.")
-        steps_create(order=order)
-        audit_record(actor=user, action="order.retry", obj=order,
-                     changes={"state": [from_state, order.state], "job_lost": lost})
-        provisioning_job_defer(order=order)
-    return order
-
-
-@dataclass(frozen=True)
-class CancelResult:
-    order: Order
-    created_in_broadworks: list[str]
-    numbers_released: int
-
-
-def order_cancel(*, order_id: int, user: User, reason: str = "") -> CancelResult:
-    """Cancel an order that has not completed; free its numbers; say what BroadWorks holds.
-
-    An order in progress can be cancelled only when its job was lost (nothing is working
-    on it). A cancelled order that created its customer (and enterprise) leaves them
-    cancelled: kept for the record, hidden from search and new orders, never reused.
-    """
-    require_provider_staff(user, what="order")
-    reason = clean_reason(reason)
-    with transaction.atomic():
-        order = _locked_order(order_id)
-        if order.state not in CANCELLABLE_STATES and not order_job_lost(order=order,
-                                                                         grace_seconds=0):
-            raise OrionError(f"Order {order} is {order.get_state_display()} and cannot be "
-                             "cancelled.", code="not_cancellable")
-        created = [item for step in order.provisioning_steps.all() for item in step.created]
-        # Numbers of a cancelled order age in quarantine before anyone else may take them:
-        # some may already have reached BroadWorks.
-        released = order_numbers_quarantine(order=order, by=user, note="Order cancelled.")
-        order.provisioning_steps.exclude(status__in=[StepStatus.DONE, StepStatus.SKIPPED]) \
-            .update(status=StepStatus.CANCELLED)
-        note = "Cancelled by staff." + (f" Reason: {reason}" if reason else "")
-        if created:
-            note += " Already created in BroadWorks (not removed): " + "; ".join(created)
-        from_state = order.state
-        order_transition(order=order, to=OrderState.CANCELLED, by=user, note=note[:500])
-        accounts = _cancel_created_accounts(order, in_broadworks=bool(created))
-        audit_record(actor=user, action="order.cancel", obj=order, reason=reason,
-                     changes={"state": [from_state, OrderState.CANCELLED],
-                              "numbers_released": released, "in_broadworks": created,
-                              "accounts_cancelled": accounts})
-    return CancelResult(order=order, created_in_broadworks=created,
-                        numbers_released=released)
-
-
-def _cancel_created_accounts(order: Order, *, in_broadworks: bool) -> list[str]:
-    """Cancel the customer (and enterprise) that only this order brought into being."""
-    if not order.creates_account:
-        return []
-    now = timezone.now()
-    customer = order.customer
-    done: list[str] = []
-    if customer.activated_at is None and customer.cancelled_at is None:
-        customer.cancelled_at = now
-        customer.save(update_fields=["cancelled_at"])
-        done.append(f"customer {customer.name}")
-    enterprise = order.enterprise
-    if (order.kind == "new_enterprise" and enterprise.cancelled_at is None
-            and not enterprise.customers.filter(cancelled_at__isnull=True).exists()):
-        enterprise.cancelled_at = now
-        enterprise.save(update_fields=["cancelled_at"])
-        done.append(f"enterprise {enterprise.name}")
-        if not in_broadworks:
-            # Nothing reached BroadWorks: the domain is free for the partner's next try.
-            Domain.objects.filter(enterprise=enterprise).delete()
-    return done
-
-
-def order_trunking_done(*, order_id: int, user: User) -> Order:
-    """Staff confirm the manual trunking set-up: the held order completes."""
-    require_provider_staff(user, what="order")
-    with transaction.atomic():
-        order = _locked_order(order_id)
-        if order.state != OrderState.HELD or not order.customer.is_trunking:
-            raise OrionError("Only a held trunking order can be marked as set up.",
-                             code="not_held_trunking")
-        order_activate(order=order)
-        order_transition(order=order, to=OrderState.COMPLETED, by=user,
-                         note="Manual trunking set-up done.")
-        audit_record(actor=user, action="order.trunking_done", obj=order,
-                     changes={"state": [OrderState.HELD, OrderState.COMPLETED],
-                              "activated_at": order.activated_at})
-        notify_after_commit(order)
-    return order

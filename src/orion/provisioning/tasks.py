@@ -29,15 +29,19 @@ DATABASE_TRANSIENT = (OperationalError, InterfaceError)
 TRANSIENT = (OCIConnectionError, OCITransientError, *DATABASE_TRANSIENT)
 # Waiting for a busy enterprise: one job per order, coming back after a growing pause.
 WAIT_SECONDS = (2, 4, 8, 15, 30, 60)
+PROVISIONING_RETRY = RetryStrategy(
+    max_attempts=settings.ORION_PROVISIONING_MAX_ATTEMPTS,
+    # Seconds as a float (ORION_PROVISIONING_BACKOFF): procrastinate annotates an int, its
+    # formula (exponential_wait ** (attempts + 1)) takes any number.
+    exponential_wait=settings.ORION_PROVISIONING_BACKOFF_SECONDS,  # type: ignore[arg-type]
+    retry_exceptions=set(TRANSIENT))
 
 
 @app.task(
     name="orion.provision_order",
     queue="provisioning",
     pass_context=True,
-    retry=RetryStrategy(max_attempts=settings.ORION_PROVISIONING_MAX_ATTEMPTS,
-                        exponential_wait=settings.ORION_PROVISIONING_BACKOFF_SECONDS,
-                        retry_exceptions=set(TRANSIENT)),
+    retry=PROVISIONING_RETRY,
 )
 def provision_order(context: JobContext, order_id: int, wait_round: int = 0) -> str:
     """Provision one order; transient failures are retried with exponential backoff.
@@ -103,7 +107,7 @@ def _drop_connection() -> None:
 @app.task(name="orion.requeue_lost_orders", queue="periodic", queueing_lock="lost-orders")
 def requeue_lost_orders(timestamp: int) -> int:
     """Every minute: orders in acknowledged/in progress whose job was lost get a new one."""
-    from orion.provisioning.services import orders_requeue_lost
+    from orion.provisioning.repair import orders_requeue_lost
 
     return len(orders_requeue_lost())
 

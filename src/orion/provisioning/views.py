@@ -13,7 +13,7 @@ from orion.accounts.http import AuthedRequest
 from orion.core.exceptions import NotFound, OrionError
 from orion.orders.models import Order
 from orion.orders.selectors import order_get
-from orion.provisioning import services
+from orion.provisioning import repair
 from orion.provisioning.pdf import trunking_order_form_pdf
 from orion.provisioning.selectors import order_oci_exchanges, order_progress
 
@@ -48,7 +48,7 @@ def _staff_action(request: AuthedRequest, pk: int, action: Callable[[Order], obj
 
 @require_POST
 def retry(request: AuthedRequest, pk: int) -> HttpResponse:
-    return _staff_action(request, pk, lambda o: services.order_retry(order_id=o.pk,
+    return _staff_action(request, pk, lambda o: repair.order_retry(order_id=o.pk,
                                                                      user=request.user),
                          "Retry started: provisioning continues from the failed step.")
 
@@ -56,7 +56,7 @@ def retry(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def cancel(request: AuthedRequest, pk: int) -> HttpResponse:
     def run(order: Order) -> None:
-        result = services.order_cancel(order_id=order.pk, user=request.user,
+        result = repair.order_cancel(order_id=order.pk, user=request.user,
                                        reason=request.POST.get("reason", ""))
         if result.created_in_broadworks:
             messages.warning(request, "Already created in BroadWorks (remove by hand if "
@@ -66,7 +66,7 @@ def cancel(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def trunking_done(request: AuthedRequest, pk: int) -> HttpResponse:
-    return _staff_action(request, pk, lambda o: services.order_trunking_done(
+    return _staff_action(request, pk, lambda o: repair.order_trunking_done(
         order_id=o.pk, user=request.user), "Trunking set-up recorded; the order is completed.")
 
 

@@ -22,7 +22,7 @@ from orion.orders.forms import OrderDetailsForm
 from orion.orders.models import MAX_QUANTITY, Order, OrderKind
 from orion.orders.selectors import order_get, order_list, order_quote
 from orion.orders.states import OrderState
-from orion.provisioning import services as provisioning_services
+from orion.provisioning import repair as provisioning_repair
 from orion.provisioning.selectors import order_progress
 
 router = Router(tags=["orders"])
@@ -476,7 +476,7 @@ def backorder_remove(request: ApiRequest, order_id: int = OrderId,
 def retry(request: ApiRequest, order_id: int = OrderId) -> Json:
     """Staff: a failed order continues from the failed step."""
     order = order_get(user=request.auth, order_id=order_id)
-    return order_out(provisioning_services.order_retry(order_id=order.pk, user=request.auth))
+    return order_out(provisioning_repair.order_retry(order_id=order.pk, user=request.auth))
 
 
 @router.post("/orders/{order_id}/cancel", response=responses(CancelOut),
@@ -484,7 +484,7 @@ def retry(request: ApiRequest, order_id: int = OrderId) -> Json:
 def cancel(request: ApiRequest, payload: CancelIn, order_id: int = OrderId) -> Json:
     """Staff: cancel an order that has not completed; its numbers are released."""
     order = order_get(user=request.auth, order_id=order_id)
-    result = provisioning_services.order_cancel(order_id=order.pk, user=request.auth,
+    result = provisioning_repair.order_cancel(order_id=order.pk, user=request.auth,
                                                 reason=payload.reason)
     return {"order": order_out(result.order),
             "created_in_broadworks": result.created_in_broadworks,
@@ -496,5 +496,5 @@ def cancel(request: ApiRequest, payload: CancelIn, order_id: int = OrderId) -> J
 def trunking_done(request: ApiRequest, order_id: int = OrderId) -> Json:
     """Staff: the manual trunking set-up is done; the held order completes."""
     order = order_get(user=request.auth, order_id=order_id)
-    return order_out(provisioning_services.order_trunking_done(order_id=order.pk,
+    return order_out(provisioning_repair.order_trunking_done(order_id=order.pk,
                                                                user=request.auth))
