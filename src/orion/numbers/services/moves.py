@@ -13,10 +13,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any, TypeAlias
 
 from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import connection, connections
-from django.db.models import Model, QuerySet
+from django.db.models import Field, Model, QuerySet
 from django.utils import timezone
 
 from orion.accounts.models import User
@@ -34,7 +35,8 @@ from orion.orders.states import OrderState
 logger = logging.getLogger(__name__)
 
 S = NumberState
-
+# Query parameters, as the ORM's compilers return them and the database driver adapts them.
+SqlParams: TypeAlias = list[Any]
 
 
 # --- the one state-changing function ---------------------------------------------------------
@@ -85,7 +87,7 @@ def _move(*, queryset: QuerySet[DID] | None = None, prefix: tuple[str, str] | No
           from_states: Iterable[str] = (), limit: int | None = None,
           skip_locked: bool = False, lock_order: tuple[str, ...] = ("id",),
           draft: tuple[User, int] | None = None, all_or_none: bool = False,
-          **values: object) -> list[Moved]:
+          **values: Any) -> list[Moved]:
     """Move the numbers of ``queryset`` that may go to ``to``; return those moved.
 
     Rows are locked in id order, so concurrent callers never deadlock; with ``skip_locked`` a row
@@ -119,7 +121,8 @@ def _move(*, queryset: QuerySet[DID] | None = None, prefix: tuple[str, str] | No
     if lock_order != ("id",) and not skip_locked:
         raise ValueError("Waiting lockers must lock in id order (deadlock freedom).")
     conn = connections[queryset.db if queryset is not None else DID.objects.db]
-    draft_cte, draft_params = "", []
+    draft_cte = ""
+    draft_params: SqlParams = []
     if draft is not None:
         draft_sql, draft_params = _draft_lock_sql(user=draft[0], order_id=draft[1])
         draft_cte = f"draft (id, number, state) AS MATERIALIZED ({draft_sql}),\n"
@@ -128,9 +131,10 @@ def _move(*, queryset: QuerySet[DID] | None = None, prefix: tuple[str, str] | No
         pick = _PREFIX_PICK_SQL.format(
             nxx=" AND nxx = %s" if nxx else "", states=", ".join(["%s"] * len(wanted)),
             guard=" AND EXISTS (SELECT FROM draft WHERE state = %s)" if draft else "")
-        pick_params: list[object] = [npa, *([nxx] if nxx else []), *wanted,
+        pick_params: SqlParams = [npa, *([nxx] if nxx else []), *wanted,
                                      *([OrderState.DRAFT] if draft else []), limit]
     else:
+        assert queryset is not None  # a queryset or a prefix, checked above
         locked = (queryset.filter(state__in=wanted).order_by(*lock_order)
                   .select_for_update(skip_locked=skip_locked, of=("self",)))
         if limit is not None:
@@ -143,16 +147,17 @@ def _move(*, queryset: QuerySet[DID] | None = None, prefix: tuple[str, str] | No
         pick_params = list(params)
     now = timezone.now()
     qn = conn.ops.quote_name
-    assignments, set_params = ["state = %s", "updated_at = %s"], [to, now]
+    assignments = ["state = %s", "updated_at = %s"]
+    set_params: SqlParams = [to, now]
     for name, value in values.items():
-        column = DID._meta.get_field(name)
+        column = _did_field(name)
         if isinstance(value, Model):
             value = value.pk
         assignments.append(f"{qn(column.column)} = %s")
         set_params.append(column.get_db_prep_save(value, conn))
     if all_or_none:
         set_params.append(limit)
-    sort = [qn(DID._meta.get_field(name).column) for name in lock_order]
+    sort = [qn(_did_field(name).column) for name in lock_order]
     sql = _MOVE_SQL.format(
         draft=draft_cte, pick=pick, assignments=", ".join(assignments),
         all_or_none=" AND (SELECT count(*) FROM picked) = %s" if all_or_none else "",
@@ -161,7 +166,7 @@ def _move(*, queryset: QuerySet[DID] | None = None, prefix: tuple[str, str] | No
         draft_join=" LEFT JOIN draft AS dr ON true" if draft else "",
         sort=", ".join(f"m.sort_{i}" for i in range(len(sort))))
     order_pk = order.pk if order is not None else draft[1] if draft is not None else None
-    history = [to, order_pk, by.pk if by is not None else None, now, note[:200]]
+    history: SqlParams = [to, order_pk, by.pk if by is not None else None, now, note[:200]]
     with conn.cursor() as cursor:
         cursor.execute(sql, [*draft_params, *pick_params, *set_params, *history])
         rows = cursor.fetchall()
@@ -170,6 +175,7 @@ def _move(*, queryset: QuerySet[DID] | None = None, prefix: tuple[str, str] | No
         _refuse_unless_draft(None if state is None else Order.from_db(
             conn.alias, _DRAFT_FIELDS, (draft[1], number, state)))
     if all_or_none and picked < limit:
+        assert prefix is not None  # all_or_none goes with a prefix pick, checked above
         where = f"{prefix[0]}-{prefix[1]}" if prefix[1] else prefix[0]
         raise NotEnoughNumbers(f"Not enough free numbers in {where}: {picked} of {limit}. "
                                "Choose another NXX or backorder the rest.")
@@ -177,7 +183,7 @@ def _move(*, queryset: QuerySet[DID] | None = None, prefix: tuple[str, str] | No
 
 
 def _number_transition(*, did_id: int, to: str, by: User | None, note: str,
-                       **values: object) -> DID:
+                       **values: Any) -> DID:
     """One number, one move, refused by name when TRANSITIONS does not allow it."""
     did = DID.objects.select_for_update().filter(pk=did_id).first()
     if did is None:
@@ -196,7 +202,7 @@ def _number_transition(*, did_id: int, to: str, by: User | None, note: str,
 def dids_move(*, queryset: QuerySet[DID], to: str, by: User | None = None,
               order: Order | None = None, note: str = "", from_states: Iterable[str] = (),
               limit: int | None = None, skip_locked: bool = False,
-              lock_order: tuple[str, ...] = ("id",), **values: object) -> list[Moved]:
+              lock_order: tuple[str, ...] = ("id",), **values: Any) -> list[Moved]:
     """Move these numbers (those of ``queryset`` whose state allows it) to ``to``.
 
     The first of the two jobs of ``_move``: named numbers (a draft's, an order's, a staff
@@ -210,7 +216,7 @@ def dids_move(*, queryset: QuerySet[DID], to: str, by: User | None = None,
 def dids_pick(*, prefix: tuple[str, str], limit: int, to: str, by: User | None = None,
               order: Order | None = None, note: str = "", from_states: Iterable[str] = (),
               draft: tuple[User, int] | None = None, all_or_none: bool = False,
-              **values: object) -> list[Moved]:
+              **values: Any) -> list[Moved]:
     """Take up to ``limit`` free numbers of an NPA (and NXX) in number order, to ``to``.
 
     The second job of ``_move``: any numbers of a prefix (reserve by quantity). Locked rows
@@ -228,7 +234,7 @@ _DRAFT_FIELDS = ("id", "number", "state")  # Order's concrete field order, as fr
 _DRAFT_SQL = "SELECT id, number, state FROM orders_order WHERE id = %s{visible} FOR UPDATE"
 
 
-def _draft_lock_sql(*, user: User, order_id: int) -> tuple[str, list[object]]:
+def _draft_lock_sql(*, user: User, order_id: int) -> tuple[str, SqlParams]:
     """SQL that selects and locks (FOR UPDATE) ``_DRAFT_FIELDS`` of the order if ``user`` may
     see it: partners reach only their own partner's orders. The tenancy filter is the WHERE
     clause of ``Order.objects.visible_to(user)`` itself, so the rule lives in one place.
@@ -248,6 +254,13 @@ def _draft_lock_sql(*, user: User, order_id: int) -> tuple[str, list[object]]:
     except FullResultSet:
         where, params = "", []
     return (_DRAFT_SQL.format(visible=f" AND ({where})" if where else ""), [pk, *params])
+
+
+def _did_field(name: str) -> Field[Any, Any]:
+    """A column of DID (``values`` and ``lock_order`` name only DID's own columns)."""
+    field = DID._meta.get_field(name)
+    assert isinstance(field, Field)
+    return field
 
 
 def _refuse_unless_draft(order: Order | None) -> Order:
