@@ -23,7 +23,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from orion.billing.exceptions import InvalidMonth
-from orion.core.clock import local_date  # noqa: F401 - billing's name for the shared rule
+from orion.core.clock import local_date as local_date  # billing's name for the shared rule
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from django.db.models import Sum
 
-from orion.accounts.models import Customer, User
+from orion.accounts.models import Customer, User, Viewer
 from orion.billing import charges as ch
 from orion.billing.charges import BillingMonth, Charge, Subscription, Totals
 from orion.billing.models import InvoiceRunLine
@@ -37,7 +37,7 @@ class _System:
 SYSTEM = _System()
 
 
-def subscriptions(*, user: User, customer_id: int | None = None, partner_id: int | None = None,
+def subscriptions(*, user: Viewer, customer_id: int | None = None, partner_id: int | None = None,
                   month: BillingMonth | None = None) -> list[Subscription]:
     """The billable order lines: of placed orders that were not rejected.
 
@@ -62,6 +62,9 @@ def subscriptions(*, user: User, customer_id: int | None = None, partner_id: int
     for line in lines:
         order = line.order
         customer = order.customer
+        # placed orders are complete (the order_placed_is_complete constraint)
+        assert customer is not None and order.enterprise is not None
+        assert order.billing_start_date is not None
         tz = customer.time_zone
         ends_on = None
         if order.state == OrderState.CANCELLED:
@@ -107,7 +110,7 @@ def invoice_preview(*, user: User, customer_id: int, month: BillingMonth) -> Inv
     return invoice_for(subscriptions(user=user, customer_id=customer.pk, month=month), month)
 
 
-def billing_export(*, user: User, month: BillingMonth, partner_id: int | None = None) -> Invoice:
+def billing_export(*, user: Viewer, month: BillingMonth, partner_id: int | None = None) -> Invoice:
     """Every customer line of ``month`` this user may see (staff: all partners, or one)."""
     return invoice_for(subscriptions(user=user, partner_id=partner_id, month=month), month)
 
@@ -167,7 +170,7 @@ def customer_billing(*, user: User, customer_id: int, today: date | None = None
                         if first.is_prorated else "first month")
                 upcoming.append(Upcoming(sub.billing_start, sub, first.amount, what))
     upcoming.sort(key=lambda u: (u.on, u.subscription.package, u.subscription.line_id))
-    history = []
+    history: list[MonthTotal] = []
     if subs:
         month = this_month.previous()
         earliest = BillingMonth.of(min(s.billing_start for s in subs))

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from orion.accounts.http import AuthedRequest
 from orion.billing import selectors
 from orion.billing.charges import BillingMonth
 from orion.billing.exceptions import InvalidMonth
@@ -32,7 +33,7 @@ def _month(request: HttpRequest, default: date) -> tuple[BillingMonth, str]:
 
 
 @require_GET
-def invoice_preview(request: HttpRequest, pk: int) -> HttpResponse:
+def invoice_preview(request: AuthedRequest, pk: int) -> HttpResponse:
     """Invoice preview for any month (Kill Bill's dry run): computed, never stored."""
     customer = selectors.customer_for_billing(user=request.user, customer_id=pk)
     month, error = _month(request, local_today(customer.time_zone))
@@ -44,7 +45,7 @@ def invoice_preview(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def billing_start_date(request: HttpRequest, pk: int) -> HttpResponse:
+def billing_start_date(request: AuthedRequest, pk: int) -> HttpResponse:
     order = order_get(user=request.user, order_id=pk)
     if order.customer_id is None:
         raise NotFound("No such order.")
@@ -67,7 +68,7 @@ def billing_start_date(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-def export_download(request: HttpRequest) -> HttpResponse:
+def export_download(request: AuthedRequest) -> HttpResponse:
     """The monthly export as a CSV file: staff get every partner, partners their own."""
     try:
         month = BillingMonth.parse(request.GET.get("month", ""))
