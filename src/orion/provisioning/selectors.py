@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from orion.accounts.models import User
 from orion.core.permissions import require_provider_staff
 from orion.orders.models import Order
 from orion.orders.selectors import order_get
 from orion.orders.states import PROVISIONING_STATES, OrderState
-from orion.provisioning.models import ProvisioningStep, StepStatus
+from orion.provisioning.models import OciExchangeLog, ProvisioningStep, StepStatus
 
 ACTIVE_STATES = PROVISIONING_STATES
 
@@ -94,12 +95,16 @@ def orders_with_lost_jobs(*, grace_seconds: float = 30, limit: int = 500,
 
 def order_job_lost(*, order: Order, grace_seconds: float = 30) -> bool:
     """Whether this order waits for a job that no longer exists (shown to staff)."""
-    if order.state not in ACTIVE_STATES or order.customer.is_trunking:
+    if order.state not in ACTIVE_STATES:
+        return False
+    assert order.customer is not None  # a placed order has its account
+    if order.customer.is_trunking:
         return False
     return bool(orders_with_lost_jobs(grace_seconds=grace_seconds, order_id=order.pk))
 
 
-def order_oci_exchanges(*, user, order_id: int, limit: int = 500) -> tuple[Order, list]:
+def order_oci_exchanges(*, user: User, order_id: int, limit: int = 500
+                        ) -> tuple[Order, list[OciExchangeLog]]:
     """Provider staff: the order and its OCI-P requests and answers (passwords redacted when
     stored). Anyone else gets ``NotFound``, as for an order that does not exist: the log shows
     BroadWorks internals that are not the partner's to see."""
