@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from orion.accounts.models import Domain, User
+from orion.accounts.models import Customer, Domain, User
 from orion.audit.services import audit_record
 from orion.core.exceptions import NotFound, OrionError
 from orion.core.permissions import require_provider_staff
@@ -34,6 +34,12 @@ def _locked_order(order_id: int) -> Order:
     if order is None:
         raise NotFound("No such order.")
     return order
+
+
+def _customer(order: Order) -> Customer:
+    """A placed order's account (the order_placed_is_complete constraint)."""
+    assert order.customer is not None
+    return order.customer
 
 
 def orders_requeue_lost(*, grace_seconds: float = 30) -> list[int]:
@@ -125,13 +131,14 @@ def _cancel_created_accounts(order: Order, *, in_broadworks: bool) -> list[str]:
     if not order.creates_account:
         return []
     now = timezone.now()
-    customer = order.customer
+    customer = _customer(order)
     done: list[str] = []
     if customer.activated_at is None and customer.cancelled_at is None:
         customer.cancelled_at = now
         customer.save(update_fields=["cancelled_at"])
         done.append(f"customer {customer.name}")
     enterprise = order.enterprise
+    assert enterprise is not None  # a placed order has its enterprise
     if (order.kind == "new_enterprise" and enterprise.cancelled_at is None
             and not enterprise.customers.filter(cancelled_at__isnull=True).exists()):
         enterprise.cancelled_at = now
@@ -148,7 +155,7 @@ def order_trunking_done(*, order_id: int, user: User) -> Order:
     require_provider_staff(user, what="order")
     with transaction.atomic():
         order = _locked_order(order_id)
-        if order.state != OrderState.HELD or not order.customer.is_trunking:
+        if order.state != OrderState.HELD or not _customer(order).is_trunking:
             raise OrionError("Only a held trunking order can be marked as set up.",
                              code="not_held_trunking")
         order_activate(order=order)

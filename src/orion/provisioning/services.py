@@ -50,7 +50,9 @@ class _Run:
 
     def check_fence(self) -> None:
         """Before every write (to BroadWorks or to the steps): still ours?"""
-        fence_check(enterprise_id=self.order.enterprise_id, fence=self.fence)
+        enterprise_id = self.order.enterprise_id
+        assert enterprise_id is not None  # a placed order has its enterprise
+        fence_check(enterprise_id=enterprise_id, fence=self.fence)
 
 
 # One pool of logged-in OCI-P sessions per process and BroadWorks: BroadWorks binds a session
@@ -126,10 +128,13 @@ def order_provision(*, order_id: int, config: BroadWorksConfig | None = None,
         return "missing"
     if order.state not in PROVISIONING_STATES:
         return order.state
+    enterprise_id = order.enterprise_id
+    # a placed order has its account (the order_placed_is_complete constraint)
+    assert order.customer is not None and enterprise_id is not None
     if order.customer.is_trunking:
         order_transition(order=order, to=OrderState.HELD, by=None, note=TRUNKING_HELD_NOTE)
         return order.state
-    enterprise_lock(enterprise_id=order.enterprise_id, fence=fence)
+    enterprise_lock(enterprise_id=enterprise_id, fence=fence)
     try:
         order.refresh_from_db()
         if order.state not in PROVISIONING_STATES:
@@ -160,7 +165,7 @@ def order_provision(*, order_id: int, config: BroadWorksConfig | None = None,
         run.check_fence()
         return _complete(run)
     finally:
-        enterprise_unlock(enterprise_id=order.enterprise_id)
+        enterprise_unlock(enterprise_id=enterprise_id)
 
 
 def _converge(run: _Run, client: BroadWorksClient) -> None:
