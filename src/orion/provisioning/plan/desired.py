@@ -136,6 +136,7 @@ def desired_for(order: Order) -> Desired:
     from orion.provisioning.models import ProvisioningStep
 
     customer, enterprise = order.customer, order.enterprise
+    assert customer is not None and enterprise is not None  # a placed order has its account
     step = ProvisioningStep.objects.filter(order=OuterRef("pk"), key="group_services")
     others = {
         pk: (state, step_status)

@@ -98,7 +98,7 @@ def _enterprise_services(desired: Desired, seen: Observed, actions: list[Action]
     for name, limit in (*[(s, seen.sp_user_services.get(s)) for s in user_services],
                         *[(s, seen.sp_group_services.get(s)) for s in desired.group_services]):
         needed = desired.user_services.get(name) or desired.group_services.get(name) or 0
-        if limit is not None and _qty(limit) is not None and _qty(limit) < needed:
+        if limit is not None and (qty := _qty(limit)) is not None and qty < needed:
             raise ProvisioningConflict(
                 f'The enterprise may use "{name}" {limit} times in BroadWorks; this customer '
                 f"needs {needed}. Raise the enterprise's authorization first.",
