@@ -56,7 +56,7 @@ def test_a_rolled_back_save_leaves_no_audit_entry(tenant_a):
     assert not AuditEntry.objects.exists()
 
 
-def test_billing_start_date_change_records_old_and_new(tenant_a):
+def test_billing_start_date_change_records_old_and_new(client, tenant_a):
     order = _placed(tenant_a)
     old = order.billing_start_date
     new = old + timedelta(days=5)
@@ -65,6 +65,12 @@ def test_billing_start_date_change_records_old_and_new(tenant_a):
     (entry,) = _entries("order.billing_start_date_change")
     assert entry.changes["billing_start_date"] == [old.isoformat(), new.isoformat()]
     assert entry.actor == tenant_a.user
+    # Not a state change: the order's state history has no row for it ...
+    assert not order.state_changes.filter(from_state=order.state, to_state=order.state)
+    # ... and the order page lists it from the audit.
+    client.force_login(tenant_a.user)
+    page = client.get(f"/orders/{order.pk}/").content.decode()
+    assert 'id="billing-date-changes"' in page and new.isoformat() in page
 
 
 def test_staff_retry_cancel_and_trunking_done_are_audited(tenant_a, staff):

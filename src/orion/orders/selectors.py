@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from django.db.models import QuerySet
 
 from orion.accounts.models import User
+from orion.audit.models import AuditEntry
 from orion.core.exceptions import NotFound
 from orion.orders.models import Order, OrderLine
 
@@ -146,3 +147,10 @@ def drafts_open(*, user: User, kind: str = "", enterprise_id: int | None = None,
         quote = order_quote(order=order)
         rows.append(OpenDraft(order=order, mrc_total=quote.mrc_total, nrc_total=quote.nrc_total))
     return rows
+
+
+def order_billing_date_changes(*, order: Order) -> list[AuditEntry]:
+    """The Billing Start Date's history on the order page: the audit rows, oldest first."""
+    return list(AuditEntry.objects.filter(
+        action="order.billing_start_date_change", object_type=Order._meta.label,
+        object_id=str(order.pk)).order_by("at", "id"))

@@ -36,11 +36,9 @@ from orion.orders.models import (
     ACCOUNT_REQUIRED,
     ENTERPRISE_NAME_LABEL,
     MAX_QUANTITY,
-    REASON_MAX_LENGTH,
     Order,
     OrderKind,
     OrderLine,
-    OrderStateChange,
 )
 from orion.orders.states import BILLING_START_CLOSED_STATES, OrderState
 from orion.provisioning.queue import order_provisioning_start
@@ -416,12 +414,7 @@ def order_billing_start_date_change(*, user: User, order_id: int, value: date,
         if order.creates_account:
             order.customer.billing_start_date = value
             order.customer.save(update_fields=["billing_start_date"])
-        note = f"Billing Start Date changed from {old:%Y-%m-%d} to {value:%Y-%m-%d}."
-        if reason:
-            note += f" Reason: {reason}"
-        OrderStateChange.objects.create(
-            order=order, from_state=order.state, to_state=order.state, changed_by=user,
-            note=note[:REASON_MAX_LENGTH])
+        # Not a state change: the audit row is the record (the order page lists them).
         audit_record(actor=user, action="order.billing_start_date_change", obj=order,
                      changes={"billing_start_date": [old.isoformat(), value.isoformat()],
                               "activated": order.activated_at is not None},

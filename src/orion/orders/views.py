@@ -25,7 +25,7 @@ from orion.orders import services
 from orion.orders.exceptions import OrderNotEditable, OrderValidationError
 from orion.orders.forms import OrderDetailsForm
 from orion.orders.models import Order, OrderKind
-from orion.orders.selectors import order_get, order_list, order_quote
+from orion.orders.selectors import order_billing_date_changes, order_get, order_list, order_quote
 from orion.orders.states import OrderState
 
 
@@ -182,6 +182,7 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "order": order, "quote": quote,
         "numbers": quote.numbers,
         "history": order.state_changes.select_related("changed_by"),
+        "billing_date_changes": order_billing_date_changes(order=order),
         "progress": order_progress(order=order),
         "trunking_numbers": order_trunking_numbers(order=order),
         "billing_form": services.order_billing_start_date_open(order=order),
