@@ -51,3 +51,29 @@ def place_order(*, user: User, kind: str, enterprise=None, customer=None,
                                          enterprise_name=enterprise_name or name,
                                          service_type=service_type)
     return order_services.order_save(user=user, order_id=order.pk, details=details).order
+
+
+def place_load(*, count: int, enterprises: int, first_number: int, prefix: str,
+               domain_for=None) -> list[Order]:
+    """``count`` orders across ``enterprises`` new enterprises (2 DIDs each), for the tests
+    with real workers; ``domain_for(i, first)`` gives the i-th order's domain."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM procrastinate_jobs")
+    domain_for = domain_for or (lambda i, first: f"{prefix.lower()}{i % enterprises}.example")
+    partner = f.make_partner(f"{prefix} Partner")
+    user = f.make_user(partner=partner)
+    numbers = stock_numbers(first_number, count * 2)
+    firsts = [place_order(user=user, kind=OrderKind.NEW_ENTERPRISE,
+                          packages={"Enterprise Standard": 2, "Hunt Group": 1},
+                          numbers=numbers[i * 2:i * 2 + 2], name=f"{prefix} Ent {i}",
+                          domain=domain_for(i, True)) for i in range(enterprises)]
+    orders = list(firsts)
+    for i in range(enterprises, count):
+        orders.append(place_order(
+            user=user, kind=OrderKind.NEW_CUSTOMER, enterprise=firsts[i % enterprises].enterprise,
+            packages={"Enterprise Standard": 1 + i % 3, "Auto Attendant": 1},
+            numbers=numbers[i * 2:i * 2 + 2], name=f"{prefix} Customer {i}",
+            domain=domain_for(i, False)))
+    return orders

@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from orion.orders.models import Order, OrderKind
+from orion.orders.models import Order
 from orion.orders.states import OrderState
 from tests import factories as f
-from tests.provisioning.helpers import place_order, stock_numbers
+from tests.provisioning.helpers import place_load
 from tests.workers import worker_env
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -37,24 +37,7 @@ def _start_worker(env: dict[str, str], name: str, log: Path) -> subprocess.Popen
 
 
 def _place_many(count: int) -> list[Order]:
-    with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM procrastinate_jobs")
-    partner = f.make_partner("Load Partner")
-    user = f.make_user(partner=partner)
-    numbers = stock_numbers(2125550000, count * 2)
-    enterprises = [place_order(user=user, kind=OrderKind.NEW_ENTERPRISE,
-                               packages={"Enterprise Standard": 2, "Hunt Group": 1},
-                               numbers=numbers[i * 2:i * 2 + 2], name=f"Load Ent {i}",
-                               domain=f"load{i}.example") for i in range(5)]
-    orders = list(enterprises)
-    for i in range(5, count):
-        parent = enterprises[i % 5]
-        orders.append(place_order(
-            user=user, kind=OrderKind.NEW_CUSTOMER, enterprise=parent.enterprise,
-            packages={"Enterprise Standard": 1 + i % 3, "Auto Attendant": 1},
-            numbers=numbers[i * 2:i * 2 + 2], name=f"Load Customer {i}",
-            domain=f"load{i % 5}.example"))
-    return orders
+    return place_load(count=count, enterprises=5, first_number=2125550000, prefix="Load")
 
 
 def _wait_all_done(orders: list[Order], timeout: float, on_tick=None) -> Counter:

@@ -22,8 +22,7 @@ from django.db import connection
 from orion.accounts.models import Enterprise, User
 from orion.orders.models import Order, OrderKind
 from orion.orders.states import OrderState
-from tests import factories as f
-from tests.provisioning.helpers import place_order, stock_numbers
+from tests.provisioning.helpers import place_load, place_order
 from tests.provisioning.test_worker import (
     _assert_broadworks_matches,
     _start_worker,
@@ -35,25 +34,14 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
 def _place(count: int, *, enterprises: int) -> list[Order]:
-    with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM procrastinate_jobs")
-    partner = f.make_partner("Fault Partner")
-    user = f.make_user(partner=partner)
-    numbers = stock_numbers(6465550000, count * 2)
-    firsts = [place_order(user=user, kind=OrderKind.NEW_ENTERPRISE,
-                          packages={"Enterprise Standard": 2, "Hunt Group": 1},
-                          numbers=numbers[i * 2:i * 2 + 2], name=f"Fault Ent {i}",
-                          domain=f"fault{i}.example" if i % 2 else "")
-              for i in range(enterprises)]
-    orders = list(firsts)
-    for i in range(enterprises, count):
-        parent = firsts[i % enterprises]
-        orders.append(place_order(
-            user=user, kind=OrderKind.NEW_CUSTOMER, enterprise=parent.enterprise,
-            packages={"Enterprise Standard": 1 + i % 3, "Auto Attendant": 1},
-            numbers=numbers[i * 2:i * 2 + 2], name=f"Fault Customer {i}",
-            domain="" if i % 3 else f"faultc{i}.example"))
-    return orders
+    """Half the enterprises and two thirds of the customers without a domain of their own."""
+    def domain(i: int, first: bool) -> str:
+        if first:
+            return f"fault{i}.example" if i % 2 else ""
+        return "" if i % 3 else f"faultc{i}.example"
+
+    return place_load(count=count, enterprises=enterprises, first_number=6465550000,
+                      prefix="Fault", domain_for=domain)
 
 
 def _stop(workers: list[subprocess.Popen]) -> None:
