@@ -279,6 +279,9 @@ def order_save(*, user: User, order_id: int, details: OrderDetails) -> SaveResul
                                                  name=details.enterprise_name, created_by=user,
                                                  default_domain=details.domain)
         if order.kind in (OrderKind.NEW_ENTERPRISE, OrderKind.NEW_CUSTOMER):
+            # new enterprise: created just above; new customer: chosen on the form
+            # (the order_new_customer_has_enterprise constraint)
+            assert order.enterprise is not None
             try:
                 order.customer = customer_create(
                     enterprise=order.enterprise, name=details.company_name,
@@ -314,7 +317,7 @@ def _check_order(order: Order, details: OrderDetails) -> None:
     if not order.lines.exists():
         errors["packages"] = ["Add at least one package (Order Type, Add Package, Add Selected) "
                               "before saving the order."]
-    tz = details.time_zone or (order.customer.time_zone if order.customer_id else "")
+    tz = details.time_zone or (order.customer.time_zone if order.customer is not None else "")
     problem = billing_start_date_problem(details.billing_start_date, time_zone=tz)
     if problem:
         errors["billing_start_date"] = [problem]
@@ -383,6 +386,8 @@ def order_billing_start_date_change(*, user: User, order_id: int, value: date,
             raise OrderNotEditable("Set the billing start date on the order form.")
         if order.state in BILLING_START_CLOSED_STATES:
             raise OrderNotEditable(f"Order {order} is {order.get_state_display()}.")
+        # a placed order is complete (the order_placed_is_complete constraint)
+        assert order.customer is not None
         tz = order.customer.time_zone
         if order.activated_at is not None:
             if not user.is_provider_staff:
@@ -407,6 +412,7 @@ def order_billing_start_date_change(*, user: User, order_id: int, value: date,
                 raise OrderError(problem, code="invalid_billing_start_date",
                                  field="billing_start_date")
         old = order.billing_start_date
+        assert old is not None  # placed (order_placed_is_complete)
         if old == value:
             return order
         order.billing_start_date = value
