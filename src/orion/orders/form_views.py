@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from orion.accounts.http import AuthedRequest
 from orion.accounts.selectors import customer_get, enterprise_get
 from orion.core.exceptions import OrionError
 from orion.core.http import error_fragment
@@ -20,7 +21,7 @@ from orion.orders import drafts, views
 from orion.orders.exceptions import OrderNotEditable, StaleDraft
 from orion.orders.forms import OrderDetailsForm
 from orion.orders.models import Order, OrderKind
-from orion.orders.selectors import drafts_open, order_get, order_quote
+from orion.orders.selectors import OpenDraft, drafts_open, order_get, order_quote
 
 
 def _refusal(request: HttpRequest, order: Order, message: str, *, status: int) -> HttpResponse:
@@ -31,7 +32,7 @@ def _refusal(request: HttpRequest, order: Order, message: str, *, status: int) -
 
 
 @require_POST
-def draft_autosave(request: HttpRequest, pk: int) -> HttpResponse:
+def draft_autosave(request: AuthedRequest, pk: int) -> HttpResponse:
     """Save what the partner typed (debounced by the page). Each field is cleaned by the same
     form field as Save Order; a field that does not pass is not stored and the answer says so
     (the page then keeps warning before it is left), the others are stored. An empty field is
@@ -73,7 +74,7 @@ def draft_autosave(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def draft_discard(request: HttpRequest, pk: int) -> HttpResponse:
+def draft_discard(request: AuthedRequest, pk: int) -> HttpResponse:
     order = order_get(user=request.user, order_id=pk)
     try:
         drafts.order_draft_discard(user=request.user, order_id=order.pk)
@@ -86,7 +87,7 @@ def draft_discard(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def dids_renew(request: HttpRequest, pk: int) -> HttpResponse:
+def dids_renew(request: AuthedRequest, pk: int) -> HttpResponse:
     """The partner is working on the form: keep the draft's numbers reserved."""
     order = order_get(user=request.user, order_id=pk)
     try:
@@ -100,14 +101,14 @@ def dids_renew(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- Add Package Forms: continue an open draft, or start a new one ------------------------------
 
-def _offer_open_drafts(request: HttpRequest, open_drafts: list, *, account: str,
+def _offer_open_drafts(request: HttpRequest, open_drafts: list[OpenDraft], *, account: str,
                        action: str) -> HttpResponse:
     return render(request, "orders/continue.html",
                   {"open_drafts": open_drafts, "account": account, "action": action})
 
 
 @require_POST
-def start_customer_in_enterprise(request: HttpRequest, pk: int) -> HttpResponse:
+def start_customer_in_enterprise(request: AuthedRequest, pk: int) -> HttpResponse:
     """Add Package Forms on an enterprise: offers the open drafts for a new customer of it
     first (every click used to make another hidden draft), unless "Start a new order"."""
     enterprise = enterprise_get(user=request.user, enterprise_id=pk)
@@ -121,7 +122,7 @@ def start_customer_in_enterprise(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def start_add_services(request: HttpRequest, pk: int) -> HttpResponse:
+def start_add_services(request: AuthedRequest, pk: int) -> HttpResponse:
     """Add Package Forms on a customer, with the same offer."""
     customer = customer_get(user=request.user, customer_id=pk)
     if request.POST.get("new") != "1":
