@@ -4,8 +4,10 @@ adapts them to Django's field errors and builds an ``OrderDetails`` for ``order_
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django import forms
+from django.db import models
 
 from orion.accounts import validators as v
 from orion.accounts.models import ServiceType
@@ -26,7 +28,9 @@ from orion.orders.services import (
 
 def _stored_length(name: str) -> int:
     """The column's length on ``Order``: what the cleaned value may be at most."""
-    return Order._meta.get_field(name).max_length
+    field = Order._meta.get_field(name)
+    assert isinstance(field, models.Field) and field.max_length is not None  # a text column
+    return field.max_length
 
 
 class OrderDetailsForm(forms.Form):
@@ -74,8 +78,8 @@ class OrderDetailsForm(forms.Form):
     # Shown with the refusal when numbers of the draft were released (their reservation ran out).
     save_without_released = forms.BooleanField(label="Save without them", required=False)
 
-    def __init__(self, *args: object, order: Order, autosave: bool = False,
-                 **kwargs: object) -> None:
+    def __init__(self, *args: Any, order: Order, autosave: bool = False,
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.order = order
         self.autosave = autosave
@@ -110,17 +114,18 @@ class OrderDetailsForm(forms.Form):
         at most as long as its column (or ``max_length``, when BroadWorks keeps less)."""
         return v.clean_name(self.cleaned_data.get(name, ""),
                             max_length=max_length or _stored_length(name),
-                            label=self.fields[name].label, required=required)
+                            label=str(self.fields[name].label), required=required)
 
     def clean(self) -> dict[str, object]:
         cleaned = super().clean()
+        assert cleaned is not None  # Form.clean returns cleaned_data
         if not self.autosave:
             self._check_draft_version(cleaned.get("version"))
             self._check_released_numbers(bool(cleaned.get("save_without_released")))
         value = cleaned.get("billing_start_date")
         if isinstance(value, date):
             tz = cleaned.get("time_zone") or (
-                self.order.customer.time_zone if self.order.customer_id else "")
+                self.order.customer.time_zone if self.order.customer is not None else "")
             problem = billing_start_date_problem(value, time_zone=str(tz or ""))
             if problem:
                 self.add_error("billing_start_date", problem)
