@@ -7,11 +7,12 @@ from collections.abc import Callable
 from datetime import date
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from orion.accounts.models import Partner
+from orion.accounts.http import AuthedRequest
+from orion.accounts.models import Customer, Enterprise, Partner
 from orion.accounts.selectors import customer_get, enterprise_get
 from orion.accounts.validators import ascii_int, time_zone_names
 from orion.catalog.models import OrderType, Package
@@ -29,9 +30,11 @@ from orion.orders.selectors import order_billing_date_changes, order_get, order_
 from orion.orders.states import OrderState
 
 
-def _start(request: HttpRequest, **kwargs: object) -> HttpResponse:
+def _start(request: AuthedRequest, *, kind: str, enterprise: Enterprise | None = None,
+           customer: Customer | None = None) -> HttpResponse:
     try:
-        order = services.order_start(user=request.user, **kwargs)
+        order = services.order_start(user=request.user, kind=kind, enterprise=enterprise,
+                                     customer=customer)
     except OrionError as exc:
         messages.error(request, exc.message)
         return redirect("dashboard")
@@ -41,18 +44,18 @@ def _start(request: HttpRequest, **kwargs: object) -> HttpResponse:
 # Starting an order creates a draft: a POST with the CSRF token (a GET link could be fired by
 # an <img> on another site, or by a link prefetcher, and leave drafts behind).
 @require_POST
-def start_enterprise(request: HttpRequest) -> HttpResponse:
+def start_enterprise(request: AuthedRequest) -> HttpResponse:
     return _start(request, kind=OrderKind.NEW_ENTERPRISE)
 
 
 @require_POST
-def start_customer_in_enterprise(request: HttpRequest, pk: int) -> HttpResponse:
+def start_customer_in_enterprise(request: AuthedRequest, pk: int) -> HttpResponse:
     enterprise = enterprise_get(user=request.user, enterprise_id=pk)
     return _start(request, kind=OrderKind.NEW_CUSTOMER, enterprise=enterprise)
 
 
 @require_POST
-def start_add_services(request: HttpRequest, pk: int) -> HttpResponse:
+def start_add_services(request: AuthedRequest, pk: int) -> HttpResponse:
     customer = customer_get(user=request.user, customer_id=pk)
     return _start(request, kind=OrderKind.ADD_SERVICES, customer=customer)
 
@@ -70,7 +73,7 @@ def _form_context(order: Order, form: OrderDetailsForm) -> dict[str, object]:
     }
 
 
-def order_form(request: HttpRequest, pk: int) -> HttpResponse:
+def order_form(request: AuthedRequest, pk: int) -> HttpResponse:
     """GET shows the order form; POST is Save Order."""
     order = order_get(user=request.user, order_id=pk)
     if not order.is_draft:
@@ -103,7 +106,7 @@ def order_form(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-def package_picker(request: HttpRequest, pk: int) -> HttpResponse:
+def package_picker(request: AuthedRequest, pk: int) -> HttpResponse:
     """Add Package: the check-box list of the chosen order type's packages."""
     order = order_get(user=request.user, order_id=pk)
     if not order.is_draft:
@@ -121,13 +124,13 @@ def package_picker(request: HttpRequest, pk: int) -> HttpResponse:
                    "on_order": on_order})
 
 
-def _lines_response(request: HttpRequest, order: Order, status: int = 200) -> HttpResponse:
+def _lines_response(request: AuthedRequest, order: Order, status: int = 200) -> HttpResponse:
     return render(request, "orders/partials/lines.html",
                   {"order": order, "quote": order_quote(order=order), "oob": True}, status=status)
 
 
 @require_POST
-def lines_add(request: HttpRequest, pk: int) -> HttpResponse:
+def lines_add(request: AuthedRequest, pk: int) -> HttpResponse:
     """Add Selected: the ticked packages go on the order; the lines and totals come back."""
     order = order_get(user=request.user, order_id=pk)
     try:
@@ -146,7 +149,7 @@ def lines_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def line_quantity(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
+def line_quantity(request: AuthedRequest, pk: int, line_pk: int) -> HttpResponse:
     order = order_get(user=request.user, order_id=pk)
     try:
         services.order_line_set_quantity(user=request.user, order_id=order.pk, line_id=line_pk,
@@ -157,7 +160,7 @@ def line_quantity(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
 
 
 @require_POST
-def line_remove(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
+def line_remove(request: AuthedRequest, pk: int, line_pk: int) -> HttpResponse:
     order = order_get(user=request.user, order_id=pk)
     try:
         services.order_line_remove(user=request.user, order_id=order.pk, line_id=line_pk)
@@ -166,7 +169,7 @@ def line_remove(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
     return _lines_response(request, order)
 
 
-def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def order_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     order = order_get(user=request.user, order_id=pk)
     if order.is_draft:
         return redirect("orders:form", pk=order.pk)
@@ -192,7 +195,7 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def billing_start_date(request: HttpRequest, pk: int) -> HttpResponse:
+def billing_start_date(request: AuthedRequest, pk: int) -> HttpResponse:
     """Change the Billing Start Date on the order page, until the service is activated."""
     order = order_get(user=request.user, order_id=pk)
     try:
@@ -210,7 +213,7 @@ def billing_start_date(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("orders:detail", pk=order.pk)
 
 
-def orders_index(request: HttpRequest) -> HttpResponse:
+def orders_index(request: AuthedRequest) -> HttpResponse:
     """Orders this user may see; provider staff filter across all partners."""
     filters = {
         "state": request.GET.get("state", "") if request.GET.get("state") in OrderState.values
@@ -219,10 +222,11 @@ def orders_index(request: HttpRequest) -> HttpResponse:
         else "",
         "q": request.GET.get("q", "")[:40].strip(),
     }
-    partner_id = request.GET.get("partner", "")
-    partner_id = int(partner_id) if partner_id.isascii() and partner_id.isdigit() \
-        and len(partner_id) <= 18 else None
-    orders = order_list(user=request.user, partner_id=partner_id, **filters)
+    partner = request.GET.get("partner", "")
+    partner_id = int(partner) if partner.isascii() and partner.isdigit() \
+        and len(partner) <= 18 else None
+    orders = order_list(user=request.user, partner_id=partner_id, state=filters["state"],
+                        kind=filters["kind"], q=filters["q"])
     from django.core.paginator import Paginator
 
     page = Paginator(orders, 50).get_page(request.GET.get("page"))
@@ -236,7 +240,7 @@ def orders_index(request: HttpRequest) -> HttpResponse:
 # --- Select DIDs (the order form's DID picker) -------------------------------------------------
 # Another partner's order is a 404 here too: order_get scopes to the partner.
 
-def _did_error(request: HttpRequest, exc: OrionError, *,
+def _did_error(request: AuthedRequest, exc: OrionError, *,
                target: str = "#did-message") -> HttpResponse:
     """The shared error fragment, shown in the DID section (which swaps 422 answers, see
     form.html); a 404 keeps the fragment's own target."""
@@ -246,7 +250,7 @@ def _did_error(request: HttpRequest, exc: OrionError, *,
     return response
 
 
-def _posted_id(request: HttpRequest, name: str) -> int:
+def _posted_id(request: AuthedRequest, name: str) -> int:
     value = request.POST.get(name, "")
     if not value.isascii() or not value.isdigit() or len(value) > 18:
         raise NotFound("That is not on this order.")
@@ -254,7 +258,7 @@ def _posted_id(request: HttpRequest, name: str) -> int:
 
 
 @require_GET
-def did_picker(request: HttpRequest, pk: int) -> HttpResponse:
+def did_picker(request: AuthedRequest, pk: int) -> HttpResponse:
     """Select DIDs: the NPA/NXX search box."""
     order = order_get(user=request.user, order_id=pk)
     if not order.is_draft:
@@ -263,7 +267,7 @@ def did_picker(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-def did_search(request: HttpRequest, pk: int) -> HttpResponse:
+def did_search(request: AuthedRequest, pk: int) -> HttpResponse:
     """The free numbers of the NPA (and NXX), a page at a time, to tick."""
     order = order_get(user=request.user, order_id=pk)
     if not order.is_draft:
@@ -278,7 +282,7 @@ def did_search(request: HttpRequest, pk: int) -> HttpResponse:
                                                                 "result": result})
 
 
-def _dids_response(request: HttpRequest, order: Order, *, message: str = "",
+def _dids_response(request: AuthedRequest, order: Order, *, message: str = "",
                    problem: str = "", close_picker: bool = True) -> HttpResponse:
     quote = order_quote(order=order)
     return render(request, "orders/partials/dids_response.html", {
@@ -288,7 +292,7 @@ def _dids_response(request: HttpRequest, order: Order, *, message: str = "",
 
 
 @require_POST
-def dids_order(request: HttpRequest, pk: int) -> HttpResponse:
+def dids_order(request: AuthedRequest, pk: int) -> HttpResponse:
     """Order: reserve the ticked numbers (with their Is For Trunking ticks) and the backorder."""
     order = order_get(user=request.user, order_id=pk)
     try:
@@ -307,7 +311,7 @@ def dids_order(request: HttpRequest, pk: int) -> HttpResponse:
                           close_picker=not problem)
 
 
-def _dids_remove(request: HttpRequest, pk: int, remove: Callable[..., None], *,
+def _dids_remove(request: AuthedRequest, pk: int, remove: Callable[..., None], *,
                  id_field: str, id_kwarg: str) -> HttpResponse:
     """Remove a number or a backorder from the draft: its id comes in the body (field
     ``id_field``), so the URL names only the order."""
@@ -320,12 +324,12 @@ def _dids_remove(request: HttpRequest, pk: int, remove: Callable[..., None], *,
 
 
 @require_POST
-def did_remove(request: HttpRequest, pk: int) -> HttpResponse:
+def did_remove(request: AuthedRequest, pk: int) -> HttpResponse:
     return _dids_remove(request, pk, number_services.number_unreserve, id_field="did",
                         id_kwarg="did_id")
 
 
 @require_POST
-def backorder_remove(request: HttpRequest, pk: int) -> HttpResponse:
+def backorder_remove(request: AuthedRequest, pk: int) -> HttpResponse:
     return _dids_remove(request, pk, number_services.backorder_remove, id_field="backorder",
                         id_kwarg="backorder_id")
