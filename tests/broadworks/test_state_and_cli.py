@@ -117,6 +117,8 @@ def test_cli_serves_until_terminated(tmp_path: Path) -> None:
             "0",
             "--latency-ms",
             "1",
+            "--save-interval",
+            "600",  # so only the SIGTERM flush can put the write in the file
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -47,6 +47,10 @@ _READ_SIZE = 65536
 #: forgotten after this long, so stray AuthenticationRequests cannot pile up.
 _SOAP_UNAUTHENTICATED_SECONDS = 300.0
 _BOM = b"\xef\xbb\xbf"
+#: Seconds between state-file saves: a change schedules one save this long after it, so a
+#: burst of writes costs one rewrite of the file, not one per document (0: save after every
+#: changing document). A clean stop always saves; a crash can lose the last interval.
+DEFAULT_SAVE_INTERVAL_SECONDS = 1.0
 
 
 @dataclass
@@ -60,6 +64,8 @@ class Stats:
     writes: int = 0
     #: HTTP requests on the SOAP port (WSDL fetches included).
     http_requests: int = 0
+    #: Times the state file was written.
+    saves: int = 0
 
 
 def _error_response(err: EmulatorError) -> ErrorResponse:
@@ -96,6 +102,7 @@ class EmulatorServer:
         tls_key: str | Path | None = None,
         soap_port: int | None = None,
         soap_tls: bool = False,
+        save_interval: float = DEFAULT_SAVE_INTERVAL_SECONDS,
     ) -> None:
         self.host = host
         self.port = port
@@ -103,6 +110,13 @@ class EmulatorServer:
         self.password = password
         self.state_file = Path(state_file) if state_file else None
         self.state = EmulatorState.load(self.state_file) if self.state_file else EmulatorState()
+        if save_interval < 0:
+            raise ValueError("save_interval must be 0 or more seconds")
+        #: Seconds from a change to the save that writes it (0: save at once).
+        self.save_interval = save_interval
+        #: Changes not yet in the state file, and the loop's timer that will save them.
+        self._dirty = False
+        self._save_timer: asyncio.TimerHandle | None = None
         self.faults = faults or FaultSettings()
         self.control_port = control_port
         self.max_document_bytes = max_document_bytes
@@ -213,7 +227,7 @@ class EmulatorServer:
         for server in servers:
             if server is not None:
                 await server.wait_closed()
-        self._save()
+        self._save()  # a clean stop writes everything acknowledged, whatever the interval
 
     def start_in_thread(self) -> tuple[str, int]:
         """Serve from a daemon thread (port 0 picks a free port); returns (host, port)."""
@@ -291,8 +305,36 @@ class EmulatorServer:
         return self.call(apply)
 
     def _save(self) -> None:
+        """Write the state file now (atomically), cancelling any scheduled save."""
+        if self._save_timer is not None:
+            self._save_timer.cancel()
+            self._save_timer = None
+        self._dirty = False
         if self.state_file is not None:
             self.state.save(self.state_file)
+            self.stats.saves += 1
+
+    def _changed(self) -> None:
+        """The state changed: save it within ``save_interval`` (one save per burst)."""
+        if self.state_file is None:
+            return
+        self._dirty = True
+        if self.save_interval <= 0 or self._loop is None or not self._in_loop_thread():
+            self._save()
+        elif self._save_timer is None:
+            self._save_timer = self._loop.call_later(self.save_interval, self._save_due)
+
+    def _save_due(self) -> None:
+        self._save_timer = None
+        if not self._dirty:
+            return
+        try:
+            self._save()
+        except OSError:
+            logger.exception("saving the emulator state to %s failed; retrying", self.state_file)
+            self._dirty = True
+            if self._loop is not None:
+                self._save_timer = self._loop.call_later(self.save_interval, self._save_due)
 
     # -- OCI-P sessions ---------------------------------------------------------------
 
@@ -445,7 +487,7 @@ class EmulatorServer:
             answers.append((response, command.echo))
         self.stats.writes += ctx.writes
         if ctx.changed:
-            self._save()
+            self._changed()
         return codec.encode_document(raw.session_id, answers)
 
     def _context(self, session: handlers.Session, session_id: str = "") -> handlers.Context:

@@ -19,6 +19,7 @@ from orion.broadworks.emulator import ControlError, EmulatorServer, FaultSetting
 from orion.broadworks.emulator.control import emulator_state_dump
 from orion.broadworks.emulator.server import (
     DEFAULT_MAX_SESSIONS_PER_USER,
+    DEFAULT_SAVE_INTERVAL_SECONDS,
 )
 from orion.broadworks.emulator.state import EmulatorState
 
@@ -39,6 +40,13 @@ class Command(BaseCommand):
             "--state-file",
             default=settings.ORION_EMULATOR_STATE,
             help="JSON file that keeps the state across restarts (written atomically).",
+        )
+        parser.add_argument(
+            "--save-interval",
+            type=float,
+            default=DEFAULT_SAVE_INTERVAL_SECONDS,
+            help="Seconds from a change to the state-file save (one save per burst; "
+            "0: after every change). A clean stop always saves.",
         )
         parser.add_argument(
             "--control-port",
@@ -113,6 +121,8 @@ class Command(BaseCommand):
             raise CommandError("--tls-cert and --tls-key go together")
         if options["soap_tls"] and not tls:
             raise CommandError("--soap-tls needs --tls-cert and --tls-key")
+        if options["save_interval"] < 0:
+            raise CommandError("--save-interval must be 0 or more seconds")
         server = EmulatorServer(
             host=options["host"],
             port=options["port"],
@@ -130,6 +140,7 @@ class Command(BaseCommand):
             tls_key=options["tls_key"],
             soap_port=options["soap_port"],
             soap_tls=options["soap_tls"],
+            save_interval=options["save_interval"],
         )
         asyncio.run(self._serve(server))
 
