@@ -52,7 +52,7 @@ def demo_broadworks_seed() -> int:
                 except (OCIError, OrionError) as exc:
                     logger.warning("demo seed: %s skipped: %s", customer, exc)
     finally:
-        server.stop()
+        server.stop()  # saves coalesce (one a second); the stop writes the last of them
     return created
 
 
