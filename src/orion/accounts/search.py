@@ -34,6 +34,8 @@ class AccountHit:
     enterprise_name: str
     city: str
     partner_name: str
+    status: str  # Customer.status; an enterprise shown is Active (cancelled ones are not)
+    domain: str  # the group's default domain (Customer.group_domain), the enterprise's
 
     @property
     def url(self) -> str:
@@ -133,11 +135,13 @@ _CONTAINS_SETTINGS = {
 }
 
 _HITS_SQL = """
-SELECT 'Enterprise', e.id, e.name, e.id, e.name, '', p.name
+SELECT 'Enterprise', e.id, e.name, e.id, e.name, '', p.name, 'Active', e.default_domain
   FROM accounts_enterprise e JOIN accounts_partner p ON p.id = e.partner_id
  WHERE e.id = ANY(%(enterprise_ids)s) AND e.cancelled_at IS NULL {scope_e}
 UNION ALL
-SELECT 'Customer', c.id, c.name, e.id, e.name, c.city, p.name
+SELECT 'Customer', c.id, c.name, e.id, e.name, c.city, p.name,
+       CASE WHEN c.activated_at IS NULL THEN 'Pending' ELSE 'Active' END,
+       coalesce(nullif(c.domain, ''), e.default_domain)
   FROM accounts_customer c
   JOIN accounts_enterprise e ON e.id = c.enterprise_id
   JOIN accounts_partner p ON p.id = c.partner_id

@@ -3,8 +3,15 @@
 
 from __future__ import annotations
 
-from orion.accounts.models import Customer, Enterprise, User
+from dataclasses import dataclass
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Q
+
+from orion.accounts.models import Customer, Enterprise, User, Viewer
 from orion.core.exceptions import NotFound
+from orion.numbers.models import DID
+from orion.numbers.states import NumberState
 
 
 def enterprise_get(*, user: User, enterprise_id: int) -> Enterprise:
@@ -22,3 +29,54 @@ def customer_get(*, user: User, customer_id: int) -> Customer:
     if customer is None:
         raise NotFound("No such customer.")
     return customer
+
+
+ACCOUNT_SORTS = {"name": ("name", "id"), "newest": ("-created_at", "-id")}
+ACCOUNTS_PAGE_SIZE = 25
+
+
+@dataclass(frozen=True)
+class AccountRow:
+    """One enterprise of the Accounts page, with the customers shown under it."""
+
+    enterprise: Enterprise
+    customers: list[Customer]
+
+    @property
+    def status(self) -> str:
+        return "Cancelled" if self.enterprise.cancelled_at is not None else "Active"
+
+
+def account_list(*, user: Viewer, name: str = "", sort: str = "name",
+                 show_cancelled: bool = False, page: int = 1,
+                 page_size: int = ACCOUNTS_PAGE_SIZE) -> tuple[Page, list[AccountRow]]:
+    """The Accounts page: the user's enterprises, each with its customers, one page of them.
+
+    ``name`` keeps the enterprises whose name, or one of whose customers' names, contains it
+    (any case); cancelled enterprises and customers are left out unless ``show_cancelled``.
+    """
+    name = " ".join(name.split())
+    customers = Customer.objects.visible_to(user)
+    enterprises = Enterprise.objects.visible_to(user).select_related("partner")
+    if not show_cancelled:
+        customers = customers.filter(cancelled_at__isnull=True)
+        enterprises = enterprises.filter(cancelled_at__isnull=True)
+    if name:
+        enterprises = enterprises.filter(
+            Q(name__icontains=name)
+            | Q(pk__in=customers.filter(name__icontains=name).values("enterprise_id")))
+    enterprises = enterprises.order_by(*ACCOUNT_SORTS.get(sort, ACCOUNT_SORTS["name"]))
+    paged = Paginator(enterprises, page_size).get_page(page)
+    shown = list(paged.object_list)
+    by_enterprise: dict[int, list[Customer]] = {e.pk: [] for e in shown}
+    rows = customers.filter(enterprise_id__in=list(by_enterprise)).order_by(
+        *ACCOUNT_SORTS.get(sort, ACCOUNT_SORTS["name"]))
+    for customer in rows:
+        by_enterprise[customer.enterprise_id].append(customer)
+    return paged, [AccountRow(enterprise=e, customers=by_enterprise[e.pk]) for e in shown]
+
+
+def customer_numbers(*, customer: Customer) -> list[DID]:
+    """The DIDs assigned to the customer (what its Overview tab lists), in number order."""
+    return list(DID.objects.filter(customer=customer, state=NumberState.ASSIGNED)
+                .order_by("e164"))

@@ -11,11 +11,17 @@ from django.shortcuts import render
 
 from orion.accounts.http import AuthedRequest
 from orion.accounts.search import SearchPage, account_search
-from orion.accounts.selectors import customer_get, enterprise_get
+from orion.accounts.selectors import (
+    ACCOUNT_SORTS,
+    account_list,
+    customer_get,
+    customer_numbers,
+    enterprise_get,
+)
 from orion.core.exceptions import NotFound, Throttled
 from orion.core.http import page_number, throttled_response
 from orion.core.throttle import client_address, first_refusal, normalize_identity, throttle_hit
-from orion.orders.selectors import order_list
+from orion.orders.selectors import customer_services, order_list
 
 ENTERPRISE_TABS = [("overview", "Overview"), ("customers", "Customers"),
                    ("orderforms", "OrderForms"), ("orders", "Orders")]
@@ -35,12 +41,28 @@ def enterprise_detail(request: AuthedRequest, pk: int, tab: str = "overview") ->
     return render(request, "accounts/enterprise.html", context)
 
 
+def account_index(request: AuthedRequest) -> HttpResponse:
+    """The Accounts page: the user's enterprises with their customers, filtered and sorted."""
+    name = request.GET.get("name", "")[:80]
+    sort = request.GET.get("sort", "name")
+    sort = sort if sort in ACCOUNT_SORTS else "name"
+    show_cancelled = request.GET.get("cancelled") == "1"
+    page, rows = account_list(user=request.user, name=name, sort=sort,
+                              show_cancelled=show_cancelled, page=page_number(request))
+    return render(request, "accounts/accounts.html", {
+        "page": page, "rows": rows, "name": name, "sort": sort,
+        "show_cancelled": show_cancelled})
+
+
 def customer_detail(request: AuthedRequest, pk: int, tab: str = "overview") -> HttpResponse:
     if tab not in dict(CUSTOMER_TABS):
         raise NotFound("No such tab.")
     customer = customer_get(user=request.user, customer_id=pk)
     context = {"customer": customer, "enterprise": customer.enterprise, "tabs": CUSTOMER_TABS,
                "tab": tab, "tab_base": f"/customers/{customer.pk}/"}
+    if tab == "overview":
+        context["services"] = customer_services(customer=customer)
+        context["numbers"] = customer_numbers(customer=customer)
     if tab == "orders":
         context["orders"] = order_list(user=request.user).filter(customer=customer)
     if tab == "billing":

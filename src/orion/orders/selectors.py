@@ -6,12 +6,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
 
-from orion.accounts.models import User
+from orion.accounts.models import Customer, User
 from orion.audit.models import AuditEntry
 from orion.core.exceptions import NotFound
 from orion.orders.models import Order, OrderLine
+from orion.orders.states import PROVISIONED_STATES
 
 if TYPE_CHECKING:
     from orion.numbers.selectors import OrderNumbers
@@ -154,3 +155,25 @@ def order_billing_date_changes(*, order: Order) -> list[AuditEntry]:
     return list(AuditEntry.objects.filter(
         action="order.billing_start_date_change", object_type=Order._meta.label,
         object_id=str(order.pk)).order_by("at", "id"))
+
+
+@dataclass(frozen=True)
+class CurrentService:
+    """One package a customer has: its quantities summed over the provisioned orders."""
+
+    order_type: str
+    package: str
+    quantity: int
+
+
+def customer_services(*, customer: Customer) -> list[CurrentService]:
+    """What the customer has now: the lines of its completed and partial orders (``orders.
+    states.PROVISIONED_STATES``), one row per package with the quantities summed."""
+    rows = (OrderLine.objects
+            .filter(order__customer=customer, order__state__in=PROVISIONED_STATES)
+            .values("package__order_type__name", "package__name")
+            .annotate(total=Sum("quantity"))
+            .order_by("package__order_type__name", "package__name"))
+    return [CurrentService(order_type=row["package__order_type__name"],
+                           package=row["package__name"], quantity=row["total"])
+            for row in rows]
