@@ -169,11 +169,21 @@ def test_billing_start_date_change_and_staff_repair(api_a, api_staff, tenant_a):
 
 @pytest.mark.django_db
 def test_order_list_filters_and_pagination(api_a, tenant_a):
-    for _ in range(3):
+    for i in range(3):
         order = f.draft_with_packages(user=tenant_a.user, enterprise=tenant_a.enterprise)
-        api_a.post(f"/orders/{order.pk}/save", _details(domain=""))
+        api_a.post(f"/orders/{order.pk}/save", _details(domain="", company_name=f"Api Co {i}"))
     page = api_a.get("/orders", limit=2).json()
     assert page["count"] == 3 and len(page["items"]) == 2
     assert len(api_a.get("/orders", limit=2, offset=2).json()["items"]) == 1
     assert api_a.get("/orders", state="completed").json()["count"] == 0
     assert api_a.get("/orders", include_drafts="true").json()["count"] == 3
+
+
+def test_save_refuses_a_duplicate_name_until_confirmed(api_a, tenant_a):
+    order = f.draft_with_packages(user=tenant_a.user, enterprise=tenant_a.enterprise)
+    refused = api_a.post(f"/orders/{order.pk}/save", _details(company_name="ACME corporation"))
+    assert refused.status_code == 422
+    assert refused.json()["code"] == "duplicate_account"
+    saved = api_a.post(f"/orders/{order.pk}/save",
+                       _details(company_name="ACME corporation", confirm_duplicate=True))
+    assert saved.status_code == 200 and saved.json()["created"] is True

@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Q
+from django.db.models import CharField, Func, Q, Value
+from django.db.models.functions import Lower
 
 from orion.accounts.models import Customer, Enterprise, User, Viewer
 from orion.core.exceptions import NotFound
@@ -80,3 +81,53 @@ def customer_numbers(*, customer: Customer) -> list[DID]:
     """The DIDs assigned to the customer (what its Overview tab lists), in number order."""
     return list(DID.objects.filter(customer=customer, state=NumberState.ASSIGNED)
                 .order_by("e164"))
+
+
+def name_fold(name: str) -> str:
+    """A name as duplicates are compared: lower case, letters and digits only
+    ("ACME Corp." and "acme corp" fold alike)."""
+    return "".join(ch for ch in name.lower() if ch.isalnum())
+
+
+def _folded(column: str) -> Func:
+    # PostgreSQL's side of name_fold: [:alnum:] follows the database's locale, like isalnum.
+    return Func(Lower(column), Value("[^[:alnum:]]+"), Value(""), Value("g"),
+                function="regexp_replace", output_field=CharField())
+
+
+@dataclass(frozen=True)
+class DuplicateAccount:
+    """An active account whose name folds to the same as a new one's."""
+
+    role: str  # "Enterprise" or "Customer"
+    id: int
+    name: str
+    enterprise_name: str
+
+    @property
+    def url(self) -> str:
+        return f"/{'enterprises' if self.role == 'Enterprise' else 'customers'}/{self.id}/"
+
+
+def account_duplicate_find(*, partner_id: int, role: str, name: str) -> DuplicateAccount | None:
+    """The partner's active (not cancelled) enterprise or customer (``role``) whose name is
+    ``name`` with case and punctuation folded, if any: what Save Order warns about."""
+    folded = name_fold(name)
+    if not folded:
+        return None
+    if role == "Enterprise":
+        enterprise = (Enterprise.objects.filter(partner_id=partner_id, cancelled_at__isnull=True)
+                      .annotate(folded=_folded("name")).filter(folded=folded)
+                      .order_by("id").first())
+        if enterprise is None:
+            return None
+        return DuplicateAccount(role="Enterprise", id=enterprise.pk, name=enterprise.name,
+                                enterprise_name=enterprise.name)
+    customer = (Customer.objects.filter(partner_id=partner_id, cancelled_at__isnull=True,
+                                        enterprise__cancelled_at__isnull=True)
+                .select_related("enterprise").annotate(folded=_folded("name"))
+                .filter(folded=folded).order_by("id").first())
+    if customer is None:
+        return None
+    return DuplicateAccount(role="Customer", id=customer.pk, name=customer.name,
+                            enterprise_name=customer.enterprise.name)

@@ -1,6 +1,11 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from orion.core.exceptions import OrionError
+
+if TYPE_CHECKING:
+    from orion.accounts.selectors import DuplicateAccount
 
 
 class OrderError(OrionError):
@@ -36,3 +41,22 @@ class StaleDraft(OrderError):
     """A draft edit named an older version of the draft: another tab or device changed it."""
 
     code = "draft_stale"
+
+
+class DuplicateAccountName(OrderValidationError):
+    """Save Order of a new customer or enterprise whose name (case and punctuation folded)
+    is that of an active account of the same partner: refused until the partner confirms.
+
+    ``duplicate`` is the ``orion.accounts.selectors.DuplicateAccount`` found (pages link it).
+    """
+
+    code = "duplicate_account"
+
+    def __init__(self, duplicate: DuplicateAccount):
+        where = ("" if duplicate.role == "Enterprise"
+                 else f" in the enterprise {duplicate.enterprise_name}")
+        super().__init__({"confirm_duplicate": [
+            f"{duplicate.role} {duplicate.name}{where} already exists. If this is another "
+            f"account, tick \u201cThis is a different {duplicate.role.lower()}, save anyway\u201d "
+            f"and press Save Order again."]})
+        self.duplicate = duplicate

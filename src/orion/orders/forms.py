@@ -11,6 +11,7 @@ from django.db import models
 
 from orion.accounts import validators as v
 from orion.accounts.models import ServiceType
+from orion.accounts.selectors import DuplicateAccount
 from orion.broadworks import schema
 from orion.orders.models import (
     ACCOUNT_FIELDS,
@@ -78,6 +79,11 @@ class OrderDetailsForm(forms.Form):
     # Shown with the refusal when numbers of the draft were released (their reservation ran out).
     save_without_released = forms.BooleanField(label="Save without them", required=False)
 
+    # Shown with the refusal when a new customer's or enterprise's name is that of an active
+    # account of the partner (``order_save``); not an account field (``ACCOUNT_FIELDS``).
+    confirm_duplicate = forms.BooleanField(label="This is a different customer, save anyway",
+                                           required=False)
+
     def __init__(self, *args: Any, order: Order, autosave: bool = False,
                  **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -85,6 +91,7 @@ class OrderDetailsForm(forms.Form):
         self.autosave = autosave
         self.stale = False  # the template offers a reload link when True
         self.released: list[str] = []  # numbers released meanwhile (Save Order asks first)
+        self.duplicate: DuplicateAccount | None = None  # set by the page when Save Order refuses
         # What the draft holds (autosaved) is what the form shows, after a refresh too.
         for name in ("enterprise_name", *ACCOUNT_FIELDS, "notes"):
             value = getattr(order, name)
@@ -96,6 +103,7 @@ class OrderDetailsForm(forms.Form):
         if not order.creates_account:
             for name in ACCOUNT_FIELDS:
                 del self.fields[name]
+            del self.fields["confirm_duplicate"]
         else:
             for name in order_required_fields(kind=order.kind):
                 self.fields[name].required = True

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from orion.accounts.exceptions import DomainInUse
 from orion.accounts.models import Customer, Enterprise, ServiceType, User
+from orion.accounts.selectors import account_duplicate_find
 from orion.accounts.services import customer_create, enterprise_create
 from orion.audit.services import audit_record
 from orion.catalog.models import Package
@@ -26,6 +27,7 @@ from orion.core.clock import local_date, local_today
 from orion.core.exceptions import NotFound
 from orion.numbers.services import order_numbers_place
 from orion.orders.exceptions import (
+    DuplicateAccountName,
     OrderError,
     OrderNotEditable,
     OrderValidationError,
@@ -200,6 +202,9 @@ class OrderDetails:
     domain: str = ""
     time_zone: str = ""
     service_type: str = ServiceType.HOSTED
+    # Not an account field (``ACCOUNT_FIELDS``): the partner's answer to the duplicate-name
+    # warning of Save Order ("This is a different customer, save anyway").
+    confirm_duplicate: bool = False
 
 
 BILLING_START_MAX_AHEAD_DAYS = 730
@@ -273,6 +278,8 @@ def order_save(*, user: User, order_id: int, details: OrderDetails) -> SaveResul
                 return SaveResult(order=order, created=False)
             raise OrderNotEditable(f"Order {order} can no longer be saved.")
         _check_order(order, details)
+        if not details.confirm_duplicate:
+            _check_duplicate_name(order, details)
         _apply_details(order, details)
         if order.kind == OrderKind.NEW_ENTERPRISE:
             order.enterprise = enterprise_create(partner=order.partner,
@@ -326,6 +333,20 @@ def _check_order(order: Order, details: OrderDetails) -> None:
             errors.setdefault(field, []).append(f"{label} is required.")
     if errors:
         raise OrderValidationError(errors)
+
+
+def _check_duplicate_name(order: Order, details: OrderDetails) -> None:
+    """A new enterprise or customer named like an active one of the partner (case and
+    punctuation folded) is most likely that one, ordered twice: refused until confirmed."""
+    checks: list[tuple[str, str]] = []
+    if order.kind == OrderKind.NEW_ENTERPRISE:
+        checks.append(("Enterprise", details.enterprise_name))
+    if order.kind in (OrderKind.NEW_ENTERPRISE, OrderKind.NEW_CUSTOMER):
+        checks.append(("Customer", details.company_name))
+    for role, name in checks:
+        duplicate = account_duplicate_find(partner_id=order.partner_id, role=role, name=name)
+        if duplicate is not None:
+            raise DuplicateAccountName(duplicate)
 
 
 def _apply_details(order: Order, details: OrderDetails) -> None:

@@ -23,7 +23,7 @@ from orion.numbers import services as number_services
 from orion.numbers.models import MAX_SELECTION
 from orion.numbers.selectors import numbers_available
 from orion.orders import services
-from orion.orders.exceptions import OrderNotEditable, OrderValidationError
+from orion.orders.exceptions import DuplicateAccountName, OrderNotEditable, OrderValidationError
 from orion.orders.forms import OrderDetailsForm
 from orion.orders.models import Order, OrderKind
 from orion.orders.selectors import order_billing_date_changes, order_get, order_list, order_quote
@@ -84,6 +84,9 @@ def order_form(request: AuthedRequest, pk: int) -> HttpResponse:
             try:
                 result = services.order_save(user=request.user, order_id=order.pk,
                                              details=form.details())
+            except DuplicateAccountName as exc:
+                form.duplicate = exc.duplicate  # the page links it, with the confirm box
+                form.add_error(None, exc.message)
             except OrderValidationError as exc:
                 for field, errors in exc.errors.items():
                     for error in errors:

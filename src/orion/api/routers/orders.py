@@ -160,6 +160,10 @@ class OrderDetailsIn(Schema):
     domain: str = text(400, default="")
     time_zone: str = text(100, default="")
     service_type: Literal["hosted", "trunking", ""] = ""
+    confirm_duplicate: bool = Field(
+        False, description="Save although an active account of the partner has the same name "
+                           "(case and punctuation folded); without it Save Order refuses with "
+                           "code duplicate_account.")
 
 
 class SaveOut(Schema):
