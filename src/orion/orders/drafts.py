@@ -18,6 +18,7 @@ from django.utils import timezone
 from orion.accounts.models import User
 from orion.audit.services import audit_record
 from orion.core.exceptions import NotFound
+from orion.numbers.services import order_draft_numbers_release
 from orion.orders.exceptions import OrderNotEditable, StaleDraft
 from orion.orders.models import ACCOUNT_FIELDS, Order
 from orion.orders.states import OrderState
@@ -83,8 +84,6 @@ def order_draft_discard(*, user: User, order_id: int) -> None:
     """Discard a draft: its reserved numbers go back to the inventory at once, its backorders
     and lines go with it, and the draft is deleted (a draft was never an order: it has no
     number, no state history and no job). Audited, since someone may look for it later."""
-    from orion.numbers.services import order_draft_numbers_release
-
     with transaction.atomic():
         order = _locked_draft(user=user, order_id=order_id)
         released = order_draft_numbers_release(order=order, by=user)

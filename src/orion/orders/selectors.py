@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet, Sum
 
 from orion.accounts.models import Customer, User
 from orion.audit.models import AuditEntry
 from orion.core.exceptions import NotFound
+from orion.numbers.models import DID, Backorder
+from orion.numbers.selectors import OrderNumbers, order_numbers
 from orion.orders.models import Order, OrderLine
 from orion.orders.states import PROVISIONED_STATES
-
-if TYPE_CHECKING:
-    from orion.numbers.selectors import OrderNumbers
 
 
 @dataclass(frozen=True)
@@ -48,8 +46,6 @@ def order_quote(*, order: Order) -> Quote:
     beyond the included ones cost the "Additional DID" package each month: on a draft that
     charge is computed here; Save Order freezes it as a line.
     """
-    from orion.numbers.selectors import order_numbers
-
     lines = list(order.lines.select_related("package__order_type"))
     if order.is_draft:
         lines = [line for line in lines if not line.package.is_extra_did]
@@ -129,8 +125,6 @@ def drafts_open(*, user: User, kind: str = "", enterprise_id: int | None = None,
     by the periodic clean-up, so listing them would only be noise.
     """
     from django.db.models import Exists, OuterRef, Q
-
-    from orion.numbers.models import DID, Backorder
 
     drafts = (Order.objects.visible_to(user).filter(state="draft")
               .select_related("enterprise", "customer", "created_by")

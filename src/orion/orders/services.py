@@ -21,6 +21,7 @@ from orion.accounts.exceptions import DomainInUse
 from orion.accounts.models import Customer, Enterprise, ServiceType, User
 from orion.accounts.selectors import account_duplicate_find
 from orion.accounts.services import customer_create, enterprise_create
+from orion.accounts.validators import ascii_int
 from orion.audit.services import audit_record
 from orion.catalog.models import Package
 from orion.core.clock import local_date, local_today
@@ -149,8 +150,6 @@ def order_lines_add(*, user: User, order_id: int, order_type_id: int,
 
 
 def validate_quantity(value: object) -> int:
-    from orion.accounts.validators import ascii_int  # int() also reads non-ASCII digits
-
     try:
         quantity = ascii_int(value)
     except (TypeError, ValueError):
