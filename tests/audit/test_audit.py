@@ -29,6 +29,7 @@ pytestmark = pytest.mark.django_db
 def _placed(tenant, *, service_type: str = "hosted") -> Order:
     draft = f.draft_with_packages(user=tenant.user, enterprise=tenant.enterprise)
     details = f.new_customer_details(service_type=service_type,
+                                     company_name=f"Brand New Co {draft.pk}",
                                      domain=f"new{draft.pk}.example")
     return order_services.order_save(user=tenant.user, order_id=draft.pk,
                                      details=details).order
