@@ -30,7 +30,9 @@ NO_OBJECT = {"", "search/", "login/", "logout/", "password-reset/", "password-re
              "numbers/", "numbers/number/", "numbers/number/action/", "numbers/backorders/",
              "numbers/backorders/fill/",
              # API tokens page: lists only the user's own tokens (tests/api).
-             "account/tokens/", "api/openapi.json", "api/docs", "billing/export.csv", "audit/"}
+             "account/tokens/", "api/openapi.json", "api/docs", "billing/export.csv", "audit/",
+             # Accounts page: lists only the partner's own accounts (tests/accounts).
+             "accounts/"}
 
 
 def _patterns(resolver=None, prefix: str = ""):
