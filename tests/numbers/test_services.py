@@ -104,6 +104,28 @@ def test_expiry_frees_only_reservations_that_ran_out(tenant_a, inventory, draft_
     assert s.numbers_expire_reservations() == 0
 
 
+def test_save_order_itself_refuses_numbers_released_after_the_form_check(
+        tenant_a, inventory, draft_a):
+    """The form checks for released numbers, then Save Order runs: a reservation that runs
+    out in between is caught under the draft's lock, not saved without them silently."""
+    from dataclasses import replace
+
+    from orion.orders.exceptions import NumbersReleased
+
+    s.numbers_reserve(user=tenant_a.user, order_id=draft_a.pk, numbers=[N0, N1])
+    DID.objects.filter(e164=N0).update(reserved_until=timezone.now() - timedelta(seconds=1))
+    assert s.numbers_expire_reservations() == 1  # between the form's check and the save
+    details = f.new_customer_details()
+    with pytest.raises(NumbersReleased, match=r"1 number was released after 30 minutes") as exc:
+        order_save(user=tenant_a.user, order_id=draft_a.pk, details=details)
+    assert exc.value.released == [N0] and exc.value.code == "numbers_released"
+    draft_a.refresh_from_db()
+    assert draft_a.state == "draft" and state(N1) == "reserved"  # nothing saved
+    saved = order_save(user=tenant_a.user, order_id=draft_a.pk,
+                       details=replace(details, save_without_released=True)).order
+    assert saved.state == "acknowledged" and list(saved.dids.values_list("e164", flat=True)) == [N1]
+
+
 def test_save_order_assigns_numbers_and_freezes_extra_did_charge(tenant_a, inventory, draft_a):
     quote = order_quote(order=draft_a)
     included = quote.included_dids

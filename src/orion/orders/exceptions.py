@@ -60,3 +60,22 @@ class DuplicateAccountName(OrderValidationError):
             f"account, tick \u201cThis is a different {duplicate.role.lower()}, save anyway\u201d "
             f"and press Save Order again."]})
         self.duplicate = duplicate
+
+
+class NumbersReleased(OrderValidationError):
+    """Save Order of a draft that lost numbers (their reservation ran out): refused until the
+    partner re-selects them or ticks "Save without them"; saving silently lost them.
+
+    ``released`` holds their E.164 numbers; ``shown`` the same as people read them.
+    """
+
+    code = "numbers_released"
+
+    def __init__(self, released: list[str], *, shown: list[str], minutes: int):
+        n = len(released)
+        one = n == 1
+        super().__init__({"save_without_released": [
+            f"{n} number{'' if one else 's'} {'was' if one else 'were'} released after "
+            f"{minutes} minutes: re-select {'it' if one else 'them'} or save without "
+            f"{'it' if one else 'them'} ({', '.join(shown)})."]})
+        self.released = released

@@ -152,20 +152,19 @@ class OrderDetailsForm(forms.Form):
 
     def _check_released_numbers(self, confirmed: bool) -> None:
         """Numbers the draft had and lost (the reservation ran out) stop Save Order until the
-        partner re-selects them or ticks "Save without them": saving silently lost them."""
+        partner re-selects them or ticks "Save without them": saving silently lost them.
+        Save Order checks again under the draft's lock (``NumbersReleased``)."""
         from orion.numbers import conf
         from orion.numbers.nanp import display
         from orion.numbers.services import order_numbers_released
+        from orion.orders.exceptions import NumbersReleased
 
         self.released = order_numbers_released(order=self.order)
         if not self.released or confirmed:
             return
-        n = len(self.released)
-        one = n == 1
-        self.add_error(None, (
-            f"{n} number{'' if one else 's'} {'was' if one else 'were'} released after "
-            f"{conf.reservation_minutes()} minutes: re-select {'it' if one else 'them'} or save "
-            f"without {'it' if one else 'them'} ({', '.join(display(e) for e in self.released)})."))
+        refusal = NumbersReleased(self.released, shown=[display(e) for e in self.released],
+                                  minutes=conf.reservation_minutes())
+        self.add_error(None, refusal.errors["save_without_released"][0])
 
     def clean_enterprise_name(self) -> str:
         return self._text("enterprise_name", required=True)

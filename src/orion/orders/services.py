@@ -26,9 +26,12 @@ from orion.audit.services import audit_record
 from orion.catalog.models import Package
 from orion.core.clock import local_date, local_today
 from orion.core.exceptions import NotFound
-from orion.numbers.services import order_numbers_place
+from orion.numbers import conf as number_conf
+from orion.numbers.nanp import display
+from orion.numbers.services import order_numbers_place, order_numbers_released
 from orion.orders.exceptions import (
     DuplicateAccountName,
+    NumbersReleased,
     OrderError,
     OrderNotEditable,
     OrderValidationError,
@@ -204,6 +207,7 @@ class OrderDetails:
     # Not an account field (``ACCOUNT_FIELDS``): the partner's answer to the duplicate-name
     # warning of Save Order ("This is a different customer, save anyway").
     confirm_duplicate: bool = False
+    save_without_released: bool = False
 
 
 BILLING_START_MAX_AHEAD_DAYS = 730
@@ -279,6 +283,10 @@ def order_save(*, user: User, order_id: int, details: OrderDetails) -> SaveResul
         _check_order(order, details)
         if not details.confirm_duplicate:
             _check_duplicate_name(order, details)
+        if not details.save_without_released:
+            # Checked here, under the draft's lock, as well as on the form: a reservation
+            # that runs out between the two must not lose its numbers silently.
+            _check_released_numbers(order)
         _apply_details(order, details)
         if order.kind == OrderKind.NEW_ENTERPRISE:
             order.enterprise = enterprise_create(partner=order.partner,
@@ -316,6 +324,13 @@ def order_save(*, user: User, order_id: int, details: OrderDetails) -> SaveResul
         order_provisioning_start(order=order)
     logger.info("order %s: saved by %s (%s)", order.number, user.username, order.kind)
     return SaveResult(order=order, created=True)
+
+
+def _check_released_numbers(order: Order) -> None:
+    released = order_numbers_released(order=order)
+    if released:
+        raise NumbersReleased(released, shown=[display(e) for e in released],
+                              minutes=number_conf.reservation_minutes())
 
 
 def _check_order(order: Order, details: OrderDetails) -> None:

@@ -23,7 +23,12 @@ from orion.numbers import services as number_services
 from orion.numbers.models import MAX_SELECTION
 from orion.numbers.selectors import numbers_available
 from orion.orders import services
-from orion.orders.exceptions import DuplicateAccountName, OrderNotEditable, OrderValidationError
+from orion.orders.exceptions import (
+    DuplicateAccountName,
+    NumbersReleased,
+    OrderNotEditable,
+    OrderValidationError,
+)
 from orion.orders.forms import OrderDetailsForm
 from orion.orders.models import Order, OrderKind
 from orion.orders.selectors import order_billing_date_changes, order_get, order_list, order_quote
@@ -88,6 +93,8 @@ def order_form(request: AuthedRequest, pk: int) -> HttpResponse:
                 form.duplicate = exc.duplicate  # the page links it, with the confirm box
                 form.add_error(None, exc.message)
             except OrderValidationError as exc:
+                if isinstance(exc, NumbersReleased):  # released after the form's check
+                    form.released = exc.released
                 for field, errors in exc.errors.items():
                     for error in errors:
                         form.add_error(field if field in form.fields else None, error)

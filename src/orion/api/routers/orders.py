@@ -164,6 +164,10 @@ class OrderDetailsIn(Schema):
         False, description="Save although an active account of the partner has the same name "
                            "(case and punctuation folded); without it Save Order refuses with "
                            "code duplicate_account.")
+    save_without_released: bool = Field(
+        False, description="Save although numbers of the draft were released because their "
+                           "reservation ran out; without it Save Order refuses with code "
+                           "numbers_released, naming them.")
 
 
 class SaveOut(Schema):
