@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from orion.accounts.models import Customer, Enterprise, Partner, ServiceType, Viewer
 from orion.audit.models import REASON_MAX_LENGTH
@@ -91,6 +91,12 @@ class Order(models.Model):
                                  related_name="orders")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                    related_name="orders")
+    # Set when provider staff start the order for the partner ("act for a partner"): the order
+    # is the partner's (``partner``, its accounts, its numbers) and says who placed it for them.
+    placed_by_staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+", verbose_name="placed on behalf of the partner by",
+        help_text="The provider staff user who started this order for the partner.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
@@ -134,6 +140,10 @@ class Order(models.Model):
                                                customer__isnull=False,
                                                billing_start_date__isnull=False),
                 name="order_placed_is_complete"),
+            # Staff act for a partner themselves: the one who placed it is the one who started it.
+            models.CheckConstraint(
+                condition=Q(placed_by_staff__isnull=True) | Q(placed_by_staff=F("created_by")),
+                name="order_placed_by_staff_is_creator"),
         ]
         indexes = [models.Index(fields=["partner", "-created_at"], name="order_partner_recent")]
 
@@ -147,6 +157,11 @@ class Order(models.Model):
     @property
     def creates_account(self) -> bool:
         return self.kind in (OrderKind.NEW_ENTERPRISE, OrderKind.NEW_CUSTOMER)
+
+    @property
+    def on_behalf_of_partner(self) -> bool:
+        """Started by provider staff for the partner (shown on the order and its form)."""
+        return self.placed_by_staff_id is not None
 
     @property
     def account_name(self) -> str:

@@ -81,7 +81,8 @@ def order_quote(*, order: Order) -> Quote:
 def order_get(*, user: User, order_id: int) -> Order:
     """The order if this user may see it; ``NotFound`` otherwise (no existence leak)."""
     order = (Order.objects.visible_to(user)
-             .select_related("enterprise", "customer", "partner", "created_by")
+             .select_related("enterprise", "customer", "partner", "created_by",
+                             "placed_by_staff")
              .filter(pk=order_id).first())
     if order is None:
         raise NotFound("No such order.")
@@ -92,7 +93,7 @@ def order_list(*, user: User, state: str = "", partner_id: int | None = None, ki
                q: str = "", include_drafts: bool = False) -> QuerySet[Order]:
     """Orders this user may see, newest first, with the staff list's filters."""
     orders = Order.objects.visible_to(user).select_related(
-        "enterprise", "customer", "partner", "created_by")
+        "enterprise", "customer", "partner", "created_by", "placed_by_staff")
     if not include_drafts:
         orders = orders.placed()
     if state:

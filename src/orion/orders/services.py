@@ -18,7 +18,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from orion.accounts.exceptions import DomainInUse
-from orion.accounts.models import Customer, Enterprise, ServiceType, User
+from orion.accounts.models import Customer, Enterprise, Partner, ServiceType, User
 from orion.accounts.selectors import account_duplicate_find
 from orion.accounts.services import customer_create, enterprise_create
 from orion.accounts.validators import ascii_int
@@ -54,12 +54,17 @@ DRAFT_REUSE_WINDOW = timedelta(hours=12)
 
 
 def order_start(*, user: User, kind: str, enterprise: Enterprise | None = None,
-                customer: Customer | None = None) -> Order:
+                customer: Customer | None = None, partner: Partner | None = None) -> Order:
     """Open the order form: a draft for a new enterprise, a new customer, or added services.
 
     The caller has already checked that ``user`` may see ``enterprise``/``customer``. A user's
     own untouched draft for the same target is reused, so opening the form twice does not
     leave empty drafts behind.
+
+    Provider staff act for a partner: the order belongs to the account's partner, or for a new
+    enterprise to ``partner`` (which they choose), and records who placed it for them
+    (``placed_by_staff``, and an ``order.start_for_partner`` audit entry). Everything the order
+    then creates or reserves is that partner's, exactly as if the partner had placed it.
     """
     if kind == OrderKind.NEW_CUSTOMER and enterprise is None:
         raise OrderError("A new customer needs its enterprise.", code="target_required",
@@ -74,27 +79,56 @@ def order_start(*, user: User, kind: str, enterprise: Enterprise | None = None,
             raise OrderError(f"{account.name} was cancelled with the order that created it; "
                              "start a new order for a new account instead.",
                              code="account_cancelled")
-    partner_id = enterprise.partner_id if enterprise else user.partner_id
-    if partner_id is None:
-        raise OrderError("Provider staff start new-enterprise orders from a partner's account.",
-                         code="partner_required")
+    partner_id = _order_partner_id(user=user, enterprise=enterprise, partner=partner)
+    for_partner = user.is_provider_staff
     reusable = Order.objects.filter(
         state=OrderState.DRAFT, created_by=user, kind=kind, enterprise=enterprise,
-        customer=customer, lines__isnull=True, dids__isnull=True, did_backorders__isnull=True,
+        customer=customer, partner_id=partner_id, lines__isnull=True, dids__isnull=True,
+        did_backorders__isnull=True,
         version=1,  # nothing typed (autosave, orion.orders.drafts): a draft with work is kept
         created_at__gte=timezone.now() - DRAFT_REUSE_WINDOW,
     ).order_by("-created_at").first()
     if reusable is not None:
         return reusable
     order = Order(kind=kind, partner_id=partner_id, enterprise=enterprise, customer=customer,
-                  created_by=user)
+                  created_by=user, placed_by_staff=user if for_partner else None)
     if customer is not None:
         order.company_name = customer.name
         order.time_zone = customer.time_zone
         order.service_type = customer.service_type
         order.domain = customer.domain
-    order.save()
+    with transaction.atomic():
+        order.save()
+        if for_partner:
+            audit_record(actor=user, action="order.start_for_partner", obj=order, changes={
+                "kind": order.kind, "partner": partner_id,
+                "enterprise": order.enterprise_id, "customer": order.customer_id})
     return order
+
+
+def _order_partner_id(*, user: User, enterprise: Enterprise | None,
+                      partner: Partner | None) -> int:
+    """Whose order it is: the account's partner; for a new enterprise the user's own partner,
+    or, for provider staff, the partner they act for (which must be active)."""
+    if enterprise is not None:
+        if partner is not None and partner.pk != enterprise.partner_id:
+            raise OrderError(f"{enterprise.name} belongs to another partner than "
+                             f"{partner.name}; open the order from that partner's account.",
+                             code="partner_mismatch", field="partner_id")
+        return enterprise.partner_id
+    if not user.is_provider_staff:
+        if user.partner_id is None:
+            raise NotFound("No such partner.")
+        if partner is not None and partner.pk != user.partner_id:
+            raise NotFound("No such partner.")  # another partner's: as if it did not exist
+        return user.partner_id
+    if partner is None:
+        raise OrderError("Choose the partner this New Enterprise order is for.",
+                         code="partner_required", field="partner_id")
+    if not partner.is_active:
+        raise OrderError(f"{partner.name} is not an active partner; choose another.",
+                         code="partner_inactive", field="partner_id")
+    return partner.pk
 
 
 def _editable_draft(*, user: User, order_id: int, lock: bool = False) -> Order:
@@ -319,7 +353,8 @@ def order_save(*, user: User, order_id: int, details: OrderDetails) -> SaveResul
                          note="Saved from the order form.")
         audit_record(actor=user, action="order.save", obj=order, changes={
             "kind": order.kind, "state": [OrderState.DRAFT, OrderState.ACKNOWLEDGED],
-            "customer": order.customer_id, "billing_start_date": order.billing_start_date})
+            "customer": order.customer_id, "billing_start_date": order.billing_start_date,
+            **({"on_behalf_of": order.partner_id} if order.placed_by_staff_id else {})})
         # Inside the transaction: the order and its provisioning job commit together.
         order_provisioning_start(order=order)
     logger.info("order %s: saved by %s (%s)", order.number, user.username, order.kind)

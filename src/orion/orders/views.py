@@ -7,9 +7,9 @@ from collections.abc import Callable
 from datetime import date
 
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from orion.accounts.http import AuthedRequest
 from orion.accounts.models import Customer, Enterprise, Partner
@@ -48,9 +48,35 @@ def _start(request: AuthedRequest, *, kind: str, enterprise: Enterprise | None =
 
 # Starting an order creates a draft: a POST with the CSRF token (a GET link could be fired by
 # an <img> on another site, or by a link prefetcher, and leave drafts behind).
-@require_POST
+@require_http_methods(["GET", "POST"])
 def start_enterprise(request: AuthedRequest) -> HttpResponse:
-    return _start(request, kind=OrderKind.NEW_ENTERPRISE)
+    """New Enterprise order. Provider staff act for a partner: they choose it here (GET shows
+    the choice, a refusal comes back next to the partner select); partners order for
+    themselves."""
+    if not request.user.is_provider_staff:
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])  # a GET never starts an order
+        return _start(request, kind=OrderKind.NEW_ENTERPRISE)
+    partners = Partner.objects.filter(is_active=True).order_by("name")
+    chosen = request.POST.get("partner", "") if request.method == "POST" else \
+        request.GET.get("partner", "")
+    error = ""
+    if request.method == "POST":
+        partner = None
+        if chosen.isascii() and chosen.isdigit() and len(chosen) <= 18:
+            partner = Partner.objects.filter(pk=int(chosen)).first()
+        try:
+            if partner is None:
+                raise OrionError("Choose the partner this New Enterprise order is for.")
+            order = services.order_start(user=request.user, kind=OrderKind.NEW_ENTERPRISE,
+                                         partner=partner)
+        except OrionError as exc:
+            error = exc.message
+        else:
+            return redirect("orders:form", pk=order.pk)
+    return render(request, "orders/start_for_partner.html",
+                  {"partners": partners, "chosen": chosen, "error": error},
+                  status=422 if error else 200)
 
 
 @require_POST

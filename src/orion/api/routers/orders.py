@@ -9,11 +9,13 @@ from typing import Literal
 
 from ninja import Field, Path, Query, Router, Schema, Status
 
+from orion.accounts.models import Partner
 from orion.accounts.selectors import customer_get, enterprise_get
 from orion.api.auth import ApiRequest
 from orion.api.errors import error_body, responses
 from orion.api.schemas.common import MAX_ID, NO_NUL, Id, Json, PageMeta, PageParams, page, text
 from orion.audit.models import REASON_MAX_LENGTH
+from orion.core.exceptions import NotFound
 from orion.numbers import services as number_services
 from orion.numbers.models import DID, MAX_SELECTION, Backorder
 from orion.orders import services
@@ -45,6 +47,9 @@ class OrderSummaryOut(Schema):
     created_at: datetime
     submitted_at: datetime | None
     activated_at: datetime | None
+    placed_by_staff: str | None = Field(
+        None, description="The provider staff user who placed the order on behalf of the "
+        "partner; null when the partner placed it.")
 
 
 class OrderPage(PageMeta):
@@ -131,6 +136,9 @@ class OrderCreateIn(Schema):
     kind: Literal["new_enterprise", "new_customer", "add_services"]
     enterprise_id: Id | None = Field(None, description="For new_customer.")
     customer_id: Id | None = Field(None, description="For add_services.")
+    partner_id: Id | None = Field(
+        None, description="Provider staff acting for a partner: the partner a new_enterprise "
+        "order is for (required then). Partners may omit it.")
 
 
 class LinesAddIn(Schema):
@@ -269,7 +277,9 @@ def order_summary(order: Order) -> Json:
             "enterprise_id": order.enterprise_id, "customer_id": order.customer_id,
             "account_name": order.account_name, "billing_start_date": order.billing_start_date,
             "created_at": order.created_at, "submitted_at": order.submitted_at,
-            "activated_at": order.activated_at}
+            "activated_at": order.activated_at,
+            "placed_by_staff": (order.placed_by_staff.username if order.placed_by_staff_id
+                                and order.placed_by_staff else None)}
 
 
 def backorder_out(b: Backorder) -> Json:
@@ -285,7 +295,8 @@ def did_out(d: DID) -> Json:
 
 def order_out(order: Order) -> Json:
     """The order as its page (or form) shows it: lines, totals, DIDs, history."""
-    order = Order.objects.select_related("enterprise", "customer", "partner").get(pk=order.pk)
+    order = Order.objects.select_related("enterprise", "customer", "partner",
+                                         "placed_by_staff").get(pk=order.pk)
     quote = order_quote(order=order)
     numbers = quote.numbers
     assert numbers is not None  # order_quote always reads the order's numbers
@@ -336,8 +347,13 @@ def order_create(request: ApiRequest, payload: OrderCreateIn) -> Status[Json]:
         enterprise = enterprise_get(user=user, enterprise_id=payload.enterprise_id)
     elif payload.kind == OrderKind.ADD_SERVICES.value and payload.customer_id is not None:
         customer = customer_get(user=user, customer_id=payload.customer_id)
+    partner = None
+    if payload.partner_id is not None:
+        partner = Partner.objects.filter(pk=payload.partner_id).first()
+        if partner is None or not (user.is_provider_staff or partner.pk == user.partner_id):
+            raise NotFound("No such partner.")
     order = services.order_start(user=user, kind=payload.kind, enterprise=enterprise,
-                                 customer=customer)
+                                 customer=customer, partner=partner)
     return Status(201, order_out(order))
 
 
