@@ -170,7 +170,14 @@ def decode_command(cls: type[OCICommand], raw: RawCommand) -> OCICommand:
 def _coerce(info: ElementInfo, value: Any) -> Any:
     if info.is_complex and not info.is_table and isinstance(value, Mapping):
         if info.is_container:
-            return dict(value)
+            # An anonymous nested type (UserModifyRequest17sp4's ``endpoint``): its items
+            # are typed like the command's own fields.
+            inner = {item.name: item for item in info.type}
+            return {
+                name: _coerce(inner[name], item) if name in inner else item
+                for name, item in value.items()
+                if item is not None
+            }
         return build_type(info.type, value)
     return value
 

@@ -17,13 +17,17 @@ _CODE_RE = re.compile(r"\[Error\s+(\d+)\]")
 
 #: Codes whose meaning is known (real ones from live servers, the others from the
 #: emulator's table in ``orion.broadworks.emulator.errors``, picked in the same style).
-NOT_FOUND_CODES = frozenset({4008, 4011, 4152, 4153, 4154, 4155, 4158, 4159})
-ALREADY_EXISTS_CODES = frozenset({4200, 4201, 4202, 4203, 4204, 4205, 4206, 4208, 4210})
-CONFLICT_CODES = frozenset({4207, 4209})
+NOT_FOUND_CODES = frozenset(
+    {4008, 4011, 4152, 4153, 4154, 4155, 4158, 4159, 4164, 4165, 4166, 4167}
+)
+ALREADY_EXISTS_CODES = frozenset(
+    {4200, 4201, 4202, 4203, 4204, 4205, 4206, 4208, 4210, 4213}
+)
+CONFLICT_CODES = frozenset({4207, 4209, 4211, 4212, 4214, 4215, 4216})
 TRANSIENT_CODES = frozenset({9999})
 SESSION_CODES = frozenset({4101})
 AUTHENTICATION_CODES = frozenset({4962, 4963})
-VALIDATION_CODES = frozenset({6004})
+VALIDATION_CODES = frozenset({4220, 6004})
 
 
 class OCIError(Exception):

@@ -35,6 +35,14 @@ class Err(Enum):
         4162,
         "Service not authorized for group: {sp}:{group}:{service}",
     )
+    SERVICE_PACK_NOT_AUTHORIZED_GROUP = (
+        4163,
+        "Service pack not authorized for group: {sp}:{group}:{pack}",
+    )
+    DN_NOT_IN_GROUP = (4164, "Phone number not assigned to group: {sp}:{group}:{dn}")
+    DOMAIN_NOT_IN_GROUP = (4165, "Domain not assigned to group: {sp}:{group}:{domain}")
+    DEVICE_NOT_FOUND = (4166, "Access device not found: {sp}:{group}:{device}")
+    DEVICE_TYPE_NOT_FOUND = (4167, "Device type not found: {device_type}")
     USER_ALREADY_EXISTS = (4200, "User already exists")
     SERVICE_PROVIDER_ALREADY_EXISTS = (4201, "Service provider already exists: {sp}")
     GROUP_ALREADY_EXISTS = (4202, "Group already exists: {sp}:{group}")
@@ -46,6 +54,22 @@ class Err(Enum):
     DN_ALREADY_ASSIGNED = (4208, "Phone number already assigned to group: {sp}:{group}:{dn}")
     DN_IN_USE = (4209, "Phone number assigned to another group: {dn} ({owner})")
     SERVICE_ALREADY_ASSIGNED = (4210, "Service already assigned: {sp}:{group}:{service}")
+    DN_IN_USE_BY_USER = (4211, "Phone number already in use by another user: {dn} ({user})")
+    EXTENSION_IN_USE = (4212, "Extension already in use in group: {sp}:{group}:{extension}")
+    DEVICE_ALREADY_EXISTS = (4213, "Access device already exists: {sp}:{group}:{device}")
+    MAC_IN_USE = (4214, "MAC address already in use by another device: {mac} ({owner})")
+    LINE_PORT_IN_USE = (4215, "Line port already in use: {line_port}")
+    DEVICE_IN_USE = (4216, "Access device in use by a user, remove the user first: {device}")
+    USER_LIMIT_REACHED = (4217, "Group user limit reached: {sp}:{group} ({limit} users)")
+    SERVICE_QUANTITY_EXHAUSTED = (
+        4218,
+        "No quantity left for {service} in group {sp}:{group} ({quantity} assigned)",
+    )
+    DEVICE_PORTS_EXHAUSTED = (4219, "No more ports available on access device: {device}")
+    EXTENSION_LENGTH = (
+        4220,
+        "Extension length must be {low} to {high} digits in group {sp}:{group}: {extension}",
+    )
     INVALID_PASSWORD = (4962, "Invalid password")
     TOO_MANY_SESSIONS = (4963, "Maximum number of sessions reached for user: {user}")
     INTERNAL = (5000, "Internal error in the Orion BroadWorks emulator: {error}")

@@ -1,7 +1,8 @@
 """The emulator's in-memory model of a BroadWorks system, saved as JSON on request.
 
 Only what Orion provisions is modelled: enterprises (service providers), groups,
-domains, DNs, service packs, service authorizations and group service assignments.
+domains, DNs, service packs, service authorizations and group service assignments, and
+each group's users and access devices (phones).
 Quantities are ``int`` or ``None`` for unlimited, as in ``UnboundedPositiveInt``.
 """
 
@@ -30,6 +31,57 @@ class ServicePack:
 
 
 @dataclass
+class AccessDevice:
+    """A group access device: a phone with its type and MAC address."""
+
+    device_name: str
+    device_type: str
+    mac_address: str | None = None
+    serial_number: str | None = None
+    description: str | None = None
+    physical_location: str | None = None
+    protocol: str | None = None
+    net_address: str | None = None
+    port: int | None = None
+    transport_protocol: str | None = None
+
+
+@dataclass
+class User:
+    """A user of a group; ``line_port`` and ``device_name`` put it on a group device.
+
+    BroadWorks keeps the password to authenticate the user's own logins; the emulator
+    never answers with it, so only a digest is kept (state files get copied around).
+    """
+
+    user_id: str
+    last_name: str
+    first_name: str
+    calling_line_id_last_name: str
+    calling_line_id_first_name: str
+    phone_number: str | None = None
+    extension: str | None = None
+    calling_line_id_phone_number: str | None = None
+    password_digest: str | None = None
+    email_address: str | None = None
+    hiragana_last_name: str | None = None
+    hiragana_first_name: str | None = None
+    department: str | None = None
+    language: str | None = None
+    time_zone: str | None = None
+    title: str | None = None
+    mobile_phone_number: str | None = None
+    device_name: str | None = None
+    line_port: str | None = None
+    services: list[str] = field(default_factory=list)
+    service_packs: list[str] = field(default_factory=list)
+
+
+#: A new group's extension lengths (GroupExtensionLengthGetResponse17 of a fresh system).
+DEFAULT_EXTENSION_LENGTHS = (2, 6, 4)
+
+
+@dataclass
 class Group:
     group_id: str
     default_domain: str
@@ -45,10 +97,27 @@ class Group:
     group_services: dict[str, Quantity] = field(default_factory=dict)
     service_packs: dict[str, Quantity] = field(default_factory=dict)
     assigned_services: list[str] = field(default_factory=list)
+    min_extension_length: int = DEFAULT_EXTENSION_LENGTHS[0]
+    max_extension_length: int = DEFAULT_EXTENSION_LENGTHS[1]
+    default_extension_length: int = DEFAULT_EXTENSION_LENGTHS[2]
+    users: dict[str, User] = field(default_factory=dict)
+    devices: dict[str, AccessDevice] = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Group:
+        data = dict(data)  # state files from before users and devices have neither
+        data["users"] = {uid: User(**u) for uid, u in data.get("users", {}).items()}
+        data["devices"] = {
+            name: AccessDevice(**d) for name, d in data.get("devices", {}).items()
+        }
         return cls(**data)
+
+    def pack_usage(self, pack: str) -> int:
+        """Users of the group with this service pack (what its quantity counts)."""
+        return sum(pack in user.service_packs for user in self.users.values())
+
+    def service_usage(self, service: str) -> int:
+        return sum(service in user.services for user in self.users.values())
 
 
 @dataclass
@@ -122,6 +191,38 @@ class EmulatorState:
             if domain in sp.domains:
                 return sp.service_provider_id
         return None
+
+    def find_user(self, user_id: str) -> tuple[ServiceProvider, Group, User] | None:
+        """The user with this id anywhere in the system (user ids are system-wide)."""
+        wanted = user_id.lower()
+        for sp in self.service_providers.values():
+            for group in sp.groups.values():
+                for user in group.users.values():
+                    if user.user_id.lower() == wanted:
+                        return sp, group, user
+        return None
+
+    def user(self, user_id: str) -> tuple[ServiceProvider, Group, User]:
+        found = self.find_user(user_id)
+        if found is None:
+            raise EmulatorError(Err.USER_NOT_FOUND, user=user_id)
+        return found
+
+    def users(self) -> list[tuple[ServiceProvider, Group, User]]:
+        return [
+            (sp, group, user)
+            for sp in self.service_providers.values()
+            for group in sp.groups.values()
+            for user in group.users.values()
+        ]
+
+    def devices(self) -> list[tuple[ServiceProvider, Group, AccessDevice]]:
+        return [
+            (sp, group, device)
+            for sp in self.service_providers.values()
+            for group in sp.groups.values()
+            for device in group.devices.values()
+        ]
 
     def dn_owner(self, dn: str) -> str | None:
         for sp in self.service_providers.values():

@@ -67,6 +67,20 @@ REQUESTS = (
     "GroupServiceGetAuthorizedListRequest",
     "GroupServiceIsAssignedRequest",
     "SystemTimeZoneGetListRequest20",
+    "UserAddRequest17sp4",
+    "UserAddRequest22V2",
+    "UserGetRequest22",
+    "UserGetRequest23V2",
+    "UserGetListInGroupRequest",
+    "UserModifyRequest17sp4",
+    "UserDeleteRequest",
+    "UserServiceAssignListRequest",
+    "UserServiceUnassignListRequest",
+    "UserServiceGetAssignmentListRequest",
+    "GroupAccessDeviceAddRequest14",
+    "GroupAccessDeviceGetListRequest",
+    "GroupAccessDeviceGetRequest18sp1",
+    "GroupAccessDeviceDeleteRequest",
 )
 
 _FACETS = (

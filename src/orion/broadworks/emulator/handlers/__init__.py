@@ -7,11 +7,14 @@ from __future__ import annotations
 
 from orion.broadworks.emulator.handlers import (  # noqa: F401 - imported to register
     customers,
+    devices,
     domains,
     enterprises,
     login,
     numbers,
     services,
+    user_services,
+    users,
 )
 from orion.broadworks.emulator.handlers.base import (
     HANDLERS,

@@ -66,7 +66,7 @@ def group_get(ctx: Context, req: Any) -> OCIResponse:
         "GroupGetResponse22V5",
         default_domain=group.default_domain,
         user_limit=group.user_limit,
-        user_count=0,
+        user_count=len(group.users),
         group_name=group.name,
         calling_line_id_name=group.calling_line_id_name,
         time_zone=time_zone,
@@ -128,7 +128,8 @@ def group_list(ctx: Context, req: Any) -> OCIResponse:
 
 @handles("GroupDeleteRequest", mutates=True)
 def group_delete(ctx: Context, req: Any) -> OCIResponse:
-    """The group's DNs stay with the enterprise, available again."""
+    """The group's users and devices go with it (as on BroadWorks); its DNs stay with the
+    enterprise, available again."""
     ctx.state.group(req.service_provider_id, req.group_id)
     del ctx.state.service_providers[req.service_provider_id].groups[req.group_id]
     return success()

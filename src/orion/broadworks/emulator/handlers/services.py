@@ -211,9 +211,10 @@ def group_service_authorizations(ctx: Context, req: Any) -> OCIResponse:
     for name, pack in sp.service_packs.items():
         authorized = name in group.service_packs
         quantity = group.service_packs.get(name)
+        usage = group.pack_usage(name)  # the group's users with the pack
         pack_rows.append((
-            name, flag(authorized), "false", flag(authorized and quantity is not None),
-            qty_text(quantity) if authorized else "0", qty_text(pack.quantity), "0",
+            name, flag(authorized), flag(usage > 0), flag(authorized and quantity is not None),
+            qty_text(quantity) if authorized else "0", qty_text(pack.quantity), str(usage),
             pack.description or "",
         ))  # fmt: skip
     group_rows = []
@@ -230,9 +231,10 @@ def group_service_authorizations(ctx: Context, req: Any) -> OCIResponse:
     for name, limit in sp.user_services.items():
         authorized = name in group.user_services
         quantity = group.user_services.get(name)
+        usage = group.service_usage(name)
         user_rows.append((
-            name, flag(authorized), "false", flag(authorized and quantity is not None),
-            qty_text(quantity) if authorized else "0", "0", "true", qty_text(limit),
+            name, flag(authorized), flag(usage > 0), flag(authorized and quantity is not None),
+            qty_text(quantity) if authorized else "0", str(usage), "true", qty_text(limit),
             "true", "false",
         ))  # fmt: skip
     return respond(
