@@ -83,8 +83,14 @@ def test_demo_numbers_cover_the_demo_cities_with_one_nearly_empty_nxx():
     result = numbers_demo_load()
     assert result.added >= 3000 and not result.rejected
     assert set(DID.objects.values_list("npa", flat=True).distinct()) == {
-        "212", "303", "512", "312", "213", "305", "206"}
+        "212", "303", "512", "312", "213", "305", "206", "888", "877"}  # toll-free: 888, 877
     assert DID.objects.filter(npa="206", nxx="432").count() == 3
+    from orion.numbers.models import NumberBlock
+
+    seattle = NumberBlock.objects.get(npa="206", nxx="555")
+    assert (seattle.rate_center, seattle.locality, seattle.region) == ("SEATTLE", "Seattle",
+                                                                       "WA")
+    assert seattle.zip_codes == ["98101", "98104"]
     assert numbers_demo_load().added == 0
 
 

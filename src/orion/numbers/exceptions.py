@@ -39,3 +39,10 @@ class NumberInService(NumberError):
     """The number is in a customer's BroadWorks group: only an order may take it back."""
 
     code = "number_in_service"
+
+
+class TollFreeNeedsPackage(NumberError):
+    """A toll-free (8XX) number is sold only with the toll-free package, never as a local
+    DID."""
+
+    code = "toll_free_needs_package"

@@ -8,6 +8,8 @@ so the database itself guarantees that a number never sits on two orders at once
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Substr
@@ -190,3 +192,106 @@ class Backorder(models.Model):
         if self.filled < self.quantity:
             return BackorderStatus.PARTIAL
         return BackorderStatus.COMPLETE
+
+
+class NumberBlock(models.Model):
+    """What the industry's routing guide (the LERG) says about one NPA-NXX: its rate center,
+    locality and state, plus the ZIP codes it serves. A carrier searches by these, so they live
+    once per block rather than on every number; the import fills them in."""
+
+    npa = models.CharField("NPA", max_length=3)
+    nxx = models.CharField("NXX", max_length=3)
+    rate_center = models.CharField(max_length=40, blank=True)  # LERG abbreviation, upper case
+    locality = models.CharField("city", max_length=40, blank=True)
+    region = models.CharField("state", max_length=2, blank=True)
+    zip_codes = ArrayField(models.CharField(max_length=5), default=list, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["npa", "nxx"]
+        indexes = [
+            models.Index(fields=["rate_center"], name="block_rate_center"),
+            models.Index(fields=["region", "locality"], name="block_region_locality"),
+            GinIndex(fields=["zip_codes"], name="block_zip_codes"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["npa", "nxx"], name="block_one_per_npa_nxx"),
+            models.CheckConstraint(condition=Q(npa__regex=r"^[2-9][0-9]{2}$")
+                                   & Q(nxx__regex=r"^[2-9][0-9]{2}$"),
+                                   name="block_npa_nxx_format"),
+            models.CheckConstraint(condition=Q(region="") | Q(region__regex=r"^[A-Z]{2}$"),
+                                   name="block_region_format"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.npa}-{self.nxx}"
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Importing"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+# Rejected rows kept on an import for its report; the count beyond this is still exact.
+MAX_REPORTED_REJECTIONS = 1000
+
+
+class NumberImport(models.Model):
+    """One CSV uploaded by staff (page or API), imported in chunks by a job. The page polls
+    this row for the progress bar and shows the report from it when the job is done."""
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    filename = models.CharField(max_length=200, blank=True)
+    via = models.CharField(max_length=10, default="web")
+    content = models.TextField()  # the CSV text; in the database so any worker can read it
+    status = models.CharField(max_length=8, choices=ImportStatus.choices,
+                              default=ImportStatus.QUEUED)
+    total = models.PositiveIntegerField(default=0)  # lines in the file
+    done = models.PositiveIntegerField(default=0)  # lines read so far
+    added = models.PositiveIntegerField(default=0)
+    already_present = models.PositiveIntegerField(default=0)
+    rejected_count = models.PositiveIntegerField(default=0)
+    rejected = models.JSONField(default=list, blank=True)  # [[line, text, reason], ...]
+    open_backorders = models.PositiveIntegerField(default=0)
+    error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(done__lte=models.F("total")),
+                                   name="number_import_done_within_total"),
+            models.CheckConstraint(
+                condition=Q(status__in=["queued", "running", "done", "failed"]),
+                name="number_import_status_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"import {self.pk} ({self.filename or 'upload'})"
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else min(100, self.done * 100 // self.total)
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (ImportStatus.DONE, ImportStatus.FAILED)
+
+    def summary(self) -> str:
+        """The same words as ``orion numbers import`` prints."""
+        return import_summary(added=self.added, already_present=self.already_present,
+                              rejected=self.rejected_count,
+                              open_backorders=self.open_backorders)
+
+
+def import_summary(*, added: int, already_present: int, rejected: int,
+                   open_backorders: int) -> str:
+    """One line for an import, the same for the command, the page and the API."""
+    text = (f"{added} added, {already_present} already in the inventory, {rejected} rejected")
+    if open_backorders:
+        text += f"; {open_backorders} open backorders match: fill them on the queue"
+    return text

@@ -79,6 +79,52 @@ def clean_region(value: object) -> str:
     return code
 
 
+# Toll-free NPAs in service (855 onwards added as 800 ran out). Numbers in them ring anywhere
+# in North America: they have no rate center, and are sold only with the toll-free package.
+TOLL_FREE_NPAS = frozenset({"800", "833", "844", "855", "866", "877", "888"})
+# The package a toll-free number is sold with, spelled as the document (and the catalog) does.
+TOLL_FREE_PACKAGE = "Toll FRee Number"
+
+
+def is_toll_free(npa: str) -> bool:
+    return npa in TOLL_FREE_NPAS
+
+
+# LERG rate-center abbreviations are upper-case letters and digits ("NWYRCYZN01"); longer
+# written-out names ("NEW YORK CITY") are allowed, with the punctuation of place names.
+_RATE_CENTER = re.compile(r"^[A-Z0-9][A-Z0-9 .'&/-]{0,39}$")
+_CITY = re.compile(r"^[^\W\d_][\w .'-]{0,39}$")
+_ZIP = re.compile(r"^[0-9]{5}$")
+
+
+def clean_rate_center(value: object) -> str:
+    """A rate center (upper-cased), or empty; InvalidNumber for markup or formulas."""
+    text = " ".join(str(value or "").split()).upper()
+    if text and not _RATE_CENTER.match(text):
+        raise InvalidNumber(f"{value}: a rate center has letters, digits and spaces only "
+                            "(at most 40), e.g. NWYRCYZN01.", field="rate_center")
+    return text
+
+
+def clean_city(value: object) -> str:
+    """A city (locality) name, or empty; InvalidNumber for markup or formulas."""
+    text = " ".join(str(value or "").split())
+    if text and (not _CITY.match(text) or not text.isprintable()):
+        raise InvalidNumber(f"{value}: a city has letters, spaces, dots, hyphens and "
+                            "apostrophes only (at most 40).", field="city")
+    return text
+
+
+def clean_zip(value: object) -> str:
+    """A 5-digit US ZIP code (ZIP+4 is cut to its first five), or empty."""
+    text = str(value or "").strip()
+    if len(text) == 10 and text[5] == "-":
+        text = text[:5]
+    if text and (not text.isascii() or not _ZIP.match(text)):
+        raise InvalidNumber(f"{value}: a ZIP code has 5 digits.", field="zip")
+    return text
+
+
 def display(e164: str) -> str:
     """``+12125550100`` -> ``212-555-0100``, the way partners read numbers."""
     d = e164.removeprefix("+1")

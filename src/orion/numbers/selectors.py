@@ -14,7 +14,7 @@ from orion.core.exceptions import NotFound
 from orion.core.permissions import require_provider_staff
 from orion.numbers import conf
 from orion.numbers.models import DID, Backorder, DIDEvent
-from orion.numbers.nanp import clean_npa, clean_nxx
+from orion.numbers.nanp import TOLL_FREE_PACKAGE, clean_npa, clean_nxx, is_toll_free
 from orion.numbers.states import NumberState
 from orion.orders.models import Order
 
@@ -72,12 +72,24 @@ class OrderNumbers:
         return sum(b.quantity for b in self.backorders)
 
     @property
+    def toll_free(self) -> list[DID]:
+        """Toll-free numbers: sold with the toll-free package, not counted as DIDs."""
+        return [d for d in self.dids if is_toll_free(d.npa)]
+
+    @property
     def selected(self) -> int:
-        return len(self.dids) + self.backordered
+        return len(self.dids) - len(self.toll_free) + self.backordered
 
     @property
     def extra(self) -> int:
         return max(0, self.selected - self.included)
+
+
+def order_toll_free_allowance(*, order: Order) -> int:
+    """How many toll-free numbers the order may hold: the quantity of its toll-free package
+    lines (0 without one: toll-free numbers are then not offered)."""
+    return sum(order.lines.filter(package__name=TOLL_FREE_PACKAGE)
+               .values_list("quantity", flat=True))
 
 
 def extra_did_package() -> Package | None:

@@ -1,6 +1,7 @@
 """Writes on the DID inventory, one module per job: ``moves`` (the one state-changing
 function), ``drafts`` (numbers on drafts and Save Order), ``inventory`` (staff, backorders),
-``loading`` (import, ranges, demo). Import from here; the modules are the map."""
+``loading`` (import, ranges, demo), ``imports`` (staff uploads, run by a job). Import from
+here; the modules are the map."""
 
 from __future__ import annotations
 
@@ -21,6 +22,12 @@ from orion.numbers.services.drafts import (
     order_numbers_place,
     order_numbers_quarantine,
     order_numbers_released,
+)
+from orion.numbers.services.imports import (
+    ImportRefused,
+    number_import_get,
+    number_import_run,
+    number_import_start,
 )
 from orion.numbers.services.inventory import (
     backorder_fill,
@@ -50,6 +57,7 @@ __all__ = [
     "MAX_RANGE",
     "NUMBER_ORDER",
     "DidsOrdered",
+    "ImportRefused",
     "ImportResult",
     "Moved",
     "PlacedNumbers",
@@ -60,6 +68,9 @@ __all__ = [
     "dids_move",
     "dids_pick",
     "included_dids",
+    "number_import_get",
+    "number_import_run",
+    "number_import_start",
     "number_quarantine",
     "number_release",
     "number_unquarantine",

@@ -20,9 +20,19 @@ from orion.numbers.exceptions import (
     InvalidBackorder,
     InvalidQuantity,
     NumberError,
+    TollFreeNeedsPackage,
 )
 from orion.numbers.models import DID, MAX_SELECTION, Backorder
-from orion.numbers.nanp import clean_npa, clean_nxx, display, to_e164
+from orion.numbers.nanp import (
+    TOLL_FREE_NPAS,
+    TOLL_FREE_PACKAGE,
+    clean_npa,
+    clean_nxx,
+    display,
+    is_toll_free,
+    to_e164,
+)
+from orion.numbers.selectors import order_toll_free_allowance
 from orion.numbers.services.moves import (
     _DRAFT_FIELDS,
     _draft_lock_sql,
@@ -53,6 +63,27 @@ def _draft(*, user: User, order_id: int) -> Order:
         row = cursor.fetchone()
     return _refuse_unless_draft(
         None if row is None else Order.from_db(DEFAULT_DB_ALIAS, _DRAFT_FIELDS, row))
+
+
+def _check_toll_free(*, order: Order, adding: int, keeping: Iterable[str] = ()) -> None:
+    """Toll-free numbers only with the toll-free package, at most one per package ordered;
+    never as local DIDs. ``adding`` new toll-free numbers (``keeping``: already on the order
+    and counted in ``adding``)."""
+    if adding <= 0:
+        return
+    allowance = order_toll_free_allowance(order=order)
+    if not allowance:
+        raise TollFreeNeedsPackage(
+            f"Toll-free numbers are for the {TOLL_FREE_PACKAGE} package: add it under the Toll "
+            "Free order type first.", field="npa")
+    held = (order.dids.filter(npa__in=sorted(TOLL_FREE_NPAS),
+                              state__in=[S.RESERVED, S.ASSIGNED])
+            .exclude(e164__in=list(keeping)).count())
+    if held + adding > allowance:
+        raise TollFreeNeedsPackage(
+            f"The order has {allowance} {TOLL_FREE_PACKAGE} package{'s' if allowance != 1 else ''}"
+            f" and {held} toll-free number{'s' if held != 1 else ''} on it: select at most "
+            f"{max(0, allowance - held)} more, or raise the package's quantity.", field="npa")
 
 
 def _reservation_end() -> datetime:
@@ -100,11 +131,13 @@ def numbers_reserve(*, user: User, order_id: int, numbers: Iterable[str],
     if len(wanted) > MAX_SELECTION:
         raise NumberError(f"Order at most {MAX_SELECTION} numbers at a time; backorder more.",
                           code="selection_too_large")
+    toll_free = {n for n in wanted if is_toll_free(n[2:5])}
     with transaction.atomic():
         order = _draft(user=user, order_id=order_id)
         until = _reservation_end()
         mine = set(order.dids.filter(e164__in=wanted, state=S.RESERVED)
                    .values_list("e164", flat=True))
+        _check_toll_free(order=order, adding=len(toll_free - mine))
         got: list[str] = []
         for flag, group in ((True, trunk - mine), (False, wanted - trunk - mine)):
             if group:
@@ -134,6 +167,8 @@ def numbers_reserve_quantity(*, user: User, order_id: int, npa: str, nxx: str = 
     nxx = clean_nxx(nxx) if nxx else ""
     quantity = _clean_quantity(quantity, limit=MAX_SELECTION, what="numbers to reserve",
                                error=InvalidQuantity)
+    if is_toll_free(npa):
+        _check_toll_free(order=_draft(user=user, order_id=order_id), adding=quantity)
     # One statement, so no transaction of its own (one round trip): it locks the draft, then
     # picks, moves and logs the numbers, or moves none and says how many were free.
     moved = dids_pick(prefix=(npa, nxx), draft=(user, order_id), all_or_none=True,
@@ -223,6 +258,8 @@ def backorder_create(*, user: User, order_id: int, npa: str, nxx: str = "",
                           what="number of backordered DIDs")
     with transaction.atomic():
         order = _draft(user=user, order_id=order_id)
+        if is_toll_free(npa):
+            _check_toll_free(order=order, adding=qty)
         existing = order.did_backorders.select_for_update().filter(
             npa=npa, nxx=nxx, is_for_trunking=is_for_trunking).first()
         if existing is not None:
@@ -323,8 +360,11 @@ def order_numbers_place(*, order: Order, user: User) -> PlacedNumbers:
               note=f"Saved as order {order.number or order.pk}.",
               customer_id=order.customer_id, reserved_until=None)
     assigned = DID.objects.filter(order_id=order.pk, state=S.ASSIGNED).count()
+    # Toll-free numbers are billed by their package, not as DIDs beyond the allowance.
+    toll_free = DID.objects.filter(order_id=order.pk, state=S.ASSIGNED,
+                                   npa__in=sorted(TOLL_FREE_NPAS)).count()
     backordered = order.did_backorders.aggregate(n=Sum("quantity"))["n"] or 0
-    extra = max(0, assigned + backordered - included_dids(order=order))
+    extra = max(0, assigned - toll_free + backordered - included_dids(order=order))
     logger.info("order %s: %s DIDs assigned, %s backordered, %s charged as extra",
                 order.number or order.pk, assigned, backordered, extra)
     return PlacedNumbers(assigned=assigned, backordered=backordered, extra_dids=extra)
