@@ -3,6 +3,7 @@ exchange (passwords redacted), so staff can see exactly what reached BroadWorks.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -69,3 +70,64 @@ class OciExchangeLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order} {self.at:%H:%M:%S} {self.commands}"
+
+
+class TrunkAuthentication(models.TextChoices):
+    REGISTRATION = "registration", "Registration (SIP digest user name and password)"
+    IP = "ip", "IP / static (no registration; calls accepted from the addresses)"
+
+
+class TrunkTransport(models.TextChoices):
+    UDP = "udp", "UDP"
+    TCP = "tcp", "TCP"
+    TLS = "tls", "TLS"
+
+
+TRUNK_CALL_PATHS_MAX = 9999
+E164_NANP_NUMBER = r"^\+1[2-9][0-9]{2}[2-9][0-9]{6}$"
+
+
+class TrunkFacts(models.Model):
+    """What operations need to build a trunking customer's SIP trunk by hand: how many calls
+    at once, where the PBX/SBC is, how it authenticates and where calls go when it is down.
+
+    One row per trunking order, typed by the partner on the order's trunking page and printed
+    on the trunking order form (PDF). The database refuses what the form refuses.
+    """
+
+    order = models.OneToOneField(Order, on_delete=models.CASCADE, related_name="trunk_facts")
+    call_paths = models.PositiveIntegerField(help_text="Simultaneous calls, 1 to 9,999.")
+    pbx_addresses = models.JSONField(default=list,
+                                     help_text="PBX/SBC IP addresses or host names (one or more).")
+    authentication = models.CharField(max_length=12, choices=TrunkAuthentication.choices)
+    sip_username = models.CharField(max_length=80, blank=True)
+    sip_password = models.CharField(max_length=60, blank=True)
+    failover_number = models.CharField(max_length=12, help_text="E.164 (+1NPANXXXXXX).")
+    transport = models.CharField(max_length=3, choices=TrunkTransport.choices, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                   blank=True, related_name="+")
+
+    class Meta:
+        verbose_name_plural = "trunk facts"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(call_paths__gte=1, call_paths__lte=TRUNK_CALL_PATHS_MAX),
+                name="trunk_call_paths_range"),
+            models.CheckConstraint(condition=~Q(pbx_addresses=[]), name="trunk_has_pbx_address"),
+            models.CheckConstraint(condition=Q(authentication__in=TrunkAuthentication.values),
+                                   name="trunk_authentication_known"),
+            models.CheckConstraint(
+                condition=(Q(authentication=TrunkAuthentication.IP, sip_username="",
+                             sip_password="")
+                           | (Q(authentication=TrunkAuthentication.REGISTRATION)
+                              & ~Q(sip_username="") & ~Q(sip_password=""))),
+                name="trunk_credentials_iff_registration"),
+            models.CheckConstraint(condition=Q(failover_number__regex=E164_NANP_NUMBER),
+                                   name="trunk_failover_nanp"),
+            models.CheckConstraint(condition=Q(transport__in=["", *TrunkTransport.values]),
+                                   name="trunk_transport_known"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order} trunk: {self.call_paths} call paths"

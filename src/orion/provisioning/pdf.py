@@ -19,14 +19,37 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import inch
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from orion.numbers.nanp import display
 from orion.orders.models import Order
 from orion.orders.selectors import order_quote
+from orion.provisioning.models import TrunkAuthentication, TrunkFacts
 
 
 def literal(value: object) -> str:
     """``value`` as Paragraph markup that prints exactly that text, line breaks included."""
     text = str(value).replace("\r\n", "\n").replace("\r", "\n")
     return escape(text).replace("\n", "<br/>")
+
+
+BLANK = "(not given: to be filled in)"
+
+
+def _trunk_rows(order: Order) -> list[tuple[str, str]]:
+    """The trunk facts as typed on the order's trunking page; blanks to fill in by hand when
+    the partner has not given them yet, so the form always asks for every one."""
+    trunk = TrunkFacts.objects.filter(order=order).first()
+    if trunk is None:
+        return [(label, BLANK) for label in (
+            "Call paths", "PBX/SBC addresses", "Authentication", "Failover number",
+            "Transport")]
+    rows = [("Call paths", str(trunk.call_paths)),
+            ("PBX/SBC addresses", "\n".join(trunk.pbx_addresses)),
+            ("Authentication", trunk.get_authentication_display())]
+    if trunk.authentication == TrunkAuthentication.REGISTRATION:
+        rows += [("SIP user name", trunk.sip_username), ("SIP password", trunk.sip_password)]
+    rows += [("Failover number", display(trunk.failover_number)),
+             ("Transport", trunk.get_transport_display() or "any")]
+    return rows
 
 
 def trunking_order_form_pdf(*, order: Order) -> bytes:
@@ -72,6 +95,8 @@ def trunking_order_form_pdf(*, order: Order) -> bytes:
                ("Other numbers", ", ".join(other) or "none"),
                ("Backordered", ", ".join(f"{b.quantity - b.filled} x {b.prefix}"
                                          for b in order.did_backorders.all()) or "none")]),
+        Paragraph("Trunk", styles["Heading2"]),
+        facts(_trunk_rows(order)),
         Paragraph("Packages", styles["Heading2"]),
     ]
     rows = [["Package", "Charge", "Qty", "Unit price"]] + [

@@ -7,15 +7,23 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from orion.accounts.http import AuthedRequest
 from orion.core.exceptions import NotFound, OrionError
 from orion.orders.models import Order
 from orion.orders.selectors import order_get
 from orion.provisioning import repair
+from orion.provisioning.forms import TrunkFactsForm
+from orion.provisioning.models import TrunkFacts
 from orion.provisioning.pdf import trunking_order_form_pdf
 from orion.provisioning.selectors import order_oci_exchanges, order_progress
+from orion.provisioning.trunk import (
+    TrunkFactsInput,
+    TrunkFactsInvalid,
+    trunk_facts_editable,
+    trunk_facts_save,
+)
 
 
 @require_GET
@@ -85,3 +93,53 @@ def trunking_form(request: AuthedRequest, pk: int) -> HttpResponse:
                             content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="trunking-order-{order.number}.pdf"'
     return response
+
+
+def _trunk_initial(facts: TrunkFacts | None) -> dict[str, object]:
+    if facts is None:
+        return {}
+    return {"call_paths": facts.call_paths, "pbx_addresses": "\n".join(facts.pbx_addresses),
+            "authentication": facts.authentication, "sip_username": facts.sip_username,
+            "failover_number": facts.failover_number.removeprefix("+1"),
+            "transport": facts.transport}
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def trunk(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The trunking order form on the web: the trunk facts operations need for the set-up."""
+    order = order_get(user=request.user, order_id=pk)
+    if order.is_draft:
+        return redirect("orders:form", pk=order.pk)
+    if not (order.customer and order.customer.is_trunking):
+        raise NotFound("No such trunking order.")
+    facts = TrunkFacts.objects.filter(order=order).first()
+    editable = trunk_facts_editable(order)
+    status = 200
+    if request.method == "POST" and editable:
+        form = TrunkFactsForm(request.POST)
+        if form.is_valid():
+            data = TrunkFactsInput(**{name: form.cleaned_data.get(name, "")
+                                      for name in TrunkFactsForm.base_fields})
+            try:
+                trunk_facts_save(order_id=order.pk, user=request.user, data=data)
+            except TrunkFactsInvalid as exc:
+                for name, message in exc.errors.items():
+                    form.add_error(name, message)
+            except NotFound:
+                raise
+            except OrionError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, "Trunk details saved: they are printed on the "
+                                 "trunking order form.")
+                return redirect("provisioning:trunk", pk=order.pk)
+        status = 422
+    elif request.method not in ("GET", "HEAD") and not editable:
+        messages.error(request, "The trunk details can be changed only while the trunking "
+                       "order is held for its manual set-up.")
+        return redirect("provisioning:trunk", pk=order.pk)
+    else:
+        form = TrunkFactsForm(initial=_trunk_initial(facts))
+    return render(request, "provisioning/trunk.html",
+                  {"order": order, "form": form, "facts": facts, "editable": editable},
+                  status=status)

@@ -6,6 +6,8 @@
      data-swap-422             htmx answers 422 inside this element carry a message: swap them
      data-error-focus="sel"    where focus goes when this control's request is refused
      data-percent="N"          a progress bar whose width is N% (no inline style attribute)
+     data-shown-by="sel" data-shown-value="v"
+                               shown while the control sel has the value v (Trunking notice)
 */
 (function () {
   "use strict";
@@ -32,6 +34,27 @@
     var question = form.getAttribute && form.getAttribute("data-confirm");
     if (question && !window.confirm(question)) { event.preventDefault(); }
   });
+
+  // A notice that depends on a choice appears the moment the choice is made (not after Save
+  // Order), and the live region reads it out.
+  function syncShown(control, speak) {
+    document.querySelectorAll("[data-shown-by]").forEach(function (box) {
+      var source = document.querySelector(box.getAttribute("data-shown-by"));
+      if (!source || (control && source !== control)) { return; }
+      var show = source.value === box.getAttribute("data-shown-value");
+      if (show === !box.hidden) { return; }
+      box.hidden = !show;
+      if (show && speak) { announce(box.textContent.replace(/\s+/g, " ").trim()); }
+    });
+  }
+  ["change", "input"].forEach(function (name) {
+    document.addEventListener(name, function (event) {
+      if (event.target.matches && event.target.matches("select, input")) {
+        syncShown(event.target, true);
+      }
+    });
+  });
+  document.addEventListener("DOMContentLoaded", function () { syncShown(null, false); });
 
   // --- every answer is shown --------------------------------------------------------------
   // One handler for every refusal (4xx) of an htmx request: the message goes next to the
