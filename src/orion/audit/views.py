@@ -13,13 +13,13 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from orion.accounts.http import AuthedRequest
-from orion.audit.selectors import audit_entries, audit_filter_choices
+from orion.audit.selectors import audit_change_lines, audit_entries, audit_filter_choices
 
 PAGE_SIZE = 50
 
 
 class AuditFilterForm(forms.Form):
-    actor = forms.CharField(required=False, max_length=150, label="Actor (user name)")
+    actor = forms.ChoiceField(required=False, label="Actor (user name)")
     action = forms.ChoiceField(required=False)
     object_type = forms.ChoiceField(required=False, label="Object type")
     object_id = forms.CharField(required=False, max_length=40, label="Object id")
@@ -30,6 +30,8 @@ class AuditFilterForm(forms.Form):
 
     def __init__(self, *args: Any, choices: dict[str, list[str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["actor"]).choices = [("", "any")] + [
+            (a, a) for a in choices["actors"]]
         cast(forms.ChoiceField, self.fields["action"]).choices = [("", "any")] + [
             (a, a) for a in choices["actions"]]
         cast(forms.ChoiceField, self.fields["object_type"]).choices = [("", "any")] + [
@@ -41,7 +43,7 @@ class AuditFilterForm(forms.Form):
         start, end = cleaned.get("date_from"), cleaned.get("date_to")
         if isinstance(start, date) and isinstance(end, date) and end < start:
             self.add_error("date_to", "The end date is before the start date.")
-        for name in ("actor", "object_id"):
+        for name in ("object_id",):
             if "\x00" in (cleaned.get(name) or ""):
                 self.add_error(name, "Remove the control characters.")
         return cleaned
@@ -61,6 +63,9 @@ def audit_log(request: AuthedRequest) -> HttpResponse:
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    shown = list(page.object_list)
+    lines = audit_change_lines(shown)
     return render(request, "audit/log.html", {
-        "form": form, "page": page, "entries": page.object_list,
+        "form": form, "page": page,
+        "entries": [(entry, lines[entry.pk]) for entry in shown],
         "query": query.urlencode()}, status=status)
