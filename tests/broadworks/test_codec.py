@@ -90,6 +90,8 @@ EXPECTED = {
     Err.SERVICE_QUANTITY_EXHAUSTED: OCIError,
     Err.DEVICE_PORTS_EXHAUSTED: OCIError,
     Err.EXTENSION_LENGTH: OCIValidationError,
+    Err.USER_LIMIT_BELOW_USERS: OCIError,
+    Err.QUANTITY_BELOW_USAGE: OCIError,
     Err.INVALID_PASSWORD: OCIAuthenticationError,
     Err.TOO_MANY_SESSIONS: OCIAuthenticationError,
     Err.INTERNAL: OCIError,

@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 from broadworks_ocip import BroadworksAPI
-from broadworks_ocip.base import Null
 from broadworks_ocip.types import AccessDevice, AccessDeviceMultipleContactEndpointAdd
 
 from orion.broadworks import (
+    NIL,
     BroadWorksClient,
     BroadWorksConfig,
     OCIAlreadyExists,
@@ -279,6 +279,11 @@ def test_user_limit(acme: BroadWorksClient) -> None:
     assert error.message == f"[Error 4217] Group user limit reached: {SP}:{GROUP} (2 users)"
     acme.request("UserDeleteRequest", user_id=f"user1@{DOMAIN}")
     add_user(acme, 3)  # a deleted user frees its seat
+    below = _fails(acme, "GroupModifyRequest", service_provider_id=SP, group_id=GROUP,
+                   user_limit=1)  # fmt: skip
+    assert below.message == (
+        f"[Error 4221] User limit below the group's number of users: {SP}:{GROUP} (2 users)"
+    )
 
 
 def test_access_device_endpoint_rules(acme: BroadWorksClient) -> None:
@@ -443,7 +448,7 @@ def test_user_modify_nil_removes_number_and_phone(acme: BroadWorksClient) -> Non
     add_user(acme, 1, phone_number=NUMBERS[0],
              access_device_endpoint=endpoint("phone-1", f"user1@{DOMAIN}"))  # fmt: skip
     acme.request(
-        "UserModifyRequest17sp4", user_id=f"user1@{DOMAIN}", phone_number=Null, endpoint=Null
+        "UserModifyRequest17sp4", user_id=f"user1@{DOMAIN}", phone_number=NIL, endpoint=NIL
     )
     user = acme.request("UserGetRequest22", user_id=f"user1@{DOMAIN}")
     assert user.phone_number is None and user.access_device_endpoint is None
@@ -521,6 +526,42 @@ def test_service_pack_assignment_counts_against_the_group(acme: BroadWorksClient
                  service_pack_name=[PACK])  # fmt: skip
     acme.request("UserServiceAssignListRequest", user_id=f"user3@{DOMAIN}",
                  service_pack_name=[PACK])  # fmt: skip
+
+
+def test_authorizations_never_drop_below_the_users_usage(acme: BroadWorksClient) -> None:
+    add_user(acme, 1)
+    add_user(acme, 2)
+    for n in (1, 2):
+        acme.request("UserServiceAssignListRequest", user_id=f"user{n}@{DOMAIN}",
+                     service_name=["Call Waiting"], service_pack_name=[PACK])  # fmt: skip
+    ids = {"service_provider_id": SP, "group_id": GROUP}
+    lower = _fails(
+        acme, "GroupServiceModifyAuthorizationListRequest", **ids,
+        service_pack_authorization=[
+            {"service_pack_name": PACK, "authorized_quantity": {"quantity": 1}}
+        ],
+    )  # fmt: skip
+    assert lower.message == (
+        f"[Error 4222] Quantity below the users' usage of {PACK} in group {SP}:{GROUP} (2 users)"
+    )
+    gone = _fails(
+        acme, "GroupServiceModifyAuthorizationListRequest", **ids,
+        user_service_authorization=[{"service_name": "Call Waiting", "unauthorized": True}],
+    )  # fmt: skip
+    assert gone.code == 4222
+    acme.request(
+        "GroupServiceModifyAuthorizationListRequest", **ids,
+        service_pack_authorization=[
+            {"service_pack_name": PACK, "authorized_quantity": {"quantity": 3}}
+        ],
+    )  # fmt: skip
+    # the enterprise taking a service away takes it from its users too
+    acme.request(
+        "ServiceProviderServiceModifyAuthorizationListRequest", service_provider_id=SP,
+        user_service_authorization=[{"service_name": "Call Waiting", "unauthorized": True}],
+    )  # fmt: skip
+    table = acme.request("UserServiceGetAssignmentListRequest", user_id=f"user1@{DOMAIN}")
+    assert [tuple(row) for row in table.user_services_assignment_table] == []
 
 
 def test_pack_and_service_must_be_authorized(acme: BroadWorksClient) -> None:

@@ -5,6 +5,8 @@ Import the client from here; the emulator lives in ``orion.broadworks.emulator``
 
 from __future__ import annotations
 
+from broadworks_ocip.base import Null
+
 from orion.broadworks.client import (
     BroadWorksClient,
     OCIExchange,
@@ -28,7 +30,12 @@ from orion.broadworks.exceptions import (
 )
 from orion.broadworks.pool import BroadWorksPool
 
+#: ``xsi:nil`` for a field of a Modify request: remove the value
+#: (``ocip_request("UserModifyRequest17sp4", user_id=..., phone_number=NIL)``).
+NIL = Null
+
 __all__ = [
+    "NIL",
     "BroadWorksClient",
     "BroadWorksConfig",
     "BroadWorksPool",

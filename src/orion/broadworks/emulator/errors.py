@@ -70,6 +70,14 @@ class Err(Enum):
         4220,
         "Extension length must be {low} to {high} digits in group {sp}:{group}: {extension}",
     )
+    USER_LIMIT_BELOW_USERS = (
+        4221,
+        "User limit below the group's number of users: {sp}:{group} ({users} users)",
+    )
+    QUANTITY_BELOW_USAGE = (
+        4222,
+        "Quantity below the users' usage of {service} in group {sp}:{group} ({usage} users)",
+    )
     INVALID_PASSWORD = (4962, "Invalid password")
     TOO_MANY_SESSIONS = (4963, "Maximum number of sessions reached for user: {user}")
     INTERNAL = (5000, "Internal error in the Orion BroadWorks emulator: {error}")

@@ -89,6 +89,13 @@ def group_modify(ctx: Context, req: Any) -> OCIResponse:
         formats.check_name(req.calling_line_id_name, "callingLineIdName")
     if req.user_limit is not None:
         formats.check_user_limit(req.user_limit)
+        if req.user_limit < len(group.users):
+            raise EmulatorError(
+                Err.USER_LIMIT_BELOW_USERS,
+                sp=sp.service_provider_id,
+                group=group.group_id,
+                users=len(group.users),
+            )
     if req.time_zone is not None:
         formats.check_time_zone(req.time_zone)
     domain = None

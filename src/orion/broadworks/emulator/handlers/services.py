@@ -30,6 +30,9 @@ def authorize_sp_services(sp: ServiceProvider, group_auths: Any, user_auths: Any
                 for group in sp.groups.values():
                     group.group_services.pop(auth.service_name, None)
                     group.user_services.pop(auth.service_name, None)
+                    for user in group.users.values():
+                        if auth.service_name in user.services:
+                            user.services.remove(auth.service_name)
                     if auth.service_name in group.assigned_services:
                         group.assigned_services.remove(auth.service_name)
             else:
@@ -173,6 +176,19 @@ def group_service_authorize(ctx: Context, req: Any) -> OCIResponse:
                 )
             limit = sp_side.get(auth.service_name)
             changes.append(_group_change(target, auth, auth.service_name, limit))
+    for target, name, quantity, remove in changes:
+        # Users keep what they have: no quantity below the group's usage (BroadWorks refuses).
+        if target is group.service_packs:
+            usage = group.pack_usage(name)
+        elif target is group.user_services:
+            usage = group.service_usage(name)
+        else:
+            continue
+        if usage and (remove or (quantity is not None and quantity < usage)):
+            raise EmulatorError(
+                Err.QUANTITY_BELOW_USAGE, service=name, usage=usage,
+                sp=sp.service_provider_id, group=group.group_id,
+            )  # fmt: skip
     for target, name, quantity, remove in changes:
         if remove:
             target.pop(name, None)
