@@ -32,7 +32,9 @@ NO_OBJECT = {"", "search/", "login/", "logout/", "password-reset/", "password-re
              # API tokens page: lists only the user's own tokens (tests/api).
              "account/tokens/", "api/openapi.json", "api/docs", "billing/export.csv", "audit/",
              # Accounts page: lists only the partner's own accounts (tests/accounts).
-             "accounts/"}
+             "accounts/",
+             # The OCI-P log of all orders: provider staff only (tests/provisioning).
+             "oci-log/"}
 
 
 def _patterns(resolver=None, prefix: str = ""):

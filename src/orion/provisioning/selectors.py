@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db.models import Q, QuerySet
+
 from orion.accounts.models import User
 from orion.core.permissions import require_provider_staff
 from orion.orders.models import Order
-from orion.orders.selectors import order_get
 from orion.orders.states import PROVISIONING_STATES, OrderState
 from orion.provisioning.models import OciExchangeLog, ProvisioningStep, StepStatus
 
@@ -103,11 +104,43 @@ def order_job_lost(*, order: Order, grace_seconds: float = 30) -> bool:
     return bool(orders_with_lost_jobs(grace_seconds=grace_seconds, order_id=order.pk))
 
 
-def order_oci_exchanges(*, user: User, order_id: int, limit: int = 500
-                        ) -> tuple[Order, list[OciExchangeLog]]:
-    """Provider staff: the order and its OCI-P requests and answers (passwords redacted when
-    stored). Anyone else gets ``NotFound``, as for an order that does not exist: the log shows
-    BroadWorks internals that are not the partner's to see."""
+def oci_exchanges(*, user: User, order: Order | None = None, order_number: str = "",
+                  command: str = "", failed_only: bool = False) -> QuerySet[OciExchangeLog]:
+    """Provider staff: stored OCI-P exchanges, oldest first within an order and newest order
+    first across orders, filtered by order (the row or its number) and by a command name
+    (one of the document's commands, matched whole). Anyone else: ``NotFound``."""
     require_provider_staff(user, what="order")
-    order = order_get(user=user, order_id=order_id)
-    return order, list(order.oci_exchanges.all()[:limit])
+    rows = OciExchangeLog.objects.select_related("order")
+    if order is not None:
+        rows = rows.filter(order=order).order_by("at", "id")
+    else:
+        if order_number:
+            rows = rows.filter(order__number__iexact=order_number)
+        rows = rows.order_by("-at", "-id")
+    if command:
+        # ``commands`` holds the document's command names joined by ", " (services.py).
+        rows = rows.filter(Q(commands=command) | Q(commands__startswith=f"{command}, ")
+                           | Q(commands__endswith=f", {command}")
+                           | Q(commands__contains=f", {command}, "))
+    if failed_only:
+        rows = rows.filter(Q(response_xml__contains="ErrorResponse") | ~Q(error=""))
+    return rows
+
+
+_COMMAND_NAMES_SQL = """
+SELECT DISTINCT name FROM (
+    SELECT unnest(string_to_array(commands, ', ')) AS name
+      FROM provisioning_ociexchangelog
+     WHERE (%(order_id)s::bigint IS NULL OR order_id = %(order_id)s::bigint)) AS names
+ WHERE name <> '' ORDER BY name
+"""
+
+
+def oci_command_names(*, user: User, order: Order | None = None) -> list[str]:
+    """Every command name in the log (or in one order's), each once, for the filter."""
+    require_provider_staff(user, what="order")
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(_COMMAND_NAMES_SQL, {"order_id": order.pk if order else None})
+        return [row[0] for row in cursor.fetchall()]

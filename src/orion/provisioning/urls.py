@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from orion.provisioning import views
+from orion.provisioning import oci_views, views
 
 app_name = "provisioning"
 urlpatterns = [
@@ -12,5 +12,6 @@ urlpatterns = [
     path("orders/<int:pk>/trunking-done/", views.trunking_done, name="trunking_done"),
     path("orders/<int:pk>/trunking-order-form.pdf", views.trunking_form, name="trunking_form"),
     path("orders/<int:pk>/trunk/", views.trunk, name="trunk"),
-    path("orders/<int:pk>/oci-log/", views.oci_log, name="oci_log"),
+    path("orders/<int:pk>/oci-log/", oci_views.order_oci_log, name="oci_log"),
+    path("oci-log/", oci_views.oci_log, name="oci_log_all"),
 ]

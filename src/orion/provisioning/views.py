@@ -17,7 +17,7 @@ from orion.provisioning import repair
 from orion.provisioning.forms import TrunkFactsForm
 from orion.provisioning.models import TrunkFacts
 from orion.provisioning.pdf import trunking_order_form_pdf
-from orion.provisioning.selectors import order_oci_exchanges, order_progress
+from orion.provisioning.selectors import order_progress
 from orion.provisioning.trunk import (
     TrunkFactsInput,
     TrunkFactsInvalid,
@@ -76,12 +76,6 @@ def cancel(request: AuthedRequest, pk: int) -> HttpResponse:
 def trunking_done(request: AuthedRequest, pk: int) -> HttpResponse:
     return _staff_action(request, pk, lambda o: repair.order_trunking_done(
         order_id=o.pk, user=request.user), "Trunking set-up recorded; the order is completed.")
-
-
-@require_GET
-def oci_log(request: AuthedRequest, pk: int) -> HttpResponse:
-    order, exchanges = order_oci_exchanges(user=request.user, order_id=pk)
-    return render(request, "provisioning/oci_log.html", {"order": order, "exchanges": exchanges})
 
 
 @require_GET
