@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "orion.demo",
     "orion.ops",
     "orion.broadworks",
+    "orion.webhooks",
 ]
 
 MIDDLEWARE = [
@@ -239,6 +240,12 @@ ORION_HAS_WORKER = True
 # Provisioning retries: transient BroadWorks failures are retried with exponential backoff.
 ORION_PROVISIONING_MAX_ATTEMPTS = int(os.environ.get("ORION_PROVISIONING_MAX_ATTEMPTS", "10"))
 ORION_PROVISIONING_BACKOFF_SECONDS = float(os.environ.get("ORION_PROVISIONING_BACKOFF", "2"))
+# Webhooks: production sends to public https:// addresses only; development and tests may use
+# http:// and local receivers. Deliveries time out fast and are retried with backoff.
+ORION_WEBHOOKS_ALLOW_PRIVATE = env_bool("ORION_WEBHOOKS_ALLOW_PRIVATE", not PRODUCTION)
+ORION_WEBHOOKS_TIMEOUT_SECONDS = float(os.environ.get("ORION_WEBHOOKS_TIMEOUT", "5"))
+ORION_WEBHOOKS_MAX_ATTEMPTS = int(os.environ.get("ORION_WEBHOOKS_MAX_ATTEMPTS", "8"))
+ORION_WEBHOOKS_BACKOFF_SECONDS = float(os.environ.get("ORION_WEBHOOKS_BACKOFF", "4"))
 # Workers beat every few seconds; a worker silent for ORION_STALLED_JOB_SECONDS is dead and
 # its jobs are retried by another worker.
 ORION_WORKER_HEARTBEAT_SECONDS = float(os.environ.get("ORION_WORKER_HEARTBEAT_SECONDS", "5"))

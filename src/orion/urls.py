@@ -31,5 +31,6 @@ urlpatterns = [
     path("customers/<int:pk>/<slug:tab>/", account_views.customer_detail, name="customer_tab"),
     path("audit/", include("orion.audit.urls")),
     path("", include("orion.api.urls")),
+    path("", include("orion.webhooks.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -15,6 +15,7 @@ from orion.audit.models import REASON_MAX_LENGTH
 from orion.orders.exceptions import InvalidTransition, OrderError, StaleOrderState
 from orion.orders.models import Order, OrderStateChange
 from orion.orders.states import TRANSITIONS, OrderState
+from orion.webhooks.events import order_state_changed
 
 
 def order_transition(*, order: Order, to: str, by: User | None, note: str = "") -> Order:
@@ -41,6 +42,8 @@ def order_transition(*, order: Order, to: str, by: User | None, note: str = "") 
                 "and try again.")
         OrderStateChange.objects.create(order=order, from_state=expected, to_state=to,
                                         changed_by=by, note=note[:REASON_MAX_LENGTH])
+        # Partners' webhooks hear of the move in its transaction (a rollback sends nothing).
+        order_state_changed(order=order, from_state=expected, to_state=to)
     order.state = to
     order.updated_at = now
     return order

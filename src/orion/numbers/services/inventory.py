@@ -25,6 +25,7 @@ from orion.numbers.services.moves import _number_transition, dids_move
 from orion.numbers.states import NumberState
 from orion.orders.states import OrderState
 from orion.provisioning.queue import order_numbers_added
+from orion.webhooks.events import backorder_filled
 
 logger = logging.getLogger(__name__)
 
@@ -114,6 +115,7 @@ def backorder_fill(*, user: User, backorder_id: int) -> int:
         audit_record(actor=user, action="backorder.fill", obj=bo,
                      changes={"filled": [filled_before, bo.filled],
                               "numbers": [m.e164 for m in moved][:200]})
+        backorder_filled(backorder=bo, numbers=[m.e164 for m in moved])
         # The new numbers must reach BroadWorks too: a provisioned order goes back to work.
         order_numbers_added(order=order, by=user)
     logger.info("backorder %s (order %s): %s filled, %s pending", bo.pk, order, len(moved),

@@ -32,10 +32,11 @@ class Command(BaseCommand):
         # Orion logs each order's outcome itself; Procrastinate's per-job lines (a periodic job
         # every few seconds) would drown them.
         logging.getLogger("procrastinate").setLevel(logging.WARNING)
-        self.stdout.write(f"orion worker {name}: queues provisioning, periodic; "
+        self.stdout.write(f"orion worker {name}: queues provisioning, webhooks, periodic; "
                           f"concurrency {concurrency}")
         options = {
-            "queues": ["provisioning", "periodic"], "concurrency": concurrency, "name": name,
+            "queues": ["provisioning", "webhooks", "periodic"], "concurrency": concurrency,
+            "name": name,
             "update_heartbeat_interval": settings.ORION_WORKER_HEARTBEAT_SECONDS,
             "stalled_worker_timeout": settings.ORION_STALLED_JOB_SECONDS,
             "fetch_job_polling_interval": settings.ORION_WORKER_POLL_SECONDS,
