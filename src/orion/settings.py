@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "orion.audit",
     "orion.numbers",
     "orion.billing",
+    "orion.users",
     "ninja",  # serves the API docs' Swagger UI from local static files (no CDN)
     "orion.api",
     "orion.dashboard",
@@ -261,6 +262,10 @@ ORION_WEB_WORKERS = int(os.environ.get("ORION_WEB_WORKERS", "2"))
 ORION_DID_RESERVATION_MINUTES = int(os.environ.get("ORION_DID_RESERVATION_MINUTES", "30"))
 ORION_DID_QUARANTINE_DAYS = int(os.environ.get("ORION_DID_QUARANTINE_DAYS", "90"))
 ORION_DID_PAGE_SIZE = int(os.environ.get("ORION_DID_PAGE_SIZE", "25"))
+# Users (seats): a new group's extension length (BroadWorks 2-6) and the most users one customer
+# (group) may have, the highest userLimit Orion sets (BroadWorks allows up to 999,999).
+ORION_USERS_EXTENSION_LENGTH = int(os.environ.get("ORION_USERS_EXTENSION_LENGTH", "4"))
+ORION_USERS_GROUP_LIMIT = int(os.environ.get("ORION_USERS_GROUP_LIMIT", "1000"))
 # The emulator's own login (`orion broadworks-emulator`), the demo one by default.
 ORION_EMULATOR_USER = os.environ.get("ORION_EMULATOR_USER", "admin")
 ORION_EMULATOR_PASSWORD = os.environ.get("ORION_EMULATOR_PASSWORD", "ocip-demo-password")

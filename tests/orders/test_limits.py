@@ -42,7 +42,9 @@ def _schema(client) -> dict:
 
 @pytest.fixture
 def draft(tenant_a) -> Order:
-    return f.draft_with_packages(user=tenant_a.user, enterprise=tenant_a.enterprise)
+    # Not a seat: a seat line is held to the group's user limit first (tests/users).
+    return f.draft_with_packages(user=tenant_a.user, enterprise=tenant_a.enterprise,
+                                 packages=("Music On Hold",))
 
 
 # --- order line quantity (1..MAX_QUANTITY) ---------------------------------------------------

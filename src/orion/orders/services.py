@@ -48,6 +48,8 @@ from orion.orders.models import (
 )
 from orion.orders.states import BILLING_START_CLOSED_STATES, OrderState
 from orion.provisioning.queue import order_provisioning_start
+from orion.users.rules import seat_quantity_check
+from orion.users.services import order_users_check, order_users_place
 
 logger = logging.getLogger(__name__)
 DRAFT_REUSE_WINDOW = timedelta(hours=12)
@@ -201,11 +203,13 @@ def validate_quantity(value: object) -> int:
 @transaction.atomic
 def order_line_set_quantity(*, user: User, order_id: int, line_id: int,
                             quantity: object) -> OrderLine:
-    value = validate_quantity(quantity)
     order = _editable_draft(user=user, order_id=order_id, lock=True)
-    line = order.lines.filter(pk=line_id).first()
+    line = order.lines.select_related("package").filter(pk=line_id).first()
     if line is None:
         raise NotFound("That package is not on this order.")
+    # A seat is a BroadWorks user: past the group's user limit, that is the reason given.
+    seat_quantity_check(order=order, line=line, quantity=quantity)
+    value = validate_quantity(quantity)
     line.quantity = value
     line.save(update_fields=["quantity"])
     return line
@@ -315,6 +319,8 @@ def order_save(*, user: User, order_id: int, details: OrderDetails) -> SaveResul
                 return SaveResult(order=order, created=False)
             raise OrderNotEditable(f"Order {order} can no longer be saved.")
         _check_order(order, details)
+        # The users (seats) follow the seat lines and keep BroadWorks' rules (orion.users).
+        order_users_check(order=order)
         if not details.confirm_duplicate:
             _check_duplicate_name(order, details)
         if not details.save_without_released:
@@ -347,6 +353,7 @@ def order_save(*, user: User, order_id: int, details: OrderDetails) -> SaveResul
         order.submitted_at = timezone.now()
         order.save()
         placed = order_numbers_place(order=order, user=user)
+        order_users_place(order=order)
         _extra_did_line(order, placed.extra_dids)
         _freeze_prices(order)
         order_transition(order=order, to=OrderState.ACKNOWLEDGED, by=user,

@@ -1,0 +1,105 @@
+"""Reads of users (seats): an order's users for the form, the sheet and the API; a customer's
+users for its Users tab; and what provisioning sends to BroadWorks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from orion.accounts.models import Customer, User
+from orion.accounts.selectors import customer_get
+from orion.numbers.nanp import display
+from orion.orders.models import Order
+from orion.orders.states import OrderState
+from orion.users import rules
+from orion.users.models import OrderUser
+
+
+def order_users(*, order: Order) -> list[OrderUser]:
+    return list(order.users.select_related("number", "line__package"))
+
+
+@dataclass(frozen=True)
+class UserRow:
+    """One user as the order form shows it, with the problems the rules find in it."""
+
+    user: OrderUser
+    problems: dict[str, list[str]]
+
+    @property
+    def problem_list(self) -> list[str]:
+        return [m for msgs in self.problems.values() for m in msgs]
+
+
+def order_user_rows(*, order: Order) -> tuple[list[UserRow], rules.Group]:
+    """The order's users with each row's problems (a duplicate extension, a number that left
+    the order, ...), so the form marks them where they are."""
+    users = order_users(order=order)
+    group = rules.group_for(order)
+    problems = rules.users_problems(group, [rules.Candidate.of(u) for u in users])
+    return [UserRow(u, problems.get(i, {})) for i, u in enumerate(users)], group
+
+
+def customer_users(*, user: User, customer_id: int) -> list[OrderUser]:
+    """The customer's users from Orion's records: the live users of its orders that were not
+    cancelled (the Users tab, the API). Scoped to the viewer: another partner's customer is a
+    NotFound."""
+    customer = customer_get(user=user, customer_id=customer_id)
+    return list(OrderUser.objects.live().filter(customer=customer)
+                .exclude(order__state=OrderState.CANCELLED)
+                .select_related("number", "line__package", "order")
+                .order_by("extension"))
+
+
+@dataclass(frozen=True)
+class ProvisioningUser:
+    """What BroadWorks needs to create one user and its phone (UserAddRequest17sp4,
+    UserServiceAssignListRequest, GroupAccessDeviceAddRequest14)."""
+
+    user_id: str
+    first_name: str
+    last_name: str
+    calling_line_id_first_name: str
+    calling_line_id_last_name: str
+    extension: str
+    phone_number: str | None  # BroadWorks' form, +1-2125550100; None: extension only
+    email: str
+    service_pack: str  # the seat package's service pack
+    device_type: str  # empty: no phone
+    mac_address: str
+    device_name: str  # the group access device's name (unique in the group)
+    line_port: str  # <userpart>@<domain>, the device's line port for this user
+
+
+def _domain(customer: Customer) -> str:
+    return customer.group_domain or settings.ORION_BROADWORKS_SYSTEM_DOMAIN
+
+
+def order_users_for_provisioning(order: Order) -> list[ProvisioningUser]:
+    """The users a placed order adds to its group, in order, for the provisioning plan.
+
+    Only this order's users: an add-services order leaves the customer's existing users as
+    they are. Names are BroadWorks-length already (30); the calling line id names are the
+    same names.
+    """
+    if order.customer is None:
+        return []
+    domain = _domain(order.customer)
+    result = []
+    for u in order.users.live().select_related("number", "line__package").order_by("position"):
+        userpart = u.user_id.split("@", 1)[0]
+        result.append(ProvisioningUser(
+            user_id=u.user_id, first_name=u.first_name, last_name=u.last_name,
+            calling_line_id_first_name=u.first_name, calling_line_id_last_name=u.last_name,
+            extension=u.extension,
+            phone_number=f"+1-{u.number.e164.removeprefix('+1')}" if u.number else None,
+            email=u.email, service_pack=u.line.package.bw_name, device_type=u.device_type,
+            mac_address=u.mac_address,
+            device_name=f"{userpart}_phone"[:40] if u.device_type else "",
+            line_port=f"{userpart}@{domain}" if u.device_type else ""))
+    return result
+
+
+def number_display(user: OrderUser) -> str:
+    return display(user.number.e164) if user.number else ""
