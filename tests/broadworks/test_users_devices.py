@@ -11,7 +11,11 @@ from typing import Any
 
 import pytest
 from broadworks_ocip import BroadworksAPI
-from broadworks_ocip.types import AccessDevice, AccessDeviceMultipleContactEndpointAdd
+from broadworks_ocip.types import (
+    AccessDevice,
+    AccessDeviceMultipleContactEndpointAdd,
+    GroupDepartmentKey,
+)
 
 from orion.broadworks import (
     NIL,
@@ -229,6 +233,27 @@ def test_user_id_domain_must_be_the_groups(acme: BroadWorksClient) -> None:
     )
     bare = _fails(acme, "UserAddRequest17sp4", **user_fields(1, user_id="user1"))
     assert type(bare) is OCIValidationError and "userId must be <user>@<domain>" in str(bare)
+
+
+def test_what_the_emulator_does_not_model_is_refused_not_dropped(
+    acme: BroadWorksClient,
+) -> None:
+    alias = _fails(acme, "UserAddRequest17sp4", **user_fields(1, alias=[f"a1@{DOMAIN}"]))
+    assert alias.message == (
+        "[Error 6100] Command not supported by the Orion BroadWorks emulator: "
+        "UserAddRequest17sp4 with alias"
+    )
+    department = _fails(
+        acme, "UserAddRequest17sp4",
+        **user_fields(
+            1, department=GroupDepartmentKey(service_provider_id=SP, group_id=GROUP, name="Sales")
+        ),
+    )  # fmt: skip
+    assert department.code == 6100
+    add_user(acme, 1)
+    modify = _fails(acme, "UserModifyRequest17sp4", user_id=f"user1@{DOMAIN}",
+                    sip_alias_list={"sip_alias": [f"a1@{DOMAIN}"]})  # fmt: skip
+    assert modify.code == 6100
 
 
 def test_user_in_unknown_group(acme: BroadWorksClient) -> None:

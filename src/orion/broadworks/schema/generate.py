@@ -179,6 +179,34 @@ class _Schema:
             self.out_complex[name] = self._complex(name, self.complex[name])
         return name
 
+    def derived_of_abstract(self) -> None:
+        """Add every type derived from an abstract one in the table (``DepartmentKey`` ->
+        ``GroupDepartmentKey``, ``EnterpriseDepartmentKey``): an instance names one with
+        ``xsi:type``, which the checker must know to accept."""
+        while True:
+            used: set[str] = set()
+            for declared in self.out_complex.values():
+                _element_types(declared.get("content", []), used)
+            # only abstract element types: SearchCriteria is a base, never an element's type
+            abstract = {n for n in used if self.out_complex.get(n, {}).get("abstract")}
+            missing = [
+                name
+                for name, node in self.complex.items()
+                if name not in self.out_complex and self._base_of(node) in abstract
+            ]
+            if not missing:
+                return
+            for name in missing:
+                self.complex_type(name)
+
+    @staticmethod
+    def _base_of(node: Any) -> str | None:
+        content = node.find(f"{XS}complexContent")
+        if content is None or not len(content):
+            return None
+        base = content[0].get("base")
+        return _local(base) if base else None
+
     def type_of(self, name: str) -> str:
         return self.complex_type(name)
 
@@ -249,6 +277,14 @@ class _Schema:
         return self._occurs(node, {kind: items})
 
 
+def _element_types(particles: list[Any], out: set[str]) -> None:
+    for particle in particles:
+        if "element" in particle:
+            out.add(particle["type"])
+        for kind in ("sequence", "choice", "all"):
+            _element_types(particle.get(kind, []), out)
+
+
 def _dump(table: dict[str, Any]) -> str:
     """JSON with one simple type per line and one element per line."""
     lines = ["{"]
@@ -299,6 +335,7 @@ def generate(folder: Path) -> dict[str, Any]:
         if request not in schema.complex:
             raise SystemExit(f"{request} is not in the schema at {folder}")
         schema.complex_type(request)
+    schema.derived_of_abstract()
     return {
         "source": (
             "BroadWorks R25 OCI-P schema, ocip_schema/ of github.com/nigelm/broadworks_ocip "

@@ -84,6 +84,16 @@ def _extension_from_number(group: Group, dn: str) -> str | None:
     return None if candidate in taken else candidate
 
 
+def _refuse_unmodelled(req: Any, *fields: str) -> None:
+    """Refuse what the emulator does not model (departments, aliases, trunk addressing)
+    rather than drop it: a read-back would disagree with what was acknowledged."""
+    for name in fields:
+        value = getattr(req, name, None)
+        if value is None or is_nil(value) or (isinstance(value, list) and not value):
+            continue
+        raise EmulatorError(Err.NOT_SUPPORTED, command=f"{req.type_} with {name}")
+
+
 @handles("UserAddRequest17sp4", "UserAddRequest22V2", mutates=True)
 def user_add(ctx: Context, req: Any) -> OCIResponse:
     """``UserAddRequest17sp4`` and its current name; every check runs before any change."""
@@ -92,8 +102,7 @@ def user_add(ctx: Context, req: Any) -> OCIResponse:
     user_id = _check_user_id(ctx, sp, group, req.user_id)
     if len(group.users) >= group.user_limit:
         raise EmulatorError(Err.USER_LIMIT_REACHED, limit=group.user_limit, **ids(sp, group))
-    if req.trunk_addressing is not None:
-        raise EmulatorError(Err.NOT_SUPPORTED, command=f"{req.type_} with trunkAddressing")
+    _refuse_unmodelled(req, "department", "alias", "trunk_addressing", "alternate_user_id")
     formats.check_time_zone(req.time_zone)
     number = None if req.phone_number is None else _check_number(sp, group, req.phone_number, None)
     if req.extension is not None:
@@ -216,6 +225,7 @@ def user_list(ctx: Context, req: Any) -> OCIResponse:
 def user_modify(ctx: Context, req: Any) -> OCIResponse:
     """Change what the request names; ``xsi:nil`` removes a number, extension or phone."""
     sp, group, user = ctx.state.user(req.user_id)
+    _refuse_unmodelled(req, "department", "sip_alias_list", "alternate_user_id_list")
     formats.check_time_zone(req.time_zone)
     changes: dict[str, Any] = {}
     if is_nil(req.phone_number):
