@@ -84,6 +84,10 @@ OPERATIONS: dict[str, tuple[str, dict, object]] = {
     "order_cancel": ("object", {"order_id": "placed"}, {"reason": "tenancy"}),
     "order_trunking_done": ("object", {"order_id": "placed"}, None),
     "numbers_available": ("own", {}, None),
+    "number_blocks": ("own", {}, None),
+    "numbers_search": ("own", {}, None),
+    "number_import_start": ("staff", {}, None),
+    "number_import_get": ("staff", {"import_id": "did"}, None),
     "number_get": ("staff", {"did_id": "did"}, None),
     "number_release": ("staff", {"did_id": "did"}, None),
     "number_quarantine": ("staff", {"did_id": "did"}, {"days": 5}),
@@ -96,6 +100,7 @@ OPERATIONS: dict[str, tuple[str, dict, object]] = {
     "billing_customer_summary": ("object", {"customer_id": "customer"}, None),
 }
 QUERY = {"account_search": {"q": "Acme"}, "numbers_available": {"npa": "212"},
+         "numbers_search": {"npa": "212"},
          "order_list": {"include_drafts": "true"},
          "billing_export": {"month": "2030-01", "format": "json"},
          "billing_invoice_preview": {"month": "2030-01"}}

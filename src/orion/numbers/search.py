@@ -17,6 +17,7 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import Q
+from django.utils.http import urlencode
 
 from orion.numbers import conf
 from orion.numbers.exceptions import InvalidNumber, TollFreeNeedsPackage
@@ -129,8 +130,12 @@ class NumberQuery:
             parts.append("toll-free NPAs")
         return " ".join(parts)
 
+    @property
+    def query_string(self) -> str:
+        """The query as URL parameters (the pager's links)."""
+        return urlencode(self.as_params())
+
     def as_params(self) -> dict[str, str]:
-        """The query as URL parameters (for the pager)."""
         values = {"npa": self.npa, "nxx": self.nxx, "rate_center": self.rate_center,
                   "city": self.city, "state": self.state, "zip": self.zip,
                   "consecutive": str(self.consecutive or ""),
@@ -189,6 +194,15 @@ class NumberSearchResult:
     @property
     def has_previous(self) -> bool:
         return self.page > 1
+
+    @property
+    def rows(self) -> list[tuple[DID, BlockInStock | None]]:
+        """Each number with its block's rate center and city."""
+        return [(d, self.blocks.get((d.npa, d.nxx))) for d in self.numbers]
+
+    @property
+    def run_rows(self) -> list[list[tuple[DID, BlockInStock | None]]]:
+        return [[(d, self.blocks.get((d.npa, d.nxx))) for d in run] for run in self.runs]
 
     # The picker's backorder is for one NPA (and NXX): the searched one, if any.
     @property

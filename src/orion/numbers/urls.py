@@ -14,4 +14,6 @@ urlpatterns = [
     path("number/action/", views.number_action, name="number_action"),
     path("backorders/", views.backorders, name="backorders"),
     path("backorders/fill/", views.backorder_fill, name="backorder_fill"),
+    path("import/", views.imports, name="imports"),
+    path("import/progress/", views.import_progress, name="import_progress"),
 ]

@@ -16,7 +16,8 @@ from orion.accounts.http import AuthedRequest
 from orion.accounts.models import User
 from orion.core.exceptions import NotFound, OrionError
 from orion.numbers import selectors, services
-from orion.numbers.models import DID
+from orion.numbers.models import DID, NumberImport
+from orion.numbers.services.imports import MAX_IMPORT_BYTES
 
 
 def inventory(request: AuthedRequest) -> HttpResponse:
@@ -89,3 +90,44 @@ def backorder_fill(request: AuthedRequest) -> HttpResponse:
     else:
         messages.success(request, f"{filled} DID{'s' if filled != 1 else ''} assigned.")
     return redirect("orders:numbers:backorders")
+
+
+# --- import from a CSV (the same service and report as ``orion numbers import``) -------------
+
+# Bytes read from an upload: one more than the service's limit, so it can refuse by size.
+_UPLOAD_LIMIT = MAX_IMPORT_BYTES + 1
+
+
+def imports(request: AuthedRequest) -> HttpResponse:
+    """Staff: upload a CSV (GET shows the form and the recent imports; POST queues one)."""
+    selectors.require_staff(request.user)
+    problem = ""
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            problem = "Choose a CSV file to import."
+        else:
+            try:
+                job = services.number_import_start(user=request.user, filename=upload.name or "",
+                                                   content=upload.read(_UPLOAD_LIMIT))
+            except NotFound:
+                raise
+            except OrionError as exc:
+                problem = exc.message
+            else:
+                return redirect(f"{reverse('orders:numbers:imports')}?id={job.pk}")
+    current = None
+    if request.GET.get("id"):
+        current = services.number_import_get(user=request.user,
+                                             import_id=_id(request.GET.get("id", "")))
+    recent = NumberImport.objects.defer("content", "rejected").select_related("created_by")[:10]
+    return render(request, "numbers/import.html", {"current": current, "recent": recent,
+                                                    "problem": problem},
+                  status=422 if problem else 200)
+
+
+def import_progress(request: AuthedRequest) -> HttpResponse:
+    """The progress bar (polled every second by htmx while the job runs), then the report."""
+    job = services.number_import_get(user=request.user,
+                                     import_id=_id(request.GET.get("id", "")))
+    return render(request, "numbers/partials/import_progress.html", {"job": job})

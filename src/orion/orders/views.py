@@ -21,7 +21,9 @@ from orion.core.exceptions import NotFound, OrionError
 from orion.core.http import error_fragment, page_number
 from orion.numbers import services as number_services
 from orion.numbers.models import MAX_SELECTION
-from orion.numbers.selectors import numbers_available
+from orion.numbers.nanp import TOLL_FREE_PACKAGE
+from orion.numbers.search import blocks_in_stock, number_query_clean, numbers_search
+from orion.numbers.selectors import order_toll_free_allowance
 from orion.orders import services
 from orion.orders.exceptions import (
     DuplicateAccountName,
@@ -161,8 +163,11 @@ def package_picker(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 def _lines_response(request: AuthedRequest, order: Order, status: int = 200) -> HttpResponse:
-    return render(request, "orders/partials/lines.html",
-                  {"order": order, "quote": order_quote(order=order), "oob": True}, status=status)
+    response = render(request, "orders/partials/lines.html",
+                      {"order": order, "quote": order_quote(order=order), "oob": True},
+                      status=status)
+    response["HX-Trigger"] = "seats-changed"  # the Users section follows the seat lines
+    return response
 
 
 @require_POST
@@ -295,23 +300,35 @@ def _posted_id(request: AuthedRequest, name: str) -> int:
 
 @require_GET
 def did_picker(request: AuthedRequest, pk: int) -> HttpResponse:
-    """Select DIDs: the NPA/NXX search box."""
+    """Select DIDs: the search box, and the NPA-NXX blocks in stock before anyone types
+    (toll-free blocks too when the order has the toll-free package)."""
     order = order_get(user=request.user, order_id=pk)
     if not order.is_draft:
         return _did_error(request, OrderNotEditable("This order has been saved."))
-    return render(request, "orders/partials/did_picker.html", {"order": order})
+    toll_free = order_toll_free_allowance(order=order) > 0
+    return render(request, "orders/partials/did_picker.html", {
+        "order": order, "blocks": blocks_in_stock(), "toll_free_allowed": toll_free,
+        "toll_free_blocks": blocks_in_stock(toll_free=True) if toll_free else [],
+        "toll_free_package": TOLL_FREE_PACKAGE})
 
 
 @require_GET
 def did_search(request: AuthedRequest, pk: int) -> HttpResponse:
-    """The free numbers of the NPA (and NXX), a page at a time, to tick."""
+    """Free numbers by NPA, NPA-NXX, rate center, city/state or ZIP (or N in a row), a page
+    at a time, to tick. Searching reserves nothing."""
     order = order_get(user=request.user, order_id=pk)
     if not order.is_draft:
         return _did_error(request, OrderNotEditable("This order has been saved."))
+    get = request.GET
     try:
-        result = numbers_available(npa=request.GET.get("npa", "")[:10],
-                                   nxx=request.GET.get("nxx", "")[:10],
-                                   page=page_number(request))
+        query = number_query_clean(
+            npa=get.get("npa", "")[:10], nxx=get.get("nxx", "")[:10],
+            rate_center=get.get("rate_center", "")[:60], city=get.get("city", "")[:60],
+            state=get.get("state", "")[:10], zip_code=get.get("zip", "")[:12],
+            consecutive=get.get("consecutive", "")[:6], toll_free=bool(get.get("toll_free")))
+        result = numbers_search(query=query,
+                                toll_free_allowed=order_toll_free_allowance(order=order) > 0,
+                                page=page_number(request))
     except OrionError as exc:
         return _did_error(request, exc, target="#did-results")
     return render(request, "orders/partials/did_results.html", {"order": order,
@@ -321,10 +338,12 @@ def did_search(request: AuthedRequest, pk: int) -> HttpResponse:
 def _dids_response(request: AuthedRequest, order: Order, *, message: str = "",
                    problem: str = "", close_picker: bool = True) -> HttpResponse:
     quote = order_quote(order=order)
-    return render(request, "orders/partials/dids_response.html", {
+    response = render(request, "orders/partials/dids_response.html", {
         "order": order, "quote": quote, "message": message, "problem": problem,
         "numbers": quote.numbers,
         "close_picker": close_picker})
+    response["HX-Trigger"] = "seats-changed"  # the Users section offers the order's numbers
+    return response
 
 
 @require_POST
