@@ -187,6 +187,12 @@ EMAIL_HOST_USER = os.environ.get("ORION_EMAIL_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("ORION_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("ORION_EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("ORION_FROM_EMAIL", "orion@localhost")
+# Operations' mailbox: every failed order is sent there too (comma-separated; empty: none).
+ORION_OPERATIONS_EMAIL = os.environ.get("ORION_OPERATIONS_EMAIL", "")
+# Orion's own address as users reach it: e-mails link to the order with it.
+ORION_BASE_URL = os.environ.get("ORION_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The currency of every price and amount (ISO 4217), shown with each of them.
+ORION_CURRENCY = os.environ.get("ORION_CURRENCY", "USD").strip().upper() or "USD"
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 60 * 60 * 10

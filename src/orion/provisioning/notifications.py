@@ -1,10 +1,17 @@
-"""E-mail about an order's outcome, sent after the transaction that decided it commits."""
+"""E-mail about an order's outcome, sent after the transaction that decided it commits.
+
+The order's author is told when it completes, fails or is held; a failure is also sent to
+operations (``ORION_OPERATIONS_EMAIL``), who fix failed orders. Every message links to the
+order page (``ORION_BASE_URL``: e-mail needs an absolute address, and a worker has no request
+to build one from).
+"""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.urls import reverse
 
 from orion.orders.models import Order
 from orion.orders.states import OrderState
@@ -19,17 +26,41 @@ def notify_after_commit(order: Order) -> None:
     transaction.on_commit(lambda: order_notify(order_id=order.pk))
 
 
+def _absolute(path: str) -> str:
+    return f"{str(settings.ORION_BASE_URL).rstrip('/')}{path}"
+
+
+def order_url(order: Order) -> str:
+    """The order page's absolute address, for e-mails."""
+    return _absolute(reverse("orders:detail", args=[order.pk]))
+
+
 def order_notify(*, order_id: int) -> None:
-    """E-mail the order's author when it completes, fails or is held."""
-    order = Order.objects.select_related("created_by", "customer").get(pk=order_id)
-    if not order.created_by.email or order.state not in _WORDS:
+    """E-mail the order's author when it completes, fails or is held; operations too when it
+    failed."""
+    order = Order.objects.select_related("created_by", "customer", "partner").get(pk=order_id)
+    if order.state not in _WORDS:
         return
     last = order.state_changes.last()
     assert order.customer is not None  # a saved order has its account
     words = _WORDS[OrderState(order.state)]
-    send_mail(
-        subject=f"Order {order.number} for {order.customer.name} {words}",
-        message=(f"Order {order.number} for {order.customer.name} {words}.\n\n"
-                 f"{last.note if last else ''}\n"),
-        from_email=settings.DEFAULT_FROM_EMAIL, recipient_list=[order.created_by.email],
-        fail_silently=True)
+    subject = f"Order {order.number} for {order.customer.name} {words}"
+    note = last.note if last else ""
+    link = order_url(order)
+    if order.created_by.email:
+        send_mail(subject=subject,
+                  message=f"Order {order.number} for {order.customer.name} {words}.\n\n"
+                          f"{note}\n\nOpen the order: {link}\n",
+                  from_email=settings.DEFAULT_FROM_EMAIL,
+                  recipient_list=[order.created_by.email], fail_silently=True)
+    operations = str(settings.ORION_OPERATIONS_EMAIL or "").strip()
+    if order.state == OrderState.FAILED and operations:
+        oci_log = _absolute(reverse("provisioning:oci_log", args=[order.pk]))
+        send_mail(subject=f"[Operations] {subject}",
+                  message=(f"Order {order.number} of partner {order.partner.name} for "
+                           f"{order.customer.name} {words}.\n\n{note}\n\n"
+                           f"Open the order (Retry, or cancel it): {link}\n"
+                           f"OCI-P log: {oci_log}\n"),
+                  from_email=settings.DEFAULT_FROM_EMAIL,
+                  recipient_list=[a.strip() for a in operations.split(",") if a.strip()],
+                  fail_silently=True)
