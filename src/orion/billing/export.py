@@ -2,7 +2,8 @@
 
 The CSV's first column, ``row``, says what a row is: ``charge`` (a customer line),
 ``customer_total`` (after each customer's lines) or ``total`` (the last row), so a
-spreadsheet can filter the totals out.
+spreadsheet can filter the totals out. Amounts are plain decimals (for spreadsheets and
+programs); every row, and the JSON, names their currency (``currency``, ``ORION_CURRENCY``).
 
 CSV cells are neutralised against formula injection (OWASP "CSV injection"): a text cell that
 a spreadsheet would run as a formula (it starts with ``=``, ``+``, ``-``, ``@``, a tab or a
@@ -22,10 +23,11 @@ from typing import Any
 
 from orion.billing.charges import Charge
 from orion.billing.selectors import Invoice
+from orion.core.money import currency
 
 COLUMNS = ["row", "month", "partner", "enterprise", "customer", "customer_id", "order",
            "package", "charge_type", "quantity", "unit_price", "period", "period_start",
-           "period_end", "days", "days_in_month", "amount"]
+           "period_end", "days", "days_in_month", "amount", "currency"]
 
 
 def _charge_row(charge: Charge) -> dict[str, Any]:
@@ -39,7 +41,7 @@ def _charge_row(charge: Charge) -> dict[str, Any]:
         "period_end": charge.period_end.isoformat(),
         "days": charge.days if s.charge_type == "MRC" else "",
         "days_in_month": charge.month.days if s.charge_type == "MRC" else "",
-        "amount": str(charge.amount),
+        "amount": str(charge.amount), "currency": currency(),
     }
 
 
@@ -77,20 +79,21 @@ def export_csv(invoice: Invoice) -> str:
     if current is not None:
         _write_customer_total(writer, invoice, by_customer[current])
     writer.writerow({"row": "total", "month": str(invoice.month),
-                     "amount": str(invoice.totals.total)})
+                     "amount": str(invoice.totals.total), "currency": currency()})
     return out.getvalue()
 
 
 def _write_customer_total(writer: csv.DictWriter, invoice: Invoice, row: Any) -> None:
     writer.writerow({"row": "customer_total", "month": str(invoice.month),
                      "partner": row.partner_name, "customer": row.customer_name,
-                     "customer_id": row.customer_id, "amount": str(row.total)})
+                     "customer_id": row.customer_id, "amount": str(row.total),
+                     "currency": currency()})
 
 
 def export_json(invoice: Invoice) -> dict[str, Any]:
     t = invoice.totals
     return {
-        "month": str(invoice.month),
+        "month": str(invoice.month), "currency": currency(),
         "lines": [{k: v for k, v in _charge_row(c).items() if k != "row"}
                   for c in invoice.charges],
         "customers": [{"customer_id": c.customer_id, "customer": c.customer_name,

@@ -19,6 +19,7 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import inch
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from orion.core.money import format_money
 from orion.numbers.nanp import display
 from orion.orders.models import Order
 from orion.orders.selectors import order_quote
@@ -100,7 +101,7 @@ def trunking_order_form_pdf(*, order: Order) -> bytes:
         Paragraph("Packages", styles["Heading2"]),
     ]
     rows = [["Package", "Charge", "Qty", "Unit price"]] + [
-        [line.package.name, line.charge_type, str(line.quantity), f"${line.unit_price}"]
+        [line.package.name, line.charge_type, str(line.quantity), format_money(line.unit_price)]
         for line in quote.lines]
     packages = Table(rows, colWidths=[3.8 * inch, 1 * inch, 0.8 * inch, 1.4 * inch])
     packages.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.grey),

@@ -61,6 +61,7 @@ class TotalsOut(Schema):
 
 class ExportOut(Schema):
     month: str
+    currency: str = Field(description="ISO 4217 code of every amount (ORION_CURRENCY).")
     lines: list[ChargeOut]
     customers: list[CustomerTotalOut]
     totals: TotalsOut
