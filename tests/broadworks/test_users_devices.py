@@ -916,3 +916,52 @@ def test_library_adds_and_reads_a_user(
         api.close()
     state = emulator.dump()["service_providers"][SP]["groups"][GROUP]
     assert state["users"][f"lib@{DOMAIN}"]["line_port"] == f"lib@{DOMAIN}"
+
+
+# -- extension lengths ---------------------------------------------------------------------
+
+
+def test_group_extension_length(acme: BroadWorksClient) -> None:
+    ids = {"service_provider_id": SP, "group_id": GROUP}
+    lengths = acme.request("GroupExtensionLengthGetRequest17", **ids)
+    assert (
+        lengths.min_extension_length,
+        lengths.max_extension_length,
+        lengths.default_extension_length,
+    ) == (2, 6, 4)
+    add_user(acme, 1, extension="1001")
+    # a range the group's users no longer fit is refused
+    narrow = _fails(acme, "GroupExtensionLengthModifyRequest17", **ids, min_extension_length=2,
+                    max_extension_length=3, default_extension_length=3)  # fmt: skip
+    assert narrow.code == 4220
+    upside_down = _fails(acme, "GroupExtensionLengthModifyRequest17", **ids,
+                         min_extension_length=5, max_extension_length=4)  # fmt: skip
+    assert type(upside_down) is OCIValidationError
+    acme.request("GroupExtensionLengthModifyRequest17", **ids, min_extension_length=3,
+                 max_extension_length=5)  # fmt: skip
+    short = _fails(acme, "UserAddRequest17sp4", **user_fields(2, extension="12"))
+    assert short.message == (
+        f"[Error 4220] Extension length must be 3 to 5 digits in group {SP}:{GROUP}: 12"
+    )
+    acme.request("GroupExtensionLengthModifyRequest17", **ids, default_extension_length=5)
+    add_user(acme, 2, extension=None, phone_number=NUMBERS[1])
+    assert acme.request("UserGetRequest22", user_id=f"user2@{DOMAIN}").extension == "50002"
+    assert _fails(acme, "GroupExtensionLengthGetRequest17", service_provider_id=SP,
+                  group_id="NOPE").code == 4152  # fmt: skip
+
+
+def test_consolidated_group_add_sets_extension_lengths(bw_client: BroadWorksClient) -> None:
+    add_enterprise(bw_client)
+    fields = {"service_provider_id": SP, "group_id": GROUP, "default_domain": DOMAIN,
+              "user_limit": 10, "min_extension_length": 3, "max_extension_length": 4,
+              "default_extension_length": 3}  # fmt: skip
+    bw_client.request("GroupConsolidatedAddRequest", **fields)
+    lengths = bw_client.request("GroupExtensionLengthGetRequest17", service_provider_id=SP,
+                                group_id=GROUP)  # fmt: skip
+    assert (lengths.min_extension_length, lengths.max_extension_length) == (3, 4)
+    assert lengths.default_extension_length == 3
+    bad = _fails(bw_client, "GroupConsolidatedAddRequest",
+                 **{**fields, "group_id": "G2", "default_extension_length": 5})  # fmt: skip
+    assert type(bad) is OCIValidationError
+    groups = bw_client.request("GroupGetListInServiceProviderRequest", service_provider_id=SP)
+    assert [row.group_id for row in groups.group_table] == [GROUP]  # all or nothing

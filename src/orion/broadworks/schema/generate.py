@@ -81,6 +81,8 @@ REQUESTS = (
     "GroupAccessDeviceGetListRequest",
     "GroupAccessDeviceGetRequest18sp1",
     "GroupAccessDeviceDeleteRequest",
+    "GroupExtensionLengthGetRequest17",
+    "GroupExtensionLengthModifyRequest17",
 )
 
 _FACETS = (

@@ -10,6 +10,7 @@ from orion.broadworks.emulator.handlers import (  # noqa: F401 - imported to reg
     devices,
     domains,
     enterprises,
+    extension_lengths,
     login,
     numbers,
     services,

@@ -21,6 +21,7 @@ from orion.broadworks.emulator.handlers.base import (
     typed,
 )
 from orion.broadworks.emulator.handlers.domains import group_domain_assign
+from orion.broadworks.emulator.handlers.extension_lengths import set_extension_lengths
 from orion.broadworks.emulator.handlers.numbers import group_dn_assign
 from orion.broadworks.emulator.handlers.services import (
     group_service_assign,
@@ -153,6 +154,10 @@ def group_consolidated_add(ctx: Context, req: Any) -> OCIResponse:
         raise formats.invalid("serviceProviderId and groupId are required by this emulator")
     ids = {"service_provider_id": req.service_provider_id, "group_id": req.group_id}
     group_add(ctx, req)
+    lengths = (req.min_extension_length, req.max_extension_length, req.default_extension_length)
+    if any(length is not None for length in lengths):
+        group = ctx.state.group(req.service_provider_id, req.group_id)
+        set_extension_lengths(group, *lengths, sp_id=req.service_provider_id)
     extra = [d for d in req.domain or [] if d.lower() != req.default_domain.lower()]
     if extra:
         group_domain_assign(ctx, SimpleNamespace(**ids, domain=extra))
