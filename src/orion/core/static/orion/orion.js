@@ -244,6 +244,85 @@
   }
   setInterval(countDown, 20000);
 
+  // --- focus stays where the user is ----------------------------------------------------
+  // An htmx swap that replaces the control the user was on (a quantity box, Add Selected in
+  // a picker that closes) would drop focus to <body>: a keyboard or screen-reader user then
+  // starts again at the top. Before each request the focused control is remembered; after the
+  // swap focus goes back to it, to its new copy (same id, or same name and label), or else to
+  // the heading of the section that was swapped, which is made focusable for that.
+  var lastFocus = null;
+  function describe(el) {
+    if (!el || el === document.body || !el.getAttribute) { return null; }
+    return {el: el, id: el.id, tag: el.tagName, name: el.getAttribute("name"),
+            label: el.getAttribute("aria-label"), text: (el.textContent || "").trim()};
+  }
+  function findAgain(d) {
+    if (d.el.isConnected) { return d.el; }
+    if (d.id) { var byId = document.getElementById(d.id); if (byId) { return byId; } }
+    var found = null;
+    if (d.name || d.label) {
+      document.querySelectorAll(d.tag).forEach(function (el) {
+        if (!found && el.getAttribute("name") === d.name && el.getAttribute("aria-label") === d.label &&
+            (d.tag !== "BUTTON" || (el.textContent || "").trim() === d.text)) { found = el; }
+      });
+    }
+    return found;
+  }
+  function headingFor(target) {
+    var section = target && target.closest && target.closest("section, .card, main");
+    var heading = section && section.querySelector("h1, h2, h3");
+    if (!heading) { return null; }
+    if (!heading.hasAttribute("tabindex")) { heading.setAttribute("tabindex", "-1"); }
+    return heading;
+  }
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    // At swap time, not request time: a Tab pressed while the answer was on its way counts.
+    lastFocus = describe(document.activeElement);
+    if (lastFocus) { lastFocus.target = event.detail.target; }
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var active = document.activeElement;
+    if (active && active !== document.body && active.isConnected) { return; }  // not lost
+    var memo = lastFocus;
+    if (!memo) { return; }
+    var again = findAgain(memo);
+    if (again && !again.disabled && again.offsetParent !== null) { again.focus(); return; }
+    var heading = headingFor(memo.target && memo.target.isConnected ? memo.target : event.detail.target);
+    if (heading) { heading.focus(); }
+  });
+
+  // --- live regions for progress and totals ----------------------------------------------
+  // The progress panel and the order lines are replaced by each swap, so they cannot be live
+  // regions themselves (a new node is not announced); the page's polite region (#status-live)
+  // reads out what changed: the provisioning headline, or the order's totals.
+  var lastStatus = "";
+  function politely(text) {
+    var region = document.getElementById("status-live");
+    if (!region || !text || text === lastStatus) { return; }
+    lastStatus = text;
+    region.textContent = text;
+  }
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var swapped = event.detail.target;
+    function within(el) { return el && swapped && (swapped === el || swapped.contains(el)); }
+    var progress = document.getElementById("progress-text");
+    var state = document.getElementById("progress-state");
+    var lines = document.getElementById("order-lines");
+    if (progress && (within(progress) || (swapped && swapped.id === "provisioning"))) {
+      politely("Provisioning: " + progress.textContent.trim() +
+               (state ? " (" + state.textContent.trim() + ")" : ""));
+    }
+    if (!within(lines)) { return; }
+    var mrc = document.getElementById("mrc-total");
+    var nrc = document.getElementById("nrc-total");
+    if (mrc && nrc) {
+      politely("Monthly total (MRC) " + mrc.textContent.trim() + ", one-time total (NRC) " +
+               nrc.textContent.trim() + ".");
+    } else if (document.getElementById("no-lines")) {
+      politely("No packages on the order.");
+    }
+  });
+
   function applyPercent(root) {
     (root || document).querySelectorAll("[data-percent]").forEach(function (bar) {
       var value = Math.max(0, Math.min(100, parseFloat(bar.getAttribute("data-percent")) || 0));
