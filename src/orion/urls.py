@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("orion.orders.urls")),
     path("", include("orion.provisioning.urls")),
     path("", include("orion.billing.urls")),
+    path("", include("orion.users.urls")),
     path("accounts/", account_views.account_index, name="accounts"),
     path("enterprises/<int:pk>/", account_views.enterprise_detail, name="enterprise"),
     path("enterprises/<int:pk>/<slug:tab>/", account_views.enterprise_detail,

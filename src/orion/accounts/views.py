@@ -22,11 +22,12 @@ from orion.core.exceptions import NotFound, Throttled
 from orion.core.http import page_number, throttled_response
 from orion.core.throttle import client_address, first_refusal, normalize_identity, throttle_hit
 from orion.orders.selectors import customer_services, order_list
+from orion.users.selectors import customer_users
 
 ENTERPRISE_TABS = [("overview", "Overview"), ("customers", "Customers"),
                    ("orderforms", "OrderForms"), ("orders", "Orders")]
 CUSTOMER_TABS = [("overview", "Overview"), ("orderforms", "OrderForms"), ("orders", "Orders"),
-                 ("billing", "Billing")]
+                 ("users", "Users"), ("billing", "Billing")]
 
 
 def enterprise_detail(request: AuthedRequest, pk: int, tab: str = "overview") -> HttpResponse:
@@ -65,6 +66,8 @@ def customer_detail(request: AuthedRequest, pk: int, tab: str = "overview") -> H
         context["numbers"] = customer_numbers(customer=customer)
     if tab == "orders":
         context["orders"] = order_list(user=request.user).filter(customer=customer)
+    if tab == "users":
+        context["users"] = customer_users(user=request.user, customer_id=customer.pk)
     if tab == "billing":
         from orion.billing.selectors import customer_billing
 

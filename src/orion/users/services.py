@@ -58,7 +58,8 @@ def order_users_sync(*, order: Order) -> str | None:
     """Make the draft's users match its seat lines (the caller holds the draft's lock).
 
     A seat line of quantity N has N users: missing ones are added prefilled, extra ones (the
-    last) removed; a user whose number left the order (or became Is For Trunking) loses it.
+    last) removed; a user whose number left the order (or became Is For Trunking) loses it,
+    and prefilled users nobody edited yet take the order's free numbers in order.
     Returns why no users could be made (the group's user limit), or None.
     """
     group = rules.group_for(order)
@@ -86,6 +87,12 @@ def order_users_sync(*, order: Order) -> str | None:
     used_ext = group.taken_extensions | {u.extension for u in users}
     used_numbers = group.taken_numbers | {u.number_id for u in users if u.number_id}
     free_numbers = [pk for pk in group.numbers if pk not in used_numbers]
+    # Prefilled rows nobody edited (version 1) take the numbers added since, in order.
+    untouched = [u for u in sorted(users, key=lambda u: u.position)
+                 if u.number_id is None and u.version == 1]
+    for u in untouched[:len(free_numbers)]:
+        u.number_id = free_numbers.pop(0)
+        u.save(update_fields=["number"])
     last = max((int(e) for e in used_ext if e.isdigit()), default=0)
     position = max((u.position for u in users), default=0)
     new: list[OrderUser] = []
