@@ -6,11 +6,14 @@ OBJECTS makes it fail rather than go unchecked.
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from orion.api.services import token_create
 from orion.orders.models import Order
+from orion.webhooks.services import endpoint_add
 from tests import factories as f
 
 # URL prefix -> how to find partner A's object of that kind.
@@ -21,7 +24,11 @@ OBJECTS = {
     "billing/customers/": lambda t, order: t.customer.pk,
     "billing/orders/": lambda t, order: order.pk,
     "account/tokens/": lambda t, order: token_create(user=t.user, name="tenancy").token.pk,
+    "account/webhooks/": lambda t, order: endpoint_add(
+        user=t.user, url=f"http://127.0.0.1:9/tenancy/{next(_hooks)}",
+        events=["order.state_changed"]).endpoint.pk,
 }
+_hooks = itertools.count()
 # Object URLs only provider staff may open: the owning partner gets 404 as well.
 STAFF_ONLY = {"orders/<int:pk>/oci-log/"}
 NO_OBJECT = {"", "search/", "login/", "logout/", "password-reset/", "password-reset/done/",
@@ -31,6 +38,8 @@ NO_OBJECT = {"", "search/", "login/", "logout/", "password-reset/", "password-re
              "numbers/backorders/fill/",
              # API tokens page: lists only the user's own tokens (tests/api).
              "account/tokens/", "api/openapi.json", "api/docs", "billing/export.csv", "audit/",
+             # Webhooks page: lists only the partner's own endpoints (tests/webhooks).
+             "account/webhooks/",
              # Accounts page: lists only the partner's own accounts (tests/accounts).
              "accounts/",
              # The OCI-P log of all orders: provider staff only (tests/provisioning).

@@ -113,8 +113,22 @@ def test_another_partners_endpoint_is_a_404_everywhere(client, tenant_a, tenant_
     assert receiver.received == []
 
 
-def test_provider_staff_are_told_webhooks_belong_to_partners(client, staff):
+def test_provider_staff_see_every_partners_endpoints_read_only(client, staff, tenant_a,
+                                                                receiver):
+    made = services.endpoint_add(user=tenant_a.user, url=receiver.url,
+                                 events=[EventType.BACKORDER_FILLED])
     client.force_login(staff)
     page = client.get(reverse("webhooks:endpoints"))
     assert b'id="webhooks-partner-only"' in page.content
     assert b'id="webhook-add"' not in page.content
+    assert receiver.url.encode() in page.content and b"Partner A" in page.content
+    detail = client.get(reverse("webhooks:endpoint", args=[made.endpoint.pk]))
+    assert detail.status_code == 200 and b'id="webhook-read-only"' in detail.content
+    assert b'id="ping-button"' not in detail.content
+    assert made.secret.encode() not in detail.content
+    for name in ("rotate", "delete", "ping"):
+        assert client.post(reverse(f"webhooks:{name}", args=[made.endpoint.pk])
+                           ).status_code == 403, name
+    stored = Endpoint.objects.get(pk=made.endpoint.pk)
+    assert stored.secret == made.secret
+    assert receiver.received == []

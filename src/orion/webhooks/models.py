@@ -38,12 +38,16 @@ class DeliveryStatus(models.TextChoices):
 
 class EndpointQuerySet(models.QuerySet["Endpoint"]):
     def visible_to(self, user: User | AnonymousUser) -> EndpointQuerySet:
-        """A partner user sees the partner's endpoints; nobody else sees any (provider staff
-        included: the endpoints and their secrets are the partner's)."""
-        partner_id = getattr(user, "partner_id", None)
-        if not partner_id:
+        """A partner user sees the partner's endpoints; provider staff see every partner's
+        (to help with a receiver that fails) but change none: the services take partner
+        users only."""
+        if isinstance(user, AnonymousUser):
             return self.none()
-        return self.filter(partner_id=partner_id)
+        if user.is_provider_staff:
+            return self.all()
+        if not user.partner_id:
+            return self.none()
+        return self.filter(partner_id=user.partner_id)
 
 
 class Endpoint(models.Model):

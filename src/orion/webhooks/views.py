@@ -61,14 +61,14 @@ def endpoints(request: AuthedRequest) -> HttpResponse:
         form = EndpointForm(initial={"events": [e.value for e in SUBSCRIBABLE_EVENTS]})
     return render(request, "webhooks/endpoints.html", {
         "form": form, "created": created, "is_partner": bool(request.user.partner_id),
-        "endpoints": selectors.endpoints_list(user=request.user),
+        "endpoints": selectors.endpoints_list(user=request.user).select_related("partner"),
     }, status=status)
 
 
 def _detail(request: AuthedRequest, endpoint: Endpoint, *, form: EndpointForm | None = None,
             secret: str = "", status: int = 200) -> HttpResponse:
     context: dict[str, Any] = {
-        "endpoint": endpoint, "secret": secret,
+        "endpoint": endpoint, "secret": secret, "can_change": bool(request.user.partner_id),
         "form": form or EndpointForm(initial={"url": endpoint.url, "events": endpoint.events}),
         "deliveries": selectors.deliveries_list(endpoint=endpoint),
     }
