@@ -7,6 +7,7 @@ only the Procrastinate job context is a stand-in (the job's id, worker and attem
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 from datetime import timedelta
@@ -111,3 +112,52 @@ def test_an_enterprise_busy_with_another_order_requeues_one_job_with_a_delay(ord
             - timedelta(milliseconds=100)
     finally:
         holder.close()
+
+
+def test_a_run_carries_its_job_name_before_it_takes_the_enterprise_lock(order, monkeypatch):
+    """A worker frozen right after taking the lock must already be identifiable as a run
+    whose job can be handed over; an unnamed holder is never terminated."""
+    from orion.provisioning import fencing
+
+    names_at_lock: list[str] = []
+    real_try_lock = fencing._try_lock
+
+    def spy(enterprise_id: int) -> bool:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('application_name')")
+            names_at_lock.append(cursor.fetchone()[0])
+        return real_try_lock(enterprise_id)
+
+    monkeypatch.setattr(fencing, "_try_lock", spy)
+    fence = fencing.JobFence(job_id=987654, worker_id=123456)
+    fencing.enterprise_lock(enterprise_id=order.enterprise_id, fence=fence)
+    try:
+        assert names_at_lock == [fence.application_name]
+    finally:
+        fencing.enterprise_unlock(enterprise_id=order.enterprise_id)
+
+
+def test_the_lock_of_a_run_whose_job_is_gone_is_taken_over(order):
+    from orion.provisioning import fencing
+
+    holder = connection.copy()  # a frozen worker's session: named, holding the lock
+    try:
+        with holder.cursor() as cursor:
+            cursor.execute("SELECT set_config('application_name', %s, false)",
+                           [fencing.JobFence(job_id=987654, worker_id=123456).application_name])
+            cursor.execute("SELECT pg_advisory_lock(%s, %s)",
+                           [LOCK_NAMESPACE, order.enterprise_id])
+            holder_pid = holder.connection.info.backend_pid
+        fencing.enterprise_lock(enterprise_id=order.enterprise_id, fence=None)
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_stat_clear_snapshot()")  # the test's transaction
+                cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s",
+                               [holder_pid])
+                assert cursor.fetchone()[0] == 0  # terminated: its job no longer exists
+            fencing.fence_check(enterprise_id=order.enterprise_id, fence=None)  # we hold it
+        finally:
+            fencing.enterprise_unlock(enterprise_id=order.enterprise_id)
+    finally:
+        with contextlib.suppress(Exception):  # terminated under it
+            holder.close()

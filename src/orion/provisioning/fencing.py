@@ -55,16 +55,19 @@ def enterprise_lock(*, enterprise_id: int, fence: JobFence | None) -> None:
 
     Raises ProvisioningBusy when a live worker holds it.
     """
+    # Named before the lock is tried: a worker frozen right after taking the lock must
+    # already carry its job's name, or no other worker could ever tell it was taken over.
+    if fence is not None:
+        _set_application_name(fence.application_name)
     for _ in range(20):
         if _try_lock(enterprise_id):
-            if fence is not None:
-                _set_application_name(fence.application_name)
             return
         holder = _holder(enterprise_id)
         if holder is None:
             continue  # released between the two statements: try again at once
         pid, app_name = holder
         if not _holder_is_stale(app_name):
+            _set_application_name("orion")
             raise ProvisioningBusy("Another worker is provisioning this enterprise right now; "
                                    "this order follows it shortly.")
         logger.warning("enterprise %s: lock held by a worker that lost its job (%s, pid %s); "
@@ -72,6 +75,7 @@ def enterprise_lock(*, enterprise_id: int, fence: JobFence | None) -> None:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_terminate_backend(%s, 5000)", [pid])
         time.sleep(0.05)
+    _set_application_name("orion")
     raise ProvisioningBusy("The enterprise lock could not be taken over; retrying shortly.")
 
 
