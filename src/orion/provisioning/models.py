@@ -14,9 +14,14 @@ class StepStatus(models.TextChoices):
     PENDING = "pending", "Pending"
     RUNNING = "running", "Running"
     DONE = "done", "Done"
-    SKIPPED = "skipped", "Skipped (already in BroadWorks)"
+    SKIPPED = "skipped", "Already in BroadWorks"
+    NOT_NEEDED = "not_needed", "Nothing to do"
     FAILED = "failed", "Failed"
     CANCELLED = "cancelled", "Cancelled"
+
+
+# A step in one of these needs nothing more from a retry.
+FINISHED_STEP_STATUSES = (StepStatus.DONE, StepStatus.SKIPPED, StepStatus.NOT_NEEDED)
 
 
 class ProvisioningStep(models.Model):
@@ -48,7 +53,7 @@ class ProvisioningStep(models.Model):
 
     @property
     def is_finished(self) -> bool:
-        return self.status in (StepStatus.DONE, StepStatus.SKIPPED)
+        return self.status in FINISHED_STEP_STATUSES
 
 
 class OciExchangeLog(models.Model):

@@ -18,7 +18,7 @@ from orion.numbers.services import order_numbers_quarantine
 from orion.orders.lifecycle import clean_reason, order_activate, order_transition
 from orion.orders.models import Order
 from orion.orders.states import CANCELLABLE_STATES, PROVISIONING_STATES, OrderState
-from orion.provisioning.models import StepStatus
+from orion.provisioning.models import FINISHED_STEP_STATUSES, StepStatus
 from orion.provisioning.notifications import notify_after_commit
 from orion.provisioning.queue import provisioning_job_defer, steps_create
 from orion.provisioning.selectors import order_job_lost, orders_with_lost_jobs
@@ -110,7 +110,7 @@ def order_cancel(*, order_id: int, user: User, reason: str = "") -> CancelResult
         # Numbers of a cancelled order age in quarantine before anyone else may take them:
         # some may already have reached BroadWorks.
         released = order_numbers_quarantine(order=order, by=user, note="Order cancelled.")
-        order.provisioning_steps.exclude(status__in=[StepStatus.DONE, StepStatus.SKIPPED]) \
+        order.provisioning_steps.exclude(status__in=FINISHED_STEP_STATUSES) \
             .update(status=StepStatus.CANCELLED)
         note = "Cancelled by staff." + (f" Reason: {reason}" if reason else "")
         if created:

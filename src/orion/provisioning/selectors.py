@@ -39,13 +39,25 @@ class Progress:
 
     @property
     def headline(self) -> str:
+        """What is happening, in words; the state's own label is the badge beside it, so the
+        headline never repeats it ("Partial Partial")."""
         if self.failed is not None:
             return f"step {self.failed.position} of {self.total} failed: {self.failed.label}"
         if self.state == OrderState.ACKNOWLEDGED:
             return "waiting for a provisioning worker"
         if self.current is not None and self.active:
             return f"step {self.current.position} of {self.total}: {self.current.label}"
-        return self.state_label
+        return _FINISHED_HEADLINES.get(self.state, "")
+
+
+_FINISHED_HEADLINES: dict[str, str] = {
+    OrderState.COMPLETED: "every step finished; the services are live in BroadWorks",
+    OrderState.PARTIAL: "every step finished; backordered numbers follow when they are filled",
+    OrderState.FAILED: "stopped before finishing; Retry continues where it stopped",
+    OrderState.HELD: "nothing is sent to BroadWorks automatically; operations set it up",
+    OrderState.CANCELLED: "stopped: nothing more is sent to BroadWorks",
+    OrderState.IN_PROGRESS: "finishing",
+}
 
 
 def order_progress(*, order: Order) -> Progress:

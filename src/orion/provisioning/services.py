@@ -30,7 +30,12 @@ from orion.provisioning.exceptions import (
     ProvisioningStepFailed,
 )
 from orion.provisioning.fencing import JobFence, enterprise_lock, enterprise_unlock, fence_check
-from orion.provisioning.models import OciExchangeLog, ProvisioningStep, StepStatus
+from orion.provisioning.models import (
+    FINISHED_STEP_STATUSES,
+    OciExchangeLog,
+    ProvisioningStep,
+    StepStatus,
+)
 from orion.provisioning.notifications import notify_after_commit
 from orion.provisioning.queue import TRUNKING_HELD_NOTE, steps_create
 
@@ -47,6 +52,9 @@ class _Run:
     steps: dict[str, ProvisioningStep]
     touched: set[str]
     fence: JobFence | None = None
+    # The steps with something to check or create (``plan.steps_with_work``), from the last
+    # desired state computed; None until the run has computed one.
+    with_work: set[str] | None = None
 
     def check_fence(self) -> None:
         """Before every write (to BroadWorks or to the steps): still ours?"""
@@ -181,6 +189,7 @@ def _converge(run: _Run, client: BroadWorksClient) -> None:
         _step_update(check, status=StepStatus.RUNNING, started_at=check.started_at or now,
                      attempts=check.attempts + 1)
         desired = plan.desired_for(run.order)
+        run.with_work = plan.steps_with_work(desired)
         seen = plan.parse_reads(client.batch(plan.read_requests(desired)))
         _flush_exchanges(run.order)
         actions = plan.plan_actions(desired, seen)  # a conflict raises here
@@ -253,9 +262,14 @@ def _finish_steps(run: _Run) -> None:
     now = timezone.now()
     finished: list[ProvisioningStep] = []
     for key, step in run.steps.items():
-        if key == "check" or step.status in (StepStatus.DONE, StepStatus.SKIPPED):
+        if key == "check" or step.status in FINISHED_STEP_STATUSES:
             continue
-        status = StepStatus.DONE if key in run.touched else StepStatus.SKIPPED
+        if key in run.touched:
+            status = StepStatus.DONE
+        elif run.with_work is not None and key not in run.with_work:
+            status = StepStatus.NOT_NEEDED  # not "already in BroadWorks": there was nothing
+        else:
+            status = StepStatus.SKIPPED
         _set(step, status=status, finished_at=now, error="", error_code="")
         finished.append(step)
     _steps_save(finished)

@@ -24,6 +24,7 @@ from orion.provisioning.plan.desired import (
     bw_number,
     customer_profile,
     desired_for,
+    steps_with_work,
 )
 from orion.provisioning.plan.diff import Action, plan_actions
 from orion.provisioning.plan.reads import Observed, parse_reads, read_requests
@@ -31,4 +32,5 @@ from orion.provisioning.plan.reads import Observed, parse_reads, read_requests
 __all__ = [
     "COUNTED_STATES", "STEPS", "STEP_LABELS", "Action", "Desired", "Observed", "bw_number",
     "customer_profile", "desired_for", "parse_reads", "plan_actions", "read_requests",
+    "steps_with_work",
 ]

@@ -15,7 +15,8 @@ from orion.catalog.models import BroadWorksKind
 from orion.orders.models import Order, OrderLine
 from orion.orders.states import PROVISIONED_STATES, OrderState
 
-# The steps every order shows, in order. Steps with nothing to do are marked skipped.
+# The steps every order shows, in order. A step with nothing to do is marked so, one whose
+# objects BroadWorks already holds is marked "Already in BroadWorks" (``steps_with_work``).
 STEPS: tuple[tuple[str, str], ...] = (
     ("check", "checking BroadWorks"),
     ("domain", "adding the domain"),
@@ -29,6 +30,21 @@ STEPS: tuple[tuple[str, str], ...] = (
 )
 STEP_LABELS = dict(STEPS)
 COUNTED_STATES = PROVISIONED_STATES
+
+
+def steps_with_work(desired: Desired) -> set[str]:
+    """The steps that have something to check or create for this customer. A step outside
+    this set had nothing to do (no numbers ordered, no service packs); a step inside it that
+    sent nothing found it all in BroadWorks already. The progress panel tells the two apart."""
+    services = bool(desired.packs or desired.user_services or desired.group_services)
+    work = {"check", "domain", "enterprise", "group"}
+    if services:
+        work |= {"enterprise_services", "group_services"}
+    if desired.packs:
+        work.add("service_packs")
+    if desired.numbers:
+        work |= {"numbers", "assign_numbers"}
+    return work
 
 
 def bw_number(e164: str) -> str:
