@@ -82,3 +82,15 @@ def test_the_headline_never_repeats_the_badge(state):
                         current=None, failed=None)
     assert progress.headline and progress.headline != label
     assert label.lower() not in progress.headline.lower() or state == OrderState.IN_PROGRESS
+
+
+def test_each_poll_updates_the_header_badge_too(client, tenant_a):
+    order = place_order(user=tenant_a.user, kind=OrderKind.NEW_ENTERPRISE,
+                        packages={"Enterprise Standard": 1}, name="Poll Co",
+                        domain="poll.example")
+    client.force_login(tenant_a.user)
+    poll = client.get(f"/orders/{order.pk}/progress/", HTTP_HX_REQUEST="true").content.decode()
+    assert ('<span class="state state-acknowledged" id="order-state" hx-swap-oob="true">'
+            "Acknowledged</span>") in poll
+    page = client.get(f"/orders/{order.pk}/").content.decode()
+    assert page.count('id="order-state"') == 1  # the full page has one badge, not two

@@ -31,8 +31,11 @@ def progress(request: AuthedRequest, pk: int) -> HttpResponse:
     """The progress bar fragment; htmx polls it while the order is being provisioned."""
     order = order_get(user=request.user, order_id=pk)
     progress_now = order_progress(order=order)
+    # The page's header badge is swapped along (out of band), so that it and the panel never
+    # show two states while the order moves on.
     response = render(request, "provisioning/progress.html",
-                      {"order": order, "progress": progress_now})
+                      {"order": order, "progress": progress_now,
+                       "header_badge": bool(request.htmx)})
     if request.htmx and not progress_now.active:
         # Provisioning just ended: reload once so the header state, activation date, billing
         # date form and staff actions show the new state too (the poll stops after this).
