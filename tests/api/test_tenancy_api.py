@@ -37,6 +37,7 @@ class World:
     placed_backorder: int
     token: int
     package: int
+    webhook: int
 
 
 def tomorrow() -> str:
@@ -98,6 +99,16 @@ OPERATIONS: dict[str, tuple[str, dict, object]] = {
     "billing_export": ("list", {}, None),
     "billing_invoice_preview": ("object", {"customer_id": "customer"}, None),
     "billing_customer_summary": ("object", {"customer_id": "customer"}, None),
+    # Webhooks (orion.api.routers.webhooks).
+    "webhook_endpoint_list": ("list", {}, None),
+    "webhook_endpoint_create": ("own", {}, {"url": "http://127.0.0.1:9/b",
+                                            "events": ["order.state_changed"]}),
+    "webhook_endpoint_get": ("object", {"endpoint_id": "webhook"}, None),
+    "webhook_endpoint_modify": ("object", {"endpoint_id": "webhook"}, {"is_active": False}),
+    "webhook_endpoint_delete": ("object", {"endpoint_id": "webhook"}, None),
+    "webhook_endpoint_rotate": ("object", {"endpoint_id": "webhook"}, None),
+    "webhook_endpoint_ping": ("object", {"endpoint_id": "webhook"}, None),
+    "webhook_delivery_list": ("object", {"endpoint_id": "webhook"}, None),
 }
 QUERY = {"account_search": {"q": "Acme"}, "numbers_available": {"npa": "212"},
          "numbers_search": {"npa": "212"},
@@ -151,13 +162,17 @@ def world(tenant_a, tenant_b) -> World:
     from orion.api.services import token_create
 
     token = token_create(user=tenant_a.user, name="a's token").token
+    from orion.webhooks.services import endpoint_add
+
+    webhook = endpoint_add(user=tenant_a.user, url="http://127.0.0.1:9/a",
+                           events=["order.state_changed"]).endpoint
     # Partner B has its own draft, so B's lists are not trivially empty.
     f.draft_with_packages(user=tenant_b.user, enterprise=tenant_b.enterprise)
     return World(enterprise=tenant_a.enterprise.pk, customer=tenant_a.customer.pk,
                  draft=draft.pk, line=draft.lines.get().pk,
                  did=DID.objects.get(e164="+12125550100").pk, backorder=backorder.pk,
                  placed=placed.pk, placed_backorder=placed_backorder.pk, token=token.pk,
-                 package=f.package("Enterprise Standard").pk)
+                 package=f.package("Enterprise Standard").pk, webhook=webhook.pk)
 
 
 def test_every_operation_is_covered():
@@ -218,6 +233,8 @@ def test_no_partner_reaches_another_partners_data(tenant_a, tenant_b, staff, wor
                     assert all(i["partner_id"] == tenant_b.partner.pk for i in items)
                 elif op_id == "token_list":
                     assert world.token not in {i["id"] for i in items}
+                elif op_id == "webhook_endpoint_list":
+                    assert all(i["partner_id"] == tenant_b.partner.pk for i in items)
                 elif op_id == "billing_export":
                     assert all(line["customer_id"] not in (world.customer,)
                                for line in response.json()["lines"])
@@ -237,6 +254,11 @@ def test_no_partner_reaches_another_partners_data(tenant_a, tenant_b, staff, wor
     assert placed.state == "acknowledged"
     assert placed.billing_start_date == f.new_customer_details().billing_start_date
     assert ApiToken.objects.get(pk=world.token).revoked_at is None
+    from orion.webhooks.models import Endpoint
+
+    webhook = Endpoint.objects.get(pk=world.webhook)
+    assert webhook.is_active and webhook.partner == tenant_a.partner
+    assert not webhook.deliveries.exists()
     assert not Order.objects.filter(partner=tenant_b.partner, enterprise_id=world.enterprise)
     assert Order.objects.filter(partner=tenant_a.partner).count() == 2
 

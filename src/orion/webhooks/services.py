@@ -131,13 +131,17 @@ def endpoint_modify(*, user: User, endpoint_id: int, url: str | None = None,
     return endpoint
 
 
-def endpoint_delete(*, user: User, endpoint_id: int, via: str | None = None) -> None:
-    """Delete the endpoint and its log; its waiting jobs find nothing and end."""
+def endpoint_delete(*, user: User, endpoint_id: int, via: str | None = None) -> Endpoint:
+    """Delete the endpoint and its log; its waiting jobs find nothing and end. Returns the
+    endpoint as it was (its ``pk`` kept, for the answer)."""
     with transaction.atomic():
         endpoint = _endpoint_for(user, endpoint_id, lock=True)
         audit_record(actor=user, action="webhook.delete", obj=endpoint, via=via,
                      changes={"url": endpoint.url})
+        pk = endpoint.pk
         endpoint.delete()
+        endpoint.pk = pk
+    return endpoint
 
 
 def endpoint_rotate_secret(*, user: User, endpoint_id: int, via: str | None = None
