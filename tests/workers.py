@@ -24,6 +24,8 @@ def worker_env(*, host: str, port: int, command_timeout: float = 1.5,
         "ORION_PROVISIONING_BACKOFF": "1", "ORION_PROVISIONING_MAX_ATTEMPTS": str(max_attempts),
         "ORION_WORKER_HEARTBEAT_SECONDS": "1", "ORION_STALLED_JOB_SECONDS": str(stalled_seconds),
         "ORION_WORKER_POLL_SECONDS": "0.3", "ORION_LOG_LEVEL": "WARNING",
+        "ORION_WORKER_LOCK_TIMEOUT_SECONDS": "5",
+        "ORION_WORKER_IDLE_IN_TRANSACTION_SECONDS": "10",
         "PYTHONUNBUFFERED": "1",
     })
     return env

@@ -259,6 +259,12 @@ ORION_WORKER_HEARTBEAT_SECONDS = float(os.environ.get("ORION_WORKER_HEARTBEAT_SE
 ORION_STALLED_JOB_SECONDS = float(os.environ.get("ORION_STALLED_JOB_SECONDS", "30"))
 ORION_WORKER_POLL_SECONDS = float(os.environ.get("ORION_WORKER_POLL_SECONDS", "5"))
 ORION_WORKER_CONCURRENCY = int(os.environ.get("ORION_WORKER_CONCURRENCY", "4"))
+# A worker's statement gives up waiting for a row lock after this long (a transient error,
+# retried), and a worker idle inside a transaction this long (frozen) loses its session.
+ORION_WORKER_LOCK_TIMEOUT_SECONDS = float(
+    os.environ.get("ORION_WORKER_LOCK_TIMEOUT_SECONDS", "20"))
+ORION_WORKER_IDLE_IN_TRANSACTION_SECONDS = float(
+    os.environ.get("ORION_WORKER_IDLE_IN_TRANSACTION_SECONDS", "60"))
 ORION_WORKER_NAME = os.environ.get("ORION_WORKER_NAME", "worker")
 # orion run: where the web listens and how many gunicorn processes serve it.
 ORION_BIND = os.environ.get("ORION_BIND", "127.0.0.1:8000")

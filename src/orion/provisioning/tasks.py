@@ -8,13 +8,16 @@ killed mid-job leaves a stalled job that ``recover_stalled_jobs`` hands to anoth
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, connection
+from django.db import InterfaceError, InternalError, OperationalError, connection
 from procrastinate import JobContext, RetryStrategy
 from procrastinate.contrib.django import app
 from procrastinate.exceptions import UniqueViolation
 from procrastinate.jobs import Status
+from psycopg.errors import IdleInTransactionSessionTimeout
 
 from orion.broadworks.exceptions import OCIConnectionError, OCITransientError
 from orion.orders.exceptions import StaleOrderState
@@ -60,7 +63,7 @@ def provision_order(context: JobContext, order_id: int, wait_round: int = 0) -> 
     fence = (JobFence(job_id=job.id, worker_id=job.worker_id)
              if job.id is not None and job.worker_id is not None else None)
     try:
-        return order_provision(order_id=order_id, fence=fence)
+        return _session_loss_is_transient(order_provision, order_id=order_id, fence=fence)
     except ProvisioningFenced as exc:
         # Another worker owns the order now; the worker will not record this job's outcome.
         logger.warning("order id %s: stopped without writing: %s", order_id, exc)
@@ -92,6 +95,17 @@ def provision_order(context: JobContext, order_id: int, wait_round: int = 0) -> 
         logger.exception("order id %s: unexpected error while provisioning", order_id)
         order_fail_unexpected(order_id=order_id, error=exc)
         return "failed"
+
+
+def _session_loss_is_transient(run: Callable[..., str], **kwargs: Any) -> str:
+    """A session PostgreSQL ended because this worker sat frozen inside a transaction (see
+    ``orion worker``'s limits) is lost like any dropped connection: retried, never failed."""
+    try:
+        return run(**kwargs)
+    except InternalError as exc:
+        if isinstance(exc.__cause__, IdleInTransactionSessionTimeout):
+            raise OperationalError(str(exc)) from exc
+        raise
 
 
 def _drop_connection() -> None:

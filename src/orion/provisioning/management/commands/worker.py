@@ -14,6 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
+from django.db import connections
 from procrastinate.contrib.django import app
 from procrastinate.contrib.django.django_connector import DjangoConnector
 
@@ -32,6 +33,7 @@ class Command(BaseCommand):
         # Orion logs each order's outcome itself; Procrastinate's per-job lines (a periodic job
         # every few seconds) would drown them.
         logging.getLogger("procrastinate").setLevel(logging.WARNING)
+        _bound_lock_waits()
         self.stdout.write(f"orion worker {name}: queues provisioning, webhooks, periodic; "
                           f"concurrency {concurrency}")
         options = {
@@ -55,6 +57,26 @@ class Command(BaseCommand):
                                   f"in {pause:.0f} s")
                 time.sleep(pause)
                 pause = min(pause * 2, 30)
+
+
+def _bound_lock_waits() -> None:
+    """No statement of this worker waits on a lock for ever, nor holds one while frozen.
+
+    A worker paused inside a transaction (SIGSTOP, a VM freeze) keeps its row locks; a
+    statement of another worker that needs one of them (the stalled-job recovery retrying
+    that worker's job, say) would wait for ever and take a slot of that worker with it, until
+    every slot waits and nothing moves. With these two limits the waiting statement fails
+    (a transient error, retried) and PostgreSQL ends the frozen transaction, which frees its
+    locks. Both apply to Django's connections and to the worker's own pool (it takes Django's
+    connection parameters).
+    """
+    limits = (f"-c lock_timeout={int(settings.ORION_WORKER_LOCK_TIMEOUT_SECONDS * 1000)} "
+              f"-c idle_in_transaction_session_timeout="
+              f"{int(settings.ORION_WORKER_IDLE_IN_TRANSACTION_SECONDS * 1000)}")
+    for alias in connections:
+        options = connections[alias].settings_dict.setdefault("OPTIONS", {})
+        options["options"] = f"{options.get('options', '')} {limits}".strip()
+    connections.close_all()  # opened by the checks before the limits: reopen with them
 
 
 async def _run(options: dict[str, Any]) -> None:
