@@ -10,7 +10,7 @@ from ninja import NinjaAPI
 
 from orion.api import errors
 from orion.api.auth import API_AUTH
-from orion.api.routers import accounts, billing, catalog, numbers, orders, tokens, webhooks
+from orion.api.routers import accounts, billing, catalog, numbers, orders, tokens, users, webhooks
 
 api = NinjaAPI(
     title="Orion API",
@@ -32,6 +32,7 @@ api.add_router("/", accounts.router)
 api.add_router("/", catalog.router)
 api.add_router("/", orders.router)
 api.add_router("/", numbers.router)
+api.add_router("/", users.router)
 api.add_router("/", webhooks.router)
 # The billing engineer fills orion.api.routers.billing.
 api.add_router("/billing", billing.router)

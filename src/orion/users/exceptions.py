@@ -20,3 +20,6 @@ class UsersInvalid(UserError):
         super().__init__(message or f"{count} row{'s' if count != 1 else ''} of the users have "
                          "errors; nothing was saved. Correct them and try again.")
         self.rows = rows
+        # The API's per-field errors: ``users.<row>`` (``users`` for the sheet as a whole).
+        self.errors = {(f"users.{number}" if number else "users"): messages
+                       for number, messages in rows.items()}
