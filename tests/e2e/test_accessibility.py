@@ -79,8 +79,13 @@ def test_main_pages_have_no_serious_or_critical_axe_violations(
     check(page, "customer", found)
     visit(page, f"/billing/customers/{customer.pk}/preview/")
     check(page, "billing preview", found)
-    visit(page, f"/enterprises/{customer.enterprise_id}/")
-    check(page, "enterprise", found)
+    for base in (f"/enterprises/{customer.enterprise_id}/", f"/customers/{customer.pk}/"):
+        visit(page, base)
+        tabs = [str(a.get_attribute("href")) for a in page.locator("nav.tabs a").all()]
+        assert len(tabs) > 1, base
+        for href in tabs:
+            visit(page, href)
+            check(page, href, found)
     visit(page, "/search/?q=Acme")
     check(page, "search", found)
     visit(page, "/no-such-page/", 404)
@@ -101,6 +106,7 @@ def test_main_pages_have_no_serious_or_critical_axe_violations(
     login("ops")
     for where, url in (("staff dashboard", "/"), ("DIDs inventory", "/numbers/"),
                        ("backorders", "/numbers/backorders/"), ("audit", "/audit/"),
+                       ("number import", "/numbers/import/"),
                        ("staff order detail", f"/orders/{order.pk}/")):
         visit(page, url)
         check(page, where, found)
