@@ -148,6 +148,8 @@ class EmulatorServer:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._stopped: asyncio.Event | None = None
+        #: Every listener is bound (the CLI prints the ports only then).
+        self._listening = False
 
     # -- lifecycle ------------------------------------------------------------------
 
@@ -173,6 +175,7 @@ class EmulatorServer:
                 self._serve_control, self.host, self.control_port, limit=64 * 1024 * 1024
             )
             self.control_port = self._control.sockets[0].getsockname()[1]
+        self._listening = True
         logger.info("OCI-P emulator listening on %s:%s", self.host, self.port)
 
     def _tls_context(self) -> ssl.SSLContext:
@@ -184,7 +187,9 @@ class EmulatorServer:
 
     @property
     def listening(self) -> bool:
-        return self._server is not None
+        """True once every listener (OCI-P, TLS, SOAP, control) is bound and its port known:
+        with port 0 the TLS and SOAP ports are only known after their own bind."""
+        return self._listening
 
     @property
     def address(self) -> tuple[str, int]:
