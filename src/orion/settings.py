@@ -253,6 +253,8 @@ ORION_WEBHOOKS_ALLOW_PRIVATE = env_bool("ORION_WEBHOOKS_ALLOW_PRIVATE", not PROD
 ORION_WEBHOOKS_TIMEOUT_SECONDS = float(os.environ.get("ORION_WEBHOOKS_TIMEOUT", "5"))
 ORION_WEBHOOKS_MAX_ATTEMPTS = int(os.environ.get("ORION_WEBHOOKS_MAX_ATTEMPTS", "8"))
 ORION_WEBHOOKS_BACKOFF_SECONDS = float(os.environ.get("ORION_WEBHOOKS_BACKOFF", "4"))
+# Settled deliveries (delivered or failed) are kept this long in the endpoint's log.
+ORION_WEBHOOKS_RETENTION_DAYS = int(os.environ.get("ORION_WEBHOOKS_RETENTION_DAYS", "30"))
 # Workers beat every few seconds; a worker silent for ORION_STALLED_JOB_SECONDS is dead and
 # its jobs are retried by another worker.
 ORION_WORKER_HEARTBEAT_SECONDS = float(os.environ.get("ORION_WORKER_HEARTBEAT_SECONDS", "5"))

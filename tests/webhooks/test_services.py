@@ -208,3 +208,24 @@ def test_another_partners_endpoint_does_not_exist_for_you(endpoint, tenant_b, re
     assert stored.is_active and stored.secret == endpoint.secret
     assert receiver.received == []
     assert not Endpoint.objects.visible_to(tenant_b.user).exists()
+
+
+def test_settled_deliveries_past_the_retention_period_are_purged(endpoint, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from orion.webhooks.tasks import webhook_deliveries_purge
+
+    old = timezone.now() - timedelta(days=settings.ORION_WEBHOOKS_RETENTION_DAYS + 1)
+    kept_pending = _delivery(endpoint.endpoint)
+    for n, status in enumerate((DeliveryStatus.SUCCEEDED, DeliveryStatus.FAILED)):
+        Delivery.objects.create(endpoint=endpoint.endpoint, event_id=f"msg_old{n}",
+                                event=EventType.PING, payload={}, status=status,
+                                delivered_at=old)
+    recent = Delivery.objects.create(endpoint=endpoint.endpoint, event_id="msg_new",
+                                     event=EventType.PING, payload={},
+                                     status=DeliveryStatus.FAILED)
+    Delivery.objects.exclude(pk=recent.pk).update(created_at=old)
+    assert webhook_deliveries_purge.func(timestamp=0) == 2
+    assert set(Delivery.objects.values_list("pk", flat=True)) == {kept_pending.pk, recent.pk}

@@ -13,6 +13,7 @@ import json
 import logging
 import time
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -174,6 +175,18 @@ def endpoint_ping(*, user: User, endpoint_id: int) -> Delivery:
     delivery_send(delivery_id=delivery.pk, final=True)
     delivery.refresh_from_db()
     return delivery
+
+
+def deliveries_purge(*, now: datetime | None = None, days: int | None = None) -> int:
+    """Forget settled deliveries (delivered or failed) older than the retention period; a
+    pending one stays until its job ends it."""
+    days = settings.ORION_WEBHOOKS_RETENTION_DAYS if days is None else days
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    deleted, _ = (Delivery.objects.filter(created_at__lt=cutoff)
+                  .exclude(status=DeliveryStatus.PENDING).delete())
+    if deleted:
+        logger.info("webhook deliveries: %s older than %s days purged", deleted, days)
+    return deleted
 
 
 def payload_body(payload: dict[str, Any]) -> bytes:

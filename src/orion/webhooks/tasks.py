@@ -30,3 +30,13 @@ def webhook_deliver(context: JobContext, delivery_id: int) -> str:
     attempt = (context.job.attempts or 0) + 1
     return delivery_send(delivery_id=delivery_id,
                          final=attempt >= settings.ORION_WEBHOOKS_MAX_ATTEMPTS)
+
+
+@app.periodic(cron="17 3 * * *", periodic_id="purge-webhook-deliveries")
+@app.task(name="orion.webhook_deliveries_purge", queue="periodic",
+          queueing_lock="webhook-deliveries-purge")
+def webhook_deliveries_purge(timestamp: int) -> int:
+    """Nightly: settled deliveries older than ``ORION_WEBHOOKS_RETENTION_DAYS`` go."""
+    from orion.webhooks.services import deliveries_purge
+
+    return deliveries_purge()
