@@ -191,6 +191,17 @@ def test_the_password_is_never_kept_or_answered(acme: BroadWorksClient, emulator
     assert "S3cret" not in str(user.to_dict())
 
 
+def test_the_oci_log_hides_passwords_but_not_device_flags() -> None:
+    xml = (
+        "<command><password>S3cret</password>"
+        "<useCustomUserNamePassword>false</useCustomUserNamePassword>"
+        "<mobilityManagerProvisioningPassword>x1</mobilityManagerProvisioningPassword></command>"
+    )
+    redacted = codec.redact(xml)
+    assert "S3cret" not in redacted and "x1" not in redacted
+    assert "<useCustomUserNamePassword>false</useCustomUserNamePassword>" in redacted
+
+
 def test_user_add_22v2_current_name(acme: BroadWorksClient) -> None:
     add_device(acme, "phone-1")
     acme.request(

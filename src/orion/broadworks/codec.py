@@ -38,7 +38,10 @@ DOCUMENT_TAG = "{C}BroadsoftDocument"
 #: ``\0`` or nothing at all.
 _SEPARATORS = b" \t\r\n\0"
 
-_PASSWORD_RE = re.compile(r"<((?:\w+:)?\w*[Pp]assword)((?:\s[^>]*)?)>[^<]*</\1>")
+#: ``useCustomUserNamePassword`` (of access devices) is a flag, not a secret.
+_PASSWORD_RE = re.compile(
+    r"<((?:\w+:)?(?!useCustomUserNamePassword\b)\w*[Pp]assword)((?:\s[^>]*)?)>[^<]*</\1>"
+)
 
 
 class _TypeResolver:
