@@ -14,9 +14,10 @@ from orion.webhooks.models import Endpoint
 from orion.webhooks.signing import signature_verify
 from tests.webhooks.receiver import Receiver, start_receiver
 
+from .test_accessibility import axe_problems
 from .test_walkthrough import Login, Shot
 
-pytestmark = [pytest.mark.e2e]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 
 @pytest.fixture
@@ -39,6 +40,7 @@ def test_register_see_the_secret_once_ping_and_see_the_delivery(
     page.get_by_role("button", name="Add endpoint").click()
     expect(page.locator("#url-error")).to_contain_text("Enter a full URL")
     expect(page.locator("#id_url")).to_have_attribute("aria-invalid", "true")
+    assert axe_problems(page) == []  # the page with a refusal shown
 
     page.fill("#id_url", receiver.url)
     page.get_by_label("Order state changed (order.state_changed)").check()
@@ -67,6 +69,7 @@ def test_register_see_the_secret_once_ping_and_see_the_delivery(
     expect(row.locator(".delivery-status")).to_have_text("Delivered")
     expect(page.get_by_role("button", name="Send test ping")).to_be_focused()
     shot(page, "ping-delivered")
+    assert axe_problems(page) == []  # the endpoint page with its deliveries log
 
     [got] = receiver.received
     signature_verify(secret=secret, headers=got.headers, body=got.body)
