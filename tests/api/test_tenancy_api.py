@@ -38,6 +38,7 @@ class World:
     token: int
     package: int
     webhook: int
+    seat_user: int
 
 
 def tomorrow() -> str:
@@ -109,6 +110,14 @@ OPERATIONS: dict[str, tuple[str, dict, object]] = {
     "webhook_endpoint_rotate": ("object", {"endpoint_id": "webhook"}, None),
     "webhook_endpoint_ping": ("object", {"endpoint_id": "webhook"}, None),
     "webhook_delivery_list": ("object", {"endpoint_id": "webhook"}, None),
+    # Users (seats) (orion.api.routers.users).
+    "order_users_list": ("object", {"order_id": "draft"}, None),
+    "order_users_set": ("object", {"order_id": "draft"}, {"users": []}),
+    "order_user_update": ("object", {"order_id": "draft", "user_id": "seat_user"},
+                          {"first_name": "Eve"}),
+    "order_users_csv": ("object", {"order_id": "draft"}, None),
+    "order_users_upload": ("object", {"order_id": "draft"}, None),
+    "customer_users_list": ("object", {"customer_id": "customer"}, None),
 }
 QUERY = {"account_search": {"q": "Acme"}, "numbers_available": {"npa": "212"},
          "numbers_search": {"npa": "212"},
@@ -166,13 +175,17 @@ def world(tenant_a, tenant_b) -> World:
 
     webhook = endpoint_add(user=tenant_a.user, url="http://127.0.0.1:9/a",
                            events=["order.state_changed"]).endpoint
+    from orion.users.services import order_users_refresh
+
+    order_users_refresh(user=tenant_a.user, order_id=draft.pk)  # the draft's seat's user
     # Partner B has its own draft, so B's lists are not trivially empty.
     f.draft_with_packages(user=tenant_b.user, enterprise=tenant_b.enterprise)
     return World(enterprise=tenant_a.enterprise.pk, customer=tenant_a.customer.pk,
                  draft=draft.pk, line=draft.lines.get().pk,
                  did=DID.objects.get(e164="+12125550100").pk, backorder=backorder.pk,
                  placed=placed.pk, placed_backorder=placed_backorder.pk, token=token.pk,
-                 package=f.package("Enterprise Standard").pk, webhook=webhook.pk)
+                 package=f.package("Enterprise Standard").pk, webhook=webhook.pk,
+                 seat_user=draft.users.get().pk)
 
 
 def test_every_operation_is_covered():

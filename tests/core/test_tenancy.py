@@ -13,6 +13,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from orion.api.services import token_create
 from orion.orders.models import Order
+from orion.users.services import order_users_refresh
 from orion.webhooks.services import endpoint_add
 from tests import factories as f
 
@@ -70,6 +71,8 @@ def _fill(route: str, ids: dict[str, int]) -> str:
 def test_every_object_url_is_scoped_to_the_partner(client, tenant_a, tenant_b, staff):
     order = f.draft_with_packages(user=tenant_a.user, enterprise=tenant_a.enterprise)
     line = order.lines.get()
+    order_users_refresh(user=tenant_a.user, order_id=order.pk)  # its seat's user
+    seat_user = order.users.get()
     checked = 0
     for route in _patterns():
         if "<" not in route:
@@ -79,7 +82,8 @@ def test_every_object_url_is_scoped_to_the_partner(client, tenant_a, tenant_b, s
             continue
         prefix = next((p for p in OBJECTS if route.startswith(p)), None)
         assert prefix is not None, f"URL {route!r} has an id the tenancy test does not know"
-        path = _fill(route, {"pk": OBJECTS[prefix](tenant_a, order), "line_pk": line.pk})
+        path = _fill(route, {"pk": OBJECTS[prefix](tenant_a, order), "line_pk": line.pk,
+                             "user_pk": seat_user.pk})
         client.force_login(tenant_b.user)
         for method in ("get", "post"):
             response = getattr(client, method)(path, {"quantity": "3", "order_type": "1",
