@@ -92,3 +92,18 @@ def test_a_name_that_resolves_to_a_private_address_at_delivery_is_refused_unsent
     assert "127.0.0.1" in delivery.error and "private or reserved" in delivery.error
     assert delivery.response_code is None
     assert receiver.received == []  # nothing was sent
+
+
+@pytest.mark.parametrize("url", [
+    "https://2130706433/x",  # 127.0.0.1 as one number
+    "https://0x7f.0.0.1/x",
+    "https://017700000001/x",
+    "https://127.1/x",
+    "https://[::]/x",
+    "https://[0:0:0:0:0:ffff:a9fe:a9fe]/x",  # 169.254.169.254, IPv4-mapped
+    "https://localhost./x",
+])
+def test_production_refuses_other_spellings_of_internal_addresses(production_mode, url):
+    with pytest.raises(AddressRefused) as refused:
+        url_clean(url)
+    assert refused.value.field == "url"
