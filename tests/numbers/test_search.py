@@ -152,3 +152,34 @@ def test_import_rejects_markup_and_formulas_in_place_columns():
     reasons = {line: reason for line, _text, reason in result.rejected}
     assert "rate center" in reasons[1] and "rate center" in reasons[2]
     assert "city" in reasons[3] and "ZIP" in reasons[4]
+
+
+def test_toll_free_numbers_are_reserved_only_with_the_package_and_not_billed_as_dids(
+        stock, tenant_a):
+    from orion.numbers.selectors import order_numbers
+    from orion.numbers.services import backorder_create, numbers_reserve
+    from orion.orders import services as order_services
+    from tests import factories as f
+
+    local = f.draft_with_packages(user=tenant_a.user, enterprise=tenant_a.enterprise)
+    with pytest.raises(TollFreeNeedsPackage, match="Toll FRee Number package"):
+        numbers_reserve(user=tenant_a.user, order_id=local.pk, numbers=["8885550100"])
+    with pytest.raises(TollFreeNeedsPackage):
+        backorder_create(user=tenant_a.user, order_id=local.pk, npa="888", quantity=1)
+    assert DID.objects.get(e164="+18885550100").state == "available"
+
+    draft = f.draft_with_packages(user=tenant_a.user, enterprise=tenant_a.enterprise,
+                                  packages=("Enterprise Standard", "Toll FRee Number"))
+    result = numbers_reserve(user=tenant_a.user, order_id=draft.pk,
+                             numbers=["8885550100", "2125550100"])
+    assert result.reserved == ["+12125550100", "+18885550100"]
+    # One package, one toll-free number: a second is refused by the package's quantity.
+    with pytest.raises(TollFreeNeedsPackage, match="select at most 0 more"):
+        numbers_reserve(user=tenant_a.user, order_id=draft.pk, numbers=["8885550101"])
+    line = draft.lines.get(package__name="Toll FRee Number")
+    order_services.order_line_set_quantity(user=tenant_a.user, order_id=draft.pk,
+                                           line_id=line.pk, quantity=2)
+    numbers_reserve(user=tenant_a.user, order_id=draft.pk, numbers=["8885550101"])
+    numbers = order_numbers(order=draft)
+    assert len(numbers.dids) == 3 and len(numbers.toll_free) == 2
+    assert numbers.selected == 1  # toll-free numbers are not DIDs of the allowance

@@ -65,8 +65,15 @@ class SecurityHeadersMiddleware:
         return response
 
 
+# The file uploads (staff's number import CSVs, 100,000 numbers and more): a larger limit on
+# these paths only. Their file part streams to a temporary file, and the view reads at most its
+# own limit; DATA_UPLOAD_MAX_MEMORY_SIZE still bounds their other fields.
+UPLOAD_PATHS = ("/numbers/import/", "/api/v1/numbers/imports")
+
+
 class BodySizeLimitMiddleware:
-    """413 for a declared body above ``ORION_MAX_BODY_BYTES``, without reading it.
+    """413 for a declared body above ``ORION_MAX_BODY_BYTES`` (``ORION_UPLOAD_MAX_BODY_BYTES``
+    on ``UPLOAD_PATHS``), without reading it.
 
     Django's own DATA_UPLOAD_MAX_MEMORY_SIZE still guards bodies that lie about (or omit) their
     length: reading more than that raises RequestDataTooBig, which Django answers with 400.
@@ -75,6 +82,8 @@ class BodySizeLimitMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
         self.limit = int(getattr(settings, "ORION_MAX_BODY_BYTES", 2 * 1024 * 1024))
+        self.upload_limit = int(getattr(settings, "ORION_UPLOAD_MAX_BODY_BYTES",
+                                        17 * 1024 * 1024))
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         try:
@@ -82,9 +91,10 @@ class BodySizeLimitMiddleware:
         except ValueError:
             return HttpResponse("The Content-Length header is not a number.\n", status=400,
                                 content_type="text/plain")
-        if declared > self.limit:
+        limit = self.upload_limit if request.path in UPLOAD_PATHS else self.limit
+        if declared > limit:
             return HttpResponse(
-                f"The request body is too large: at most {self.limit:,} bytes.\n", status=413,
+                f"The request body is too large: at most {limit:,} bytes.\n", status=413,
                 content_type="text/plain")
         return self.get_response(request)
 
