@@ -107,3 +107,29 @@ def test_production_refuses_other_spellings_of_internal_addresses(production_mod
     with pytest.raises(AddressRefused) as refused:
         url_clean(url)
     assert refused.value.field == "url"
+
+
+def test_the_connection_goes_to_the_checked_address_with_the_urls_host(tenant_a, receiver,
+                                                                       monkeypatch):
+    """The name is resolved once, by the guard; the request carries the URL's host."""
+    port = int(receiver.url.split(":")[2].split("/")[0])
+    real = socket.getaddrinfo
+    lookups: list[str] = []
+
+    def fake(host, *args, **kwargs):
+        if host == "hooks.partner.example":
+            lookups.append(host)
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))]
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", fake)
+    made = services.endpoint_add(user=tenant_a.user,
+                                 url=f"http://hooks.partner.example:{port}/in?src=orion",
+                                 events=EVENTS)
+    lookups.clear()
+    delivery = services.endpoint_ping(user=tenant_a.user, endpoint_id=made.endpoint.pk)
+    assert delivery.status == DeliveryStatus.SUCCEEDED
+    [got] = receiver.received
+    assert got.headers["host"] == f"hooks.partner.example:{port}"
+    assert got.path == "/in?src=orion"
+    assert lookups == ["hooks.partner.example"]  # checked once, then connected to that
