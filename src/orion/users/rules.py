@@ -20,6 +20,7 @@ from orion.accounts.validators import ascii_int
 from orion.numbers.models import DID
 from orion.numbers.nanp import display
 from orion.orders.models import Order, OrderLine
+from orion.orders.states import OrderState
 from orion.users import conf
 from orion.users.exceptions import UserError
 from orion.users.models import (
@@ -137,7 +138,9 @@ def group_for(order: Order) -> Group:
     order), the extension length and the order's numbers."""
     numbers = {d.pk: d for d in DID.objects.filter(order=order, is_for_trunking=False)
                .order_by("e164")}
-    others = OrderUser.objects.live().exclude(order=order)
+    # A cancelled order's users never reached (or left) BroadWorks: they hold nothing.
+    others = OrderUser.objects.live().exclude(order=order).exclude(
+        order__state=OrderState.CANCELLED)
     taken_extensions: set[str] = set()
     existing = 0
     length = conf.extension_length()

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from orion.accounts.models import User
 from orion.audit.services import audit_record
@@ -296,6 +297,16 @@ def _user_id(*, local: str, domain: str) -> str:
     return f"{local}@{domain}"
 
 
+def _release_cancelled(users: list[OrderUser], *, customer_id: int) -> None:
+    """Users of cancelled orders stop holding extensions, numbers and phones (the rules
+    already ignore them): done here, where a new user may need what they held."""
+    numbers = [u.number_id for u in users if u.number_id]
+    macs = [u.mac_address for u in users if u.mac_address]
+    (OrderUser.objects.live().filter(order__state=OrderState.CANCELLED)
+     .filter(Q(customer_id=customer_id) | Q(number_id__in=numbers) | Q(mac_address__in=macs))
+     .update(is_live=False))
+
+
 def order_users_place(*, order: Order) -> int:
     """Save Order, once the order has its customer: its users become live, Orion's record of
     the group's users, each with its BroadWorks user id ``<group id>_<extension>@<domain>``
@@ -310,6 +321,7 @@ def order_users_place(*, order: Order) -> int:
     users = list(order.users.all())
     if not users:
         return 0
+    _release_cancelled(users, customer_id=customer.pk)
     domain = customer.group_domain or settings.ORION_BROADWORKS_SYSTEM_DOMAIN
     wanted = {u.pk: _user_id(local=f"{customer.bw_group_id}_{u.extension}".lower(),
                              domain=domain) for u in users}
