@@ -51,7 +51,7 @@ def test_each_wrong_fact_is_refused_at_its_field(field, value, message):
     with pytest.raises(TrunkFactsInvalid) as caught:
         trunk_facts_validate(facts(**{field: value}))
     assert set(caught.value.errors) == {field}
-    assert message in caught.value.errors[field]
+    assert message in caught.value.errors[field][0]
 
 
 def test_good_facts_are_normalised():
@@ -113,3 +113,26 @@ def test_the_database_refuses_what_the_form_refuses(tenant_a, bad):
               "failover_number": "+12125550199", "transport": "", **bad}
     with pytest.raises(IntegrityError), transaction.atomic():
         TrunkFacts.objects.create(order=order, **values)
+
+
+def test_the_api_gives_and_reads_trunk_facts_with_the_same_rules(tenant_a, tenant_b):
+    from tests.api.conftest import ApiClient
+
+    order = _trunking_order(tenant_a)
+    api_a, api_b = ApiClient(tenant_a.user), ApiClient(tenant_b.user)
+    assert api_a.get(f"/orders/{order.pk}/trunk").status_code == 404
+    bad = api_a.put(f"/orders/{order.pk}/trunk", {
+        "call_paths": 0, "pbx_addresses": ["127.0.0.1"], "authentication": "ip",
+        "failover_number": "123"})
+    assert bad.status_code == 422
+    assert set(bad.json()["errors"]) == {"call_paths", "pbx_addresses", "failover_number"}
+    body = {"call_paths": 30, "pbx_addresses": ["198.51.100.20"],
+            "authentication": "registration", "sip_username": "acme", "sip_password": "p" * 12,
+            "failover_number": "2125550188", "transport": "udp"}
+    assert api_b.put(f"/orders/{order.pk}/trunk", body).status_code == 404
+    ok = api_a.put(f"/orders/{order.pk}/trunk", body)
+    assert ok.status_code == 200, ok.content
+    data = api_a.get(f"/orders/{order.pk}/trunk").json()
+    assert data["call_paths"] == 30 and data["failover_number"] == "+12125550188"
+    assert data["password_set"] is True and "sip_password" not in data
+    assert api_b.get(f"/orders/{order.pk}/trunk").status_code == 404

@@ -10,7 +10,17 @@ from ninja import NinjaAPI
 
 from orion.api import errors
 from orion.api.auth import API_AUTH
-from orion.api.routers import accounts, billing, catalog, numbers, orders, tokens, users, webhooks
+from orion.api.routers import (
+    accounts,
+    billing,
+    catalog,
+    numbers,
+    orders,
+    tokens,
+    trunk,
+    users,
+    webhooks,
+)
 
 api = NinjaAPI(
     title="Orion API",
@@ -31,6 +41,7 @@ api.add_router("/", tokens.router)
 api.add_router("/", accounts.router)
 api.add_router("/", catalog.router)
 api.add_router("/", orders.router)
+api.add_router("/", trunk.router)
 api.add_router("/", numbers.router)
 api.add_router("/", users.router)
 api.add_router("/", webhooks.router)

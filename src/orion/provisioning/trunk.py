@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -39,13 +39,14 @@ _SEPARATORS = re.compile(r"[\s,;]+")
 
 
 class TrunkFactsInvalid(OrionError):
-    """One or more trunk facts are wrong; ``errors`` maps each field to what to fix."""
+    """One or more trunk facts are wrong; ``errors`` maps each field to what to fix (a list,
+    as the API's error body and ``OrderValidationError`` carry them)."""
 
     code = "trunk_facts_invalid"
 
     def __init__(self, errors: dict[str, str]):
         super().__init__("The trunk details were not saved: correct the fields marked below.")
-        self.errors = errors
+        self.errors = {name: [message] for name, message in errors.items()}
 
 
 @dataclass
@@ -57,7 +58,6 @@ class TrunkFactsInput:
     sip_password: str = ""
     failover_number: str = ""
     transport: str = ""
-    errors: dict[str, str] = field(default_factory=dict)
 
 
 def clean_call_paths(value: object) -> int:
