@@ -128,8 +128,12 @@ def test_failed_order_is_repaired_by_staff_and_retried_to_completed(
     refused = exchanges.filter(has=page.locator(
         "summary", has_text="ServiceProviderDomainAssignListRequest"))
     expect(refused).to_have_count(1)
-    refused.locator("summary").click()
-    answer = refused.locator("pre").nth(1)
+    # It is open already (it holds a refusal); the refused command is marked, with its error.
+    failing = refused.locator(".oci-command-failed")
+    expect(failing).to_have_count(1)
+    expect(failing.locator("h3")).to_contain_text("ServiceProviderDomainAssignListRequest")
+    expect(failing.locator(".oci-command-error")).to_contain_text(NEW_DOMAIN)
+    answer = failing.locator("pre").nth(1)
     expect(answer).to_be_visible()
     expect(answer).to_contain_text("ErrorResponse")
     expect(answer).to_contain_text(NEW_DOMAIN)

@@ -126,3 +126,21 @@ def test_hostile_filters_are_refused_next_to_the_control(client, staff):
     page = response.content.decode()
     assert 'id="oci-command-error"' in page and 'id="oci-order-error"' in page
     assert "<x>" not in page
+
+
+def test_commands_refused_after_the_failing_one_are_told_apart(client, tenant_a, staff):
+    order = _placed(tenant_a, "Log Co")
+    both_refused = RESPONSE.replace(
+        '<command echo="" xsi:type="c:SuccessResponse" xmlns:c="C" xmlns=""/>',
+        '<command type="Error" echo="" xsi:type="c:ErrorResponse" xmlns:c="C" xmlns="">'
+        '<summaryEnglish>[Error 4207] Domain in use</summaryEnglish></command>')
+    view = exchange_view(_log(order, response=both_refused))
+    first, second = view.commands
+    assert first.failed and first.first_failure and first.error == "[Error 4207] Domain in use"
+    assert second.failed and not second.first_failure
+    assert view.failing == first
+    client.force_login(staff)
+    page = client.get(f"/orders/{order.pk}/oci-log/").content.decode()
+    assert page.count('class="oci-command oci-command-failed"') == 1
+    assert page.count('class="oci-command oci-command-refused-after"') == 1
+    assert "Refused after the failing command" in page

@@ -87,6 +87,9 @@ class OciCommand:
     response: str  # pretty XML of its answer ("" when none came)
     failed: bool
     error: str
+    # The first refused command of its document: the cause. BroadWorks goes on with the
+    # rest, and commands that needed what it refused are refused after it.
+    first_failure: bool = False
 
 
 @dataclass(frozen=True)
@@ -125,10 +128,12 @@ def exchange_view(exchange: OciExchangeLog) -> OciExchangeView:
         answer = responses[index] if index < len(responses) else None
         failed = answer is not None and (_command_type(answer) == "ErrorResponse"
                                          or answer.get("type") == "Error")
+        first = failed and not any(c.failed for c in commands)
         commands.append(OciCommand(
             position=index + 1, name=_command_type(element) or "(unnamed)",
             request=_pretty(element), response=_pretty(answer) if answer is not None else "",
-            failed=failed, error=_error_text(answer) if failed and answer is not None else ""))
+            failed=failed, error=_error_text(answer) if failed and answer is not None else "",
+            first_failure=first))
     return OciExchangeView(
         exchange=exchange, commands=commands,
         request_pretty=_pretty(request_root) if request_root is not None
