@@ -49,6 +49,7 @@ def test_choosing_trunking_announces_it_at_once(page: Page, login: Login) -> Non
     expect(page.locator("#trunking-announcement")).to_be_visible()
 
 
+@pytest.mark.slow
 def test_trunk_facts_validated_and_printed_literally(page: Page, login: Login) -> None:
     login("agent")
     open_new_customer_form(page)
