@@ -178,3 +178,28 @@ def test_api_search_blocks_and_toll_free_rule(tenant_a):
     assert missing["items"] == [] and "212-555 has 2" in missing["message"]
     refused = api.get("/numbers/search", npa="888")
     assert refused.status_code == 422 and "Toll FRee Number" in refused.json()["message"]
+
+
+def test_only_the_upload_paths_take_large_bodies(staff):
+    client = Client()
+    client.force_login(staff)
+    big = b"2125550100\n" * 200_000  # 2.2 MB: above the 1 MB of every other form
+    response = client.post("/numbers/import/",
+                           {"file": SimpleUploadedFile("big.csv", big, "text/csv")})
+    assert response.status_code == 302 and NumberImport.objects.get().total == 200_000
+    elsewhere = client.post("/numbers/backorders/fill/",
+                            {"file": SimpleUploadedFile("big.csv", big, "text/csv")})
+    assert elsewhere.status_code == 413
+
+
+def test_add_range_command_takes_city_and_zip(capsys):
+    from django.core.management import call_command
+
+    from orion.numbers.models import NumberBlock
+
+    call_command("numbers", "add-range", "3035550100-3035550109", "--rate-center", "denver",
+                 "--state", "CO", "--city", "Denver", "--zip", "80202")
+    assert "10 added" in capsys.readouterr().out
+    block = NumberBlock.objects.get(npa="303", nxx="555")
+    assert (block.rate_center, block.locality, block.zip_codes) == ("DENVER", "Denver",
+                                                                    ["80202"])

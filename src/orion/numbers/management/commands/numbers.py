@@ -22,12 +22,15 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
-        imp = sub.add_parser("import", help="Load numbers from a CSV: number[,rate center,state]")
+        imp = sub.add_parser("import", help="Load numbers from a CSV: "
+                             "number[,rate center[,state[,city[,zip]]]]")
         imp.add_argument("file", help="CSV file, or - for standard input")
         rng = sub.add_parser("add-range", help="Load a block, e.g. 2125550100-2125550199")
         rng.add_argument("range")
         rng.add_argument("--rate-center", default="")
         rng.add_argument("--state", default="")
+        rng.add_argument("--city", default="")
+        rng.add_argument("--zip", default="")
         sub.add_parser("expire", help="Free expired reservations; end finished quarantines")
         sub.add_parser("demo", help="Load the demo numbers")
 
@@ -68,7 +71,8 @@ class Command(BaseCommand):
                 try:
                     result = services.numbers_add_range(
                         spec=options["range"], rate_center=options["rate_center"],
-                        region=options["state"], progress=bar.update)
+                        region=options["state"], city=options["city"],
+                        zip_code=options["zip"], progress=bar.update)
                 except InvalidNumber as exc:
                     raise CommandError(exc.message) from exc
         self._report(result)
