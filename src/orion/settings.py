@@ -158,6 +158,8 @@ ORION_THROTTLES = {
     "reset_email": os.environ.get("ORION_THROTTLE_RESET_EMAIL", "3/1h"),
     # wrong or unknown API tokens from one address
     "token_address": os.environ.get("ORION_THROTTLE_TOKEN_ADDRESS", "20/1m"),
+    # webhook test pings per partner (each one makes Orion call the partner's URL)
+    "webhook_ping": os.environ.get("ORION_THROTTLE_WEBHOOK_PING", "10/1m"),
 }
 
 LANGUAGE_CODE = "en-us"

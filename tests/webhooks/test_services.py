@@ -229,3 +229,14 @@ def test_settled_deliveries_past_the_retention_period_are_purged(endpoint, setti
     Delivery.objects.exclude(pk=recent.pk).update(created_at=old)
     assert webhook_deliveries_purge.func(timestamp=0) == 2
     assert set(Delivery.objects.values_list("pk", flat=True)) == {kept_pending.pk, recent.pk}
+
+
+def test_test_pings_are_throttled_per_partner(endpoint, tenant_a, receiver, settings):
+    from orion.core.exceptions import Throttled
+
+    settings.ORION_THROTTLES = {**settings.ORION_THROTTLES, "webhook_ping": "2/1h"}
+    for _ in range(2):
+        services.endpoint_ping(user=tenant_a.user, endpoint_id=endpoint.endpoint.pk)
+    with pytest.raises(Throttled, match="Too many test pings"):
+        services.endpoint_ping(user=tenant_a.user, endpoint_id=endpoint.endpoint.pk)
+    assert len(receiver.received) == 2

@@ -23,6 +23,7 @@ from django.utils import timezone
 from orion.accounts.models import User
 from orion.audit.services import audit_record
 from orion.core.exceptions import NotFound, PermissionDenied
+from orion.core.throttle import require_allowed, throttle_hit
 from orion.webhooks import transport
 from orion.webhooks.events import event_id_new, payload_build
 from orion.webhooks.exceptions import AddressRefused, DeliveryRetry, WebhookError
@@ -166,6 +167,8 @@ def endpoint_ping(*, user: User, endpoint_id: int) -> Delivery:
     if not endpoint.is_active:
         raise WebhookError("The endpoint is deactivated; activate it to send a ping.",
                            code="webhook_inactive")
+    require_allowed(throttle_hit("webhook_ping", str(endpoint.partner_id)),
+                    "Too many test pings; wait a minute and try again.")
     event_id = event_id_new()
     delivery = Delivery.objects.create(
         endpoint=endpoint, event_id=event_id, event=EventType.PING,
