@@ -5,9 +5,9 @@ numbers, and toll-free (8XX) numbers for the toll-free package.
 Reads only: a search never reserves (Order on the picker does, through ``numbers.services``).
 Free numbers are the provider's, not a partner's, so any signed-in user may search them; what
 a partner may do with them (the toll-free rule, the reservation limits) is enforced by the
-services. Every query is served by an index: the partial index on free numbers
-(``did_available_npa_nxx``) for counts, pages and runs, and the block table's indexes for rate
-center, city/state and ZIP.
+services. The queries read only free numbers of the searched blocks, found by the NPA-NXX
+indexes (the partial index ``did_available_npa_nxx`` serves pages in number order), and the
+block table's indexes serve rate center, city/state and ZIP.
 """
 
 from __future__ import annotations
@@ -90,8 +90,8 @@ def _stock(*, where: str = "true", params: tuple[Any, ...] = (), block_where: st
 def blocks_in_stock(*, toll_free: bool = False, limit: int = 500) -> list[BlockInStock]:
     """The NPA-NXX blocks with free numbers and their counts, shown before anyone types.
 
-    One grouped query over the partial index on free numbers (an index-only scan), joined to
-    the block table for rate center and city. Local blocks, or the toll-free ones.
+    One grouped query over the free numbers (the rows of the partial index on free numbers),
+    joined to the block table for rate center and city. Local blocks, or the toll-free ones.
     """
     where = "npa = ANY(%s)" if toll_free else "NOT (npa = ANY(%s))"
     return _stock(where=where, params=(sorted(TOLL_FREE_NPAS),), limit=limit)
@@ -328,7 +328,8 @@ def _islands_sql(where: Q) -> tuple[str, list[Any]]:
 def _runs(where: Q, *, length: int, page: int, per_page: int) -> tuple[list[list[DID]], bool]:
     """Runs of ``length`` free numbers in a row within one NPA-NXX: gaps and islands (a
     number minus its rank among the free numbers of its block is the same along a run), over
-    the partial index in number order. Each run found offers its first ``length`` numbers."""
+    the free numbers of the searched blocks only. Each run found offers its first ``length``
+    numbers."""
     free_sql, params = _islands_sql(where)
     sql = _RUNS_SQL.format(free=free_sql, select=_RUNS_PAGE)
     with connection.cursor() as cursor:
