@@ -124,3 +124,10 @@ def test_the_api_starts_an_order_for_a_partner(staff, tenant_a, tenant_b):
     other = ApiClient(tenant_a.user).post("/orders", {"kind": "new_enterprise",
                                                       "partner_id": tenant_b.partner.pk})
     assert other.status_code == 404
+
+
+def test_staff_saving_a_partners_draft_is_audited_as_on_behalf(staff, tenant_a):
+    draft = f.draft_with_packages(user=tenant_a.user, enterprise=tenant_a.enterprise)
+    services.order_save(user=staff, order_id=draft.pk, details=f.new_customer_details())
+    (save,) = AuditEntry.objects.filter(action="order.save")
+    assert save.actor == staff and save.changes["on_behalf_of"] == tenant_a.partner.pk

@@ -144,3 +144,10 @@ def test_commands_refused_after_the_failing_one_are_told_apart(client, tenant_a,
     assert page.count('class="oci-command oci-command-failed"') == 1
     assert page.count('class="oci-command oci-command-refused-after"') == 1
     assert "Refused after the failing command" in page
+
+
+def test_staff_reach_the_log_from_the_top_bar(client, tenant_a, staff):
+    client.force_login(tenant_a.user)
+    assert 'id="nav-oci-log"' not in client.get("/").content.decode()
+    client.force_login(staff)
+    assert 'href="/oci-log/" id="nav-oci-log"' in client.get("/").content.decode()

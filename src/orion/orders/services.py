@@ -361,7 +361,9 @@ def order_save(*, user: User, order_id: int, details: OrderDetails) -> SaveResul
         audit_record(actor=user, action="order.save", obj=order, changes={
             "kind": order.kind, "state": [OrderState.DRAFT, OrderState.ACKNOWLEDGED],
             "customer": order.customer_id, "billing_start_date": order.billing_start_date,
-            **({"on_behalf_of": order.partner_id} if order.placed_by_staff_id else {})})
+            # Staff placing it for the partner (their own draft, or one the partner started).
+            **({"on_behalf_of": order.partner_id}
+               if order.placed_by_staff_id or user.is_provider_staff else {})})
         # Inside the transaction: the order and its provisioning job commit together.
         order_provisioning_start(order=order)
     logger.info("order %s: saved by %s (%s)", order.number, user.username, order.kind)
