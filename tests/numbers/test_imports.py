@@ -203,3 +203,16 @@ def test_add_range_command_takes_city_and_zip(capsys):
     block = NumberBlock.objects.get(npa="303", nxx="555")
     assert (block.rate_center, block.locality, block.zip_codes) == ("DENVER", "Denver",
                                                                     ["80202"])
+
+
+def test_api_search_for_another_partners_draft_is_404(tenant_a, tenant_b):
+    from tests import factories as f
+
+    numbers_import(lines=["8885550100"])
+    draft_a = f.draft_with_packages(user=tenant_a.user, enterprise=tenant_a.enterprise,
+                                    packages=("Enterprise Standard", "Toll FRee Number"))
+    own = ApiClient(tenant_a.user).get("/numbers/search", toll_free="true", order_id=draft_a.pk)
+    assert [i["number"] for i in own.json()["items"]] == ["+18885550100"]
+    other = ApiClient(tenant_b.user).get("/numbers/search", toll_free="true",
+                                         order_id=draft_a.pk)
+    assert other.status_code == 404 and other.json()["code"] == "not_found"
