@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 
 from orion.accounts.models import Customer
+from orion.broadworks.devices import DEVICE_TYPES as BROADWORKS_DEVICE_TYPES
 from orion.numbers.models import DID
 from orion.orders.models import Order, OrderLine
 
@@ -26,14 +27,9 @@ EXTENSION_PATTERN = r"^[0-9]{2,6}$"
 MAC_PATTERN = r"^([0-9A-F]{12})?$"
 
 # The phones a user may have: display name -> BroadWorks device type (the ``deviceType`` of
-# GroupAccessDeviceAddRequest14), the same short list as the emulator's
-# ``orion.broadworks.devices.DEVICE_TYPES``. Orion stores and sends the BroadWorks name.
-DEVICE_TYPE_NAMES: dict[str, str] = {
-    "Polycom VVX 450": "Polycom_VVX450",
-    "Yealink T54W": "Yealink_T54W",
-    "Cisco 8851": "Cisco_8851",
-    "Generic SIP phone": "Generic SIP Phone",
-}
+# GroupAccessDeviceAddRequest14), the short list the emulator is configured with. Orion stores
+# and sends the BroadWorks name.
+DEVICE_TYPE_NAMES: dict[str, str] = dict(BROADWORKS_DEVICE_TYPES)
 DEVICE_TYPES: tuple[str, ...] = tuple(DEVICE_TYPE_NAMES.values())
 DEVICE_TYPE_LABELS: dict[str, str] = {v: k for k, v in DEVICE_TYPE_NAMES.items()}
 

@@ -12,4 +12,6 @@ urlpatterns = [
     path("orders/<int:pk>/users.csv", views.order_users_csv, name="order_users_csv"),
     path("orders/<int:pk>/form/users/upload/", views.order_users_upload,
          name="order_users_upload"),
+    path("customers/<int:pk>/users/check/", views.customer_users_check,
+         name="customer_users_check"),
 ]

@@ -9,15 +9,19 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
 from orion.accounts.http import AuthedRequest
+from orion.accounts.selectors import customer_get
+from orion.broadworks.exceptions import OCIError
 from orion.core.exceptions import OrionError
 from orion.core.http import error_fragment
 from orion.orders.exceptions import OrderNotEditable
 from orion.orders.selectors import order_get
+from orion.provisioning.services import broadworks_config, broadworks_pool
 from orion.users import services
+from orion.users.checks import users_check
 from orion.users.exceptions import UsersInvalid
 from orion.users.models import DEVICE_TYPE_NAMES
 from orion.users.rules import USER_FIELDS
-from orion.users.selectors import order_user_rows, order_users
+from orion.users.selectors import customer_users, order_user_rows, order_users
 from orion.users.sheet import users_sheet_csv, users_sheet_parse
 
 
@@ -97,3 +101,20 @@ def order_users_upload(request: AuthedRequest, pk: int) -> HttpResponse:
                       {"order": order, "message": exc.message, "rows": []}, status=422)
     return _section(request, order.pk, template="users/sheet_saved.html",
                     extra={"message": f"{len(saved)} users saved from the sheet."})
+
+
+@require_POST
+def customer_users_check(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Check BroadWorks (the customer's Users tab): Orion's users beside the group's."""
+    customer = customer_get(user=request.user, customer_id=pk)
+    users = customer_users(user=request.user, customer_id=customer.pk)
+    context: dict[str, object] = {"customer": customer, "users": users}
+    try:
+        with broadworks_pool(broadworks_config()).connection() as client:
+            context["checks"] = users_check(
+                users=users, sp_id=customer.enterprise.bw_service_provider_id,
+                group_id=customer.bw_group_id, client=client)
+    except OCIError as exc:
+        context["check_error"] = (f"BroadWorks did not answer the check ({exc}); nothing is "
+                                  "marked. Try again later.")
+    return render(request, "users/customer_check.html", context)
