@@ -7,6 +7,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from orion.core.exceptions import NotFound, OrionError
+from orion.orders import services as order_services
 from orion.orders.states import OrderState
 from orion.provisioning.models import TrunkFacts
 from orion.provisioning.trunk import (
@@ -16,6 +17,7 @@ from orion.provisioning.trunk import (
     trunk_facts_save,
     trunk_facts_validate,
 )
+from tests import factories as f
 
 from .test_pdf import _trunking_order, pdf_text_of
 
@@ -136,3 +138,30 @@ def test_the_api_gives_and_reads_trunk_facts_with_the_same_rules(tenant_a, tenan
     assert data["call_paths"] == 30 and data["failover_number"] == "+12125550188"
     assert data["password_set"] is True and "sip_password" not in data
     assert api_b.get(f"/orders/{order.pk}/trunk").status_code == 404
+
+
+def test_trunk_page_edits_while_held_and_shows_facts_read_only_after(client_a, tenant_a, staff):
+    order = _trunking_order(tenant_a)
+    page = client_a.get(f"/orders/{order.pk}/trunk/")
+    assert page.status_code == 200 and b'id="trunk-form"' in page.content
+    refused = client_a.post(f"/orders/{order.pk}/trunk/", {**GOOD, "call_paths": "0"})
+    assert refused.status_code == 422 and "from 1 to 9,999" in refused.content.decode()
+    saved = client_a.post(f"/orders/{order.pk}/trunk/", GOOD)
+    assert saved.status_code == 302
+    detail = client_a.get(f"/orders/{order.pk}/").content.decode()
+    assert "12 call paths" in detail and "Change the trunk details" in detail
+    from orion.provisioning.repair import order_trunking_done
+    order_trunking_done(order_id=order.pk, user=staff)
+    after = client_a.get(f"/orders/{order.pk}/trunk/").content.decode()
+    assert 'id="trunk-form"' not in after and 'id="trunk-facts"' in after
+    assert "long-enough-1" not in after  # the password is never shown
+    late = client_a.post(f"/orders/{order.pk}/trunk/", {**GOOD, "call_paths": "99"})
+    assert late.status_code == 302
+    assert TrunkFacts.objects.get(order=order).call_paths == 12
+
+
+def test_hosted_orders_have_no_trunk_page(client_a, tenant_a):
+    draft = f.draft_with_packages(user=tenant_a.user, enterprise=tenant_a.enterprise)
+    order = order_services.order_save(user=tenant_a.user, order_id=draft.pk,
+                                      details=f.new_customer_details()).order
+    assert client_a.get(f"/orders/{order.pk}/trunk/").status_code == 404
