@@ -16,6 +16,7 @@ from orion.api.errors import error_body, responses
 from orion.api.schemas.common import MAX_ID, NO_NUL, Id, Json, PageMeta, PageParams, page, text
 from orion.audit.models import REASON_MAX_LENGTH
 from orion.core.exceptions import NotFound
+from orion.core.money import currency
 from orion.numbers import services as number_services
 from orion.numbers.models import DID, MAX_SELECTION, Backorder
 from orion.orders import services
@@ -99,6 +100,7 @@ class StateChangeOut(Schema):
 
 
 class QuoteOut(Schema):
+    currency: str = Field(description="ISO 4217 code of every price and total (ORION_CURRENCY).")
     mrc_total: Decimal
     nrc_total: Decimal
     included_dids: int
@@ -313,7 +315,8 @@ def order_out(order: Order) -> Json:
                    "quantity": line.quantity, "charge_type": line.charge_type,
                    "unit_price": line.unit_price, "amount": line.amount,
                    "included_dids": line.included_dids} for line in quote.lines],
-        "quote": {"mrc_total": quote.mrc_total, "nrc_total": quote.nrc_total,
+        "quote": {"currency": currency(), "mrc_total": quote.mrc_total,
+                  "nrc_total": quote.nrc_total,
                   "included_dids": quote.included_dids, "seats": quote.seats,
                   "dids_selected": quote.dids_selected,
                   "dids_backordered": quote.dids_backordered, "extra_dids": quote.extra_dids,
