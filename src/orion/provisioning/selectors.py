@@ -118,8 +118,8 @@ def order_job_lost(*, order: Order, grace_seconds: float = 30) -> bool:
 
 def oci_exchanges(*, user: User, order: Order | None = None, order_number: str = "",
                   command: str = "", failed_only: bool = False) -> QuerySet[OciExchangeLog]:
-    """Provider staff: stored OCI-P exchanges, oldest first within an order and newest order
-    first across orders, filtered by order (the row or its number) and by a command name
+    """Provider staff: stored OCI-P exchanges, one order's oldest first (the order they were
+    sent in), all orders' newest first, filtered by order (the row or its number) and by a command name
     (one of the document's commands, matched whole). Anyone else: ``NotFound``."""
     require_provider_staff(user, what="order")
     rows = OciExchangeLog.objects.select_related("order")
@@ -128,7 +128,9 @@ def oci_exchanges(*, user: User, order: Order | None = None, order_number: str =
     else:
         if order_number:
             rows = rows.filter(order__number__iexact=order_number)
-        rows = rows.order_by("-at", "-id")
+        # Newest first by id (rows are written as they are sent): the primary key's index
+        # serves a page without sorting the whole log.
+        rows = rows.order_by("-id")
     if command:
         # ``commands`` holds the document's command names joined by ", " (services.py).
         rows = rows.filter(Q(commands=command) | Q(commands__startswith=f"{command}, ")
@@ -139,13 +141,17 @@ def oci_exchanges(*, user: User, order: Order | None = None, order_number: str =
     return rows
 
 
+# The names in one order's log, or in the latest documents of all: Orion sends a small fixed
+# set of commands, so the latest documents name them all without reading the whole log.
 _COMMAND_NAMES_SQL = """
 SELECT DISTINCT name FROM (
     SELECT unnest(string_to_array(commands, ', ')) AS name
-      FROM provisioning_ociexchangelog
-     WHERE (%(order_id)s::bigint IS NULL OR order_id = %(order_id)s::bigint)) AS names
+      FROM (SELECT commands FROM provisioning_ociexchangelog
+             WHERE (%(order_id)s::bigint IS NULL OR order_id = %(order_id)s::bigint)
+             ORDER BY id DESC LIMIT %(limit)s) AS latest) AS names
  WHERE name <> '' ORDER BY name
 """
+COMMAND_NAMES_SCAN = 5000
 
 
 def oci_command_names(*, user: User, order: Order | None = None) -> list[str]:
@@ -154,5 +160,6 @@ def oci_command_names(*, user: User, order: Order | None = None) -> list[str]:
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute(_COMMAND_NAMES_SQL, {"order_id": order.pk if order else None})
+        cursor.execute(_COMMAND_NAMES_SQL, {"order_id": order.pk if order else None,
+                                            "limit": COMMAND_NAMES_SCAN})
         return [row[0] for row in cursor.fetchall()]
