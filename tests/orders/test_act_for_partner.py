@@ -4,8 +4,11 @@ the order and in the audit log."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from orion.audit.models import AuditEntry
 from orion.core.exceptions import NotFound
@@ -131,3 +134,14 @@ def test_staff_saving_a_partners_draft_is_audited_as_on_behalf(staff, tenant_a):
     services.order_save(user=staff, order_id=draft.pk, details=f.new_customer_details())
     (save,) = AuditEntry.objects.filter(action="order.save")
     assert save.actor == staff and save.changes["on_behalf_of"] == tenant_a.partner.pk
+
+
+def test_the_orders_list_marks_orders_placed_for_the_partner(client, staff, tenant_a):
+    order = services.order_start(user=staff, kind=OrderKind.ADD_SERVICES,
+                                 customer=tenant_a.customer)
+    _add(staff, order)
+    services.order_save(user=staff, order_id=order.pk, details=services.OrderDetails(
+        billing_start_date=timezone.localdate() + timedelta(days=1)))
+    client.force_login(tenant_a.user)
+    page = client.get("/orders/").content.decode()
+    assert "opsuser" in page and "(staff, for the partner)" in page
