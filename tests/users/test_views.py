@@ -62,3 +62,18 @@ def test_a_cancelled_orders_users_free_their_extensions(tenant_a):
                         packages={"Power User": 1})
     assert again.users.get().extension == "1001"
     assert not OrderUser.objects.get(order=added).is_live
+
+
+def test_the_quantity_box_refuses_ten_thousand_seats_with_the_user_limit(tenant_a):
+    order = order_services.order_start(user=tenant_a.user, kind=OrderKind.NEW_CUSTOMER,
+                                       enterprise=tenant_a.enterprise)
+    add_packages(tenant_a.user, order, {"Enterprise Standard": 1})
+    line = order.lines.get()
+    client = Client()
+    client.force_login(tenant_a.user)
+    answer = client.post(f"/orders/{order.pk}/form/lines/{line.pk}/quantity/",
+                         {"quantity": "10000"}, headers={"HX-Request": "true"})
+    assert answer.status_code == 422
+    assert "at most 1,000 users (its BroadWorks user limit)" in answer.content.decode()
+    line.refresh_from_db()
+    assert line.quantity == 1
