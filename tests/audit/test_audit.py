@@ -233,4 +233,4 @@ def test_hostile_audit_filters_are_refused_not_crashed(client, staff, query):
     client.force_login(staff)
     response = client.get(f"/audit/?{query}")
     assert response.status_code in (200, 400)
-    assert "49" not in response.content.decode().split("<main>")[1][:200]
+    assert "49" not in response.content.decode().split("<main")[1][:200]
