@@ -77,3 +77,20 @@ def test_register_see_the_secret_once_ping_and_see_the_delivery(
     page.reload()
     expect(page.locator("#delivery-log .delivery-code").first).to_have_text("202")
     expect(page.locator("#endpoint-secret")).to_have_count(0)
+
+
+def test_the_webhook_pages_fit_a_phone(page: Page, login: Login, receiver: Receiver) -> None:
+    login("agent")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/account/webhooks/")
+    page.fill("#id_url", receiver.url + "/a-rather-long-path/for-the-receiver?with=query")
+    page.get_by_role("button", name="Add endpoint").click()
+    expect(page.locator("#endpoint-secret")).to_be_visible()  # the secret, long, shown once
+    widths = {"list": page.evaluate("document.documentElement.scrollWidth")}
+    assert axe_problems(page) == []
+    page.locator("#new-endpoint-link").click()
+    page.get_by_role("button", name="Send test ping").click()
+    expect(page.locator("#delivery-log .delivery-code").first).to_have_text("200")
+    widths["endpoint"] = page.evaluate("document.documentElement.scrollWidth")
+    assert axe_problems(page) == []
+    assert all(w <= 390 for w in widths.values()), widths
