@@ -77,3 +77,14 @@ def test_the_quantity_box_refuses_ten_thousand_seats_with_the_user_limit(tenant_
     assert "at most 1,000 users (its BroadWorks user limit)" in answer.content.decode()
     line.refresh_from_db()
     assert line.quantity == 1
+
+
+def test_the_order_page_lists_the_placed_orders_users(tenant_a):
+    order = place_order(user=tenant_a.user, kind=OrderKind.NEW_CUSTOMER,
+                        enterprise=tenant_a.enterprise, packages={"Enterprise Standard": 2},
+                        name="Shown Co", domain="shown.example")
+    client = Client()
+    client.force_login(tenant_a.user)
+    html = client.get(f"/orders/{order.pk}/").content.decode()
+    assert html.count('data-user="') == 2 and "<td>1001</td>" in html
+    assert 'name="first_name"' not in html  # read only once placed

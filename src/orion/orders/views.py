@@ -35,6 +35,7 @@ from orion.orders.forms import OrderDetailsForm
 from orion.orders.models import Order, OrderKind
 from orion.orders.selectors import order_billing_date_changes, order_get, order_list, order_quote
 from orion.orders.states import OrderState
+from orion.users.selectors import order_user_rows
 
 
 def _start(request: AuthedRequest, *, kind: str, enterprise: Enterprise | None = None,
@@ -232,6 +233,7 @@ def order_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "billing_form": services.order_billing_start_date_open(order=order),
         "cancellable_states": CANCELLABLE_STATES,
         "job_lost": request.user.is_provider_staff and order_job_lost(order=order),
+        "users": order_user_rows(order=order)[0],
     })
 
 
