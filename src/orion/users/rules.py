@@ -118,10 +118,11 @@ class Group:
     # Live users of the customer from other orders: their extensions and count.
     taken_extensions: set[str] = field(default_factory=set)
     existing_users: int = 0
-    # Numbers and MACs of live users anywhere (of other orders): a number by id, a MAC with
-    # whether it is this customer's own.
+    # Numbers and MACs live users of other orders have: the order's numbers by id; MACs (asked
+    # for as they come, ``_mac_owners``) with whether the user is this customer's.
     taken_numbers: set[int] = field(default_factory=set)
     taken_macs: dict[str, bool] = field(default_factory=dict)
+    free_macs: set[str] = field(default_factory=set)  # asked, and no other user has them
 
     def number_by_text(self, text: str) -> DID | None:
         digits = re.sub(r"\D", "", text)
@@ -152,13 +153,27 @@ def group_for(order: Order) -> Group:
         if mine:
             # The group says otherwise: its existing users have its extension length.
             length = len(mine[0])
-    taken_numbers = set(others.filter(number__isnull=False).values_list("number_id", flat=True))
-    taken_macs = {mac: customer_id == order.customer_id and customer_id is not None
-                  for mac, customer_id in others.exclude(mac_address="")
-                  .values_list("mac_address", "customer_id")}
+    # Only the order's own numbers can clash (a user may have no other).
+    taken_numbers = set(others.filter(number_id__in=list(numbers))
+                        .values_list("number_id", flat=True))
     return Group(order=order, extension_length=length, user_limit=conf.group_user_limit(),
                  numbers=numbers, taken_extensions=taken_extensions, existing_users=existing,
-                 taken_numbers=taken_numbers, taken_macs=taken_macs)
+                 taken_numbers=taken_numbers)
+
+
+def _mac_owners(group: Group, macs: set[str]) -> dict[str, bool]:
+    """The MACs among ``macs`` that live users of other orders have: MAC -> whether that user
+    is of this customer. Asked only for the MACs given, so the check stays one small query."""
+    unknown = macs - group.taken_macs.keys() - group.free_macs
+    if unknown:
+        others = OrderUser.objects.live().exclude(order=group.order).exclude(
+            order__state=OrderState.CANCELLED)
+        for mac, customer_id in others.filter(mac_address__in=unknown).values_list(
+                "mac_address", "customer_id"):
+            group.taken_macs[mac] = (customer_id is not None
+                                     and customer_id == group.order.customer_id)
+        group.free_macs |= unknown - group.taken_macs.keys()
+    return {mac: group.taken_macs[mac] for mac in macs if mac in group.taken_macs}
 
 
 def user_limit_problem(group: Group, seats: int) -> str | None:
@@ -228,6 +243,7 @@ def users_problems(group: Group, users: list[Candidate], *,
     extensions = Counter(u.extension for u in users)
     numbers = Counter(u.number_id for u in users if u.number_id is not None)
     macs = Counter(u.mac_address for u in users if u.mac_address)
+    mac_owners = _mac_owners(group, set(macs))
     for index, u in enumerate(users):
         if len(u.extension) != group.extension_length:
             add(index, "extension", f"The extension must have {group.extension_length} digits, "
@@ -252,8 +268,8 @@ def users_problems(group: Group, users: list[Candidate], *,
         if u.mac_address:
             if not u.device_type:
                 add(index, "device_type", "Choose the phone's device type for this MAC address.")
-            if u.mac_address in group.taken_macs:
-                own = group.taken_macs[u.mac_address]
+            if u.mac_address in mac_owners:
+                own = mac_owners[u.mac_address]
                 add(index, "mac_address", "This MAC address is already the phone of "
                     + ("another user of this customer." if own else "another customer's user."))
             elif macs[u.mac_address] > 1:
