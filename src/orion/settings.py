@@ -257,6 +257,8 @@ ORION_WEBHOOKS_MAX_ATTEMPTS = int(os.environ.get("ORION_WEBHOOKS_MAX_ATTEMPTS", 
 ORION_WEBHOOKS_BACKOFF_SECONDS = float(os.environ.get("ORION_WEBHOOKS_BACKOFF", "4"))
 # Settled deliveries (delivered or failed) are kept this long in the endpoint's log.
 ORION_WEBHOOKS_RETENTION_DAYS = int(os.environ.get("ORION_WEBHOOKS_RETENTION_DAYS", "30"))
+# CA certificates (PEM) that verify webhook receivers (a private CA); unset: the system store.
+ORION_WEBHOOKS_CA_FILE = os.environ.get("ORION_WEBHOOKS_CA_FILE") or None
 # Workers beat every few seconds; a worker silent for ORION_STALLED_JOB_SECONDS is dead and
 # its jobs are retried by another worker.
 ORION_WORKER_HEARTBEAT_SECONDS = float(os.environ.get("ORION_WORKER_HEARTBEAT_SECONDS", "5"))

@@ -3,6 +3,7 @@ request and answers with the statuses it is told to, in order (then 200)."""
 
 from __future__ import annotations
 
+import ssl
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -26,7 +27,9 @@ class Receiver:
         self.answers.append((status, body, headers or {}))
 
 
-def start_receiver() -> tuple[Receiver, ThreadingHTTPServer]:
+def start_receiver(*, tls: tuple[str, str] | None = None
+                   ) -> tuple[Receiver, ThreadingHTTPServer]:
+    """A receiver on a free port; ``tls`` (certificate file, key file) makes it https."""
     receiver = Receiver()
 
     class Handler(BaseHTTPRequestHandler):
@@ -49,6 +52,11 @@ def start_receiver() -> tuple[Receiver, ThreadingHTTPServer]:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    if tls is not None:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(*tls)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    receiver.url = f"http://127.0.0.1:{server.server_address[1]}/hooks/orion"
+    scheme = "https" if tls else "http"
+    receiver.url = f"{scheme}://127.0.0.1:{server.server_address[1]}/hooks/orion"
     return receiver, server
