@@ -71,6 +71,17 @@ def test_three_seats_two_numbers_edit_a_name_and_save(page: Page, login: Login, 
         first.dispatch_event("change")
     assert answer.value.status == 200
     expect(_users(page).nth(0).locator("input[name=first_name]")).to_have_value("Ada")
+    # A phone for user 3: the device type, then its MAC (typed with colons).
+    device = _users(page).nth(2).locator("select[name=device_type]")
+    with page.expect_response(re.compile(r"/form/users/\d+/$")):
+        device.select_option(label="Yealink T54W")
+    mac = _users(page).nth(2).locator("input[name=mac_address]")
+    with page.expect_response(re.compile(r"/form/users/\d+/$")) as answer:
+        mac.fill("00:15:65:ab:cd:ef")
+        mac.dispatch_event("change")
+    assert answer.value.status == 200
+    expect(_users(page).nth(2).locator("input[name=mac_address]")).to_have_value(
+        "00:15:65:AB:CD:EF")
     shot(page, "order-users", full_page=True)
 
     with page.expect_navigation():
@@ -83,6 +94,7 @@ def test_three_seats_two_numbers_edit_a_name_and_save(page: Page, login: Login, 
             for u in users] == [("Ada", "1000", numbers[0], True),
                                 ("User", "1001", numbers[1], True),
                                 ("User", "1002", None, True)]
+    assert (users[2].device_type, users[2].mac_address) == ("Yealink_T54W", "001565ABCDEF")
 
     # The customer page's Users tab lists them from Orion's records.
     page.goto(f"/customers/{order.customer_id}/users/")
