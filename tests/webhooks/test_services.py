@@ -240,3 +240,20 @@ def test_test_pings_are_throttled_per_partner(endpoint, tenant_a, receiver, sett
     with pytest.raises(Throttled, match="Too many test pings"):
         services.endpoint_ping(user=tenant_a.user, endpoint_id=endpoint.endpoint.pk)
     assert len(receiver.received) == 2
+
+
+def test_an_endpoint_deleted_while_its_delivery_is_sent_ends_quietly(endpoint, tenant_a,
+                                                                     receiver, monkeypatch):
+    from orion.webhooks import transport
+
+    delivery = _delivery(endpoint.endpoint)
+    real_post = transport.post
+
+    def post_then_delete(**kwargs):
+        answer = real_post(**kwargs)
+        services.endpoint_delete(user=tenant_a.user, endpoint_id=endpoint.endpoint.pk)
+        return answer
+
+    monkeypatch.setattr(transport, "post", post_then_delete)
+    assert services.delivery_send(delivery_id=delivery.pk) == "succeeded"
+    assert not Delivery.objects.filter(pk=delivery.pk).exists()

@@ -267,5 +267,9 @@ def _record(delivery: Delivery, *, status: str, code: int | None = None, excerpt
     delivery.error = error.replace("\x00", "")[:ERROR_MAX_LENGTH]
     if status == DeliveryStatus.SUCCEEDED:
         delivery.delivered_at = now
-    delivery.save(update_fields=["status", "attempts", "last_attempt_at", "response_code",
-                                 "response_excerpt", "error", "delivered_at"])
+    # An update, not save(): the endpoint (and so this row) may have been deleted meanwhile.
+    Delivery.objects.filter(pk=delivery.pk).update(
+        status=delivery.status, attempts=delivery.attempts,
+        last_attempt_at=delivery.last_attempt_at, response_code=delivery.response_code,
+        response_excerpt=delivery.response_excerpt, error=delivery.error,
+        delivered_at=delivery.delivered_at)
