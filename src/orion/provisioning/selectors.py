@@ -119,8 +119,8 @@ def order_job_lost(*, order: Order, grace_seconds: float = 30) -> bool:
 def oci_exchanges(*, user: User, order: Order | None = None, order_number: str = "",
                   command: str = "", failed_only: bool = False) -> QuerySet[OciExchangeLog]:
     """Provider staff: stored OCI-P exchanges, one order's oldest first (the order they were
-    sent in), all orders' newest first, filtered by order (the row or its number) and by a command name
-    (one of the document's commands, matched whole). Anyone else: ``NotFound``."""
+    sent in), all orders' newest first, filtered by order (the row or its number) and by a
+    command name (one of the document's commands, matched whole). Anyone else: ``NotFound``."""
     require_provider_staff(user, what="order")
     rows = OciExchangeLog.objects.select_related("order")
     if order is not None:
