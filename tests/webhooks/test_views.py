@@ -132,3 +132,17 @@ def test_provider_staff_see_every_partners_endpoints_read_only(client, staff, te
     stored = Endpoint.objects.get(pk=made.endpoint.pk)
     assert stored.secret == made.secret
     assert receiver.received == []
+
+
+def test_editing_to_a_refused_url_shows_the_refusal_next_to_the_field(client_a, tenant_a,
+                                                                      receiver, settings):
+    made = services.endpoint_add(user=tenant_a.user, url=receiver.url,
+                                 events=[EventType.BACKORDER_FILLED])
+    settings.ORION_WEBHOOKS_ALLOW_PRIVATE = False
+    page = client_a.post(reverse("webhooks:endpoint", args=[made.endpoint.pk]), {
+        "url": "https://[::1]/x", "events": [EventType.BACKORDER_FILLED]})
+    assert page.status_code == 422
+    assert re.search(r'id="url-error"[^>]*>::1 points to ::1, a private or reserved address',
+                     page.content.decode())
+    assert 'value="https://[::1]/x"' in page.content.decode()  # the value comes back
+    assert Endpoint.objects.get(pk=made.endpoint.pk).url == receiver.url
