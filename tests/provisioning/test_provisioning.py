@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core import mail
 from django.db import connection, transaction
@@ -54,10 +56,24 @@ def test_new_enterprise_reaches_broadworks_exactly(tenant_a, emulator, bw_config
     assert "Auto Attendant" in group["assigned_services"]
     assert group["user_services"]["Call Forwarding Always"] == 3
     steps = {s.key: s.status for s in order.provisioning_steps.all()}
-    assert set(steps.values()) <= {StepStatus.DONE, StepStatus.SKIPPED}
+    assert set(steps.values()) <= {StepStatus.DONE, StepStatus.SKIPPED, StepStatus.NOT_NEEDED}
+    # One BroadWorks user per seat, with its extension and its seat's service pack.
+    assert steps["users"] == StepStatus.DONE and steps["devices"] == StepStatus.NOT_NEEDED
+    ordered = list(order.users.live().select_related("line__package"))
+    assert len(ordered) == seats
+    bw_users = group["users"]
+    assert set(bw_users) == {u.user_id for u in ordered}
+    for u in ordered:
+        assert bw_users[u.user_id]["extension"] == u.extension
+        assert bw_users[u.user_id]["service_packs"] == [u.line.package.bw_name]
     assert OciExchangeLog.objects.filter(order=order).exists()
     assert all("ocip-demo-password" not in x.request_xml
                for x in OciExchangeLog.objects.filter(order=order))
+    # The users' generated passwords went to BroadWorks once and are nowhere in the log.
+    adds = [x.request_xml for x in OciExchangeLog.objects.filter(order=order)
+            if "UserAddRequest17sp4" in x.request_xml]
+    assert adds and all(re.findall(r"<password>([^<]*)</password>", x) == ["[REDACTED]"]
+                        * x.count("UserAddRequest17sp4") for x in adds)
     assert "is complete" in mail.outbox[-1].subject
 
 

@@ -72,6 +72,10 @@ def _assert_broadworks_matches(emulator, orders: list[Order]) -> None:
         assert group["service_packs"] == {pack: wanted}, order.number
         mine = sorted(f"+1-{d.e164[2:]}" for d in order.dids.all())
         assert sorted(group["dns"]) == mine, order.number
+        # Every seat a user, each once, with its seat's service pack (a dict: no duplicates).
+        seat_users = set(order.users.live().values_list("user_id", flat=True))
+        assert len(seat_users) == wanted and set(group["users"]) == seat_users, order.number
+        assert all(u["service_packs"] == [pack] for u in group["users"].values()), order.number
     for data in state.values():
         assert len(data["domains"]) == len(set(data["domains"]))
 

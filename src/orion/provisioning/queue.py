@@ -81,8 +81,11 @@ def order_numbers_added(*, order: Order, by: User | None) -> None:
 
 def steps_create(*, order: Order) -> None:
     """The order's steps, once ("step 4 of 9"), so the page shows the plan from the start."""
-    if order.provisioning_steps.exists():
+    have = set(order.provisioning_steps.values_list("key", flat=True))
+    if len(have) == len(STEPS):
         return
+    # An order saved before a step was added to the plan gets the new step too (new steps
+    # come last, so the positions agree).
     ProvisioningStep.objects.bulk_create(
         ProvisioningStep(order=order, position=n, key=key, label=label)
-        for n, (key, label) in enumerate(STEPS, start=1))
+        for n, (key, label) in enumerate(STEPS, start=1) if key not in have)

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from orion.broadworks.client import BroadWorksClient, OCIExchange
-from orion.broadworks.config import BroadWorksConfig
+from orion.broadworks.config import MAX_COMMANDS_PER_DOCUMENT, BroadWorksConfig
 from orion.broadworks.exceptions import OCIAlreadyExists, OCIConnectionError, OCIError
 from orion.broadworks.pool import BroadWorksPool
 from orion.orders.lifecycle import order_activate, order_transition
@@ -55,6 +55,11 @@ class _Run:
     # The steps with something to check or create (``plan.steps_with_work``), from the last
     # desired state computed; None until the run has computed one.
     with_work: set[str] | None = None
+    # The order's users BroadWorks holds, of how many ("creating users (3 of 5)").
+    users_done: int = 0
+    users_total: int = 0
+    # User ids BroadWorks called existing that the group did not list (another group's).
+    users_elsewhere: set[str] = field(default_factory=set)
 
     def check_fence(self) -> None:
         """Before every write (to BroadWorks or to the steps): still ours?"""
@@ -109,7 +114,7 @@ def _set(step: ProvisioningStep, **fields: object) -> None:
 
 
 _STEP_FIELDS = ["status", "attempts", "started_at", "finished_at", "error_code", "error",
-                "created"]
+                "created", "label"]
 
 
 def _steps_save(steps: list[ProvisioningStep]) -> None:
@@ -191,8 +196,13 @@ def _converge(run: _Run, client: BroadWorksClient) -> None:
         desired = plan.desired_for(run.order)
         run.with_work = plan.steps_with_work(desired)
         seen = plan.parse_reads(client.batch(plan.read_requests(desired)))
+        if user_reads := plan.user_reads(desired, seen):
+            plan.parse_user_reads(desired, seen, client.batch(user_reads))
+        seen.users_elsewhere = set(run.users_elsewhere)
         _flush_exchanges(run.order)
         actions = plan.plan_actions(desired, seen)  # a conflict raises here
+        run.users_total = len(desired.users)
+        run.users_done = sum(1 for u in desired.users if u.user_id in seen.users)
         _set(check, status=StepStatus.DONE, finished_at=timezone.now(), error="",
              error_code="")
         changed = [check]
@@ -202,18 +212,26 @@ def _converge(run: _Run, client: BroadWorksClient) -> None:
             _set(step, status=StepStatus.RUNNING, started_at=step.started_at or now,
                  attempts=step.attempts + 1)
             changed.append(step)
+        _label_users(run)
         run.check_fence()
         _steps_save(changed)
         if not actions:
             return
-        # client.before_send re-checks the fence immediately before each document.
-        results = client.batch([a.request for a in actions])
-        with transaction.atomic():
-            run.check_fence()
-            _flush_exchanges(run.order)
-            recheck, failure = _record_results(run, actions, results)
-        if failure is not None:
-            raise failure
+        recheck = False
+        # One document at a time, recorded as it returns, so the page follows long steps
+        # ("creating users (15 of 50)") and a failure stops what depends on it.
+        for start in range(0, len(actions), MAX_COMMANDS_PER_DOCUMENT):
+            chunk = actions[start:start + MAX_COMMANDS_PER_DOCUMENT]
+            later = {a.step for a in actions[start + MAX_COMMANDS_PER_DOCUMENT:]}
+            # client.before_send re-checks the fence immediately before each document.
+            results = client.batch([a.request for a in chunk])
+            with transaction.atomic():
+                run.check_fence()
+                _flush_exchanges(run.order)
+                again, failure = _record_results(run, chunk, results, later=later)
+            recheck = recheck or again
+            if failure is not None:
+                raise failure
         if not recheck:
             return
     raise ProvisioningStepFailed(
@@ -221,21 +239,37 @@ def _converge(run: _Run, client: BroadWorksClient) -> None:
         "check the enterprise in BroadWorks.", step="check")
 
 
-def _record_results(run: _Run, actions: list[plan.Action],
-                    results: list) -> tuple[bool, Exception | None]:
-    """Mark what worked. Returns (a re-read must verify "already exists", first failure)."""
+def _label_users(run: _Run) -> None:
+    """"creating users (3 of 5)": the users step counts what BroadWorks holds."""
+    step = run.steps.get("users")
+    if step is not None and run.users_total:
+        step.label = f"{plan.STEP_LABELS['users']} ({run.users_done} of {run.users_total})"
+
+
+def _record_results(run: _Run, actions: list[plan.Action], results: list, *,
+                    later: set[str] | None = None) -> tuple[bool, Exception | None]:
+    """Mark what worked. Returns (a re-read must verify "already exists", first failure).
+
+    ``later`` names the steps that still have commands in the next documents: they stay
+    running.
+    """
     recheck = False
     failure: Exception | None = None
-    unfinished: set[str] = set()
+    unfinished: set[str] = set(later or ())
     for action, result in zip(actions, results, strict=True):
+        name, fields = action.request
         if result.ok:
             step = run.steps[action.step]
             step.created = [*step.created, action.creates]
+            if name == "UserAddRequest17sp4":
+                run.users_done += 1
             continue
         unfinished.add(action.step)
         error = result.error
         if isinstance(error, OCIAlreadyExists):
             recheck = True  # verified by the next round's reads, never assumed
+            if name == "UserAddRequest17sp4":
+                run.users_elsewhere.add(fields["user_id"])  # unless the re-read finds it
         elif failure is not None:
             continue  # later commands fail because of the first failure
         elif isinstance(error, OCIConnectionError) or (error and error.retryable):
@@ -247,6 +281,7 @@ def _record_results(run: _Run, actions: list[plan.Action],
         if key not in unfinished:
             _set(run.steps[key], status=StepStatus.DONE, finished_at=timezone.now(), error="",
                  error_code="")
+    _label_users(run)
     _steps_save([run.steps[key] for key in dict.fromkeys(a.step for a in actions)])
     return recheck, failure
 

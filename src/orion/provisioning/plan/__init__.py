@@ -16,6 +16,7 @@ BroadWorks outside Orion.
 
 from __future__ import annotations
 
+from orion.provisioning.plan.action import Action
 from orion.provisioning.plan.desired import (
     COUNTED_STATES,
     STEP_LABELS,
@@ -26,11 +27,17 @@ from orion.provisioning.plan.desired import (
     desired_for,
     steps_with_work,
 )
-from orion.provisioning.plan.diff import Action, plan_actions
-from orion.provisioning.plan.reads import Observed, parse_reads, read_requests
+from orion.provisioning.plan.diff import plan_actions
+from orion.provisioning.plan.reads import (
+    Observed,
+    parse_reads,
+    parse_user_reads,
+    read_requests,
+    user_reads,
+)
 
 __all__ = [
     "COUNTED_STATES", "STEPS", "STEP_LABELS", "Action", "Desired", "Observed", "bw_number",
-    "customer_profile", "desired_for", "parse_reads", "plan_actions", "read_requests",
-    "steps_with_work",
+    "customer_profile", "desired_for", "parse_reads", "parse_user_reads", "plan_actions",
+    "read_requests", "steps_with_work", "user_reads",
 ]

@@ -14,6 +14,7 @@ from orion.accounts.models import Customer, Enterprise
 from orion.catalog.models import BroadWorksKind
 from orion.orders.models import Order, OrderLine
 from orion.orders.states import PROVISIONED_STATES, OrderState
+from orion.users.selectors import ProvisioningUser, order_users_for_provisioning
 
 # The steps every order shows, in order. A step with nothing to do is marked so, one whose
 # objects BroadWorks already holds is marked "Already in BroadWorks" (``steps_with_work``).
@@ -27,6 +28,8 @@ STEPS: tuple[tuple[str, str], ...] = (
     ("group_services", "authorizing and assigning group services"),
     ("numbers", "adding numbers to the enterprise"),
     ("assign_numbers", "assigning numbers to the group"),
+    ("devices", "adding phones"),
+    ("users", "creating users"),
 )
 STEP_LABELS = dict(STEPS)
 COUNTED_STATES = PROVISIONED_STATES
@@ -44,6 +47,10 @@ def steps_with_work(desired: Desired) -> set[str]:
         work.add("service_packs")
     if desired.numbers:
         work |= {"numbers", "assign_numbers"}
+    if desired.users:
+        work.add("users")
+    if any(u.device_type for u in desired.users):
+        work.add("devices")
     return work
 
 
@@ -89,6 +96,8 @@ class Desired:
     uncertain_user_services: list[dict[str, int]] = field(default_factory=list)
     uncertain_group_services: list[dict[str, int]] = field(default_factory=list)
     numbers: tuple[str, ...] = ()
+    # This order's users (seats), with their phones; earlier orders' users are left alone.
+    users: tuple[ProvisioningUser, ...] = ()
 
 
 def _quantities(lines: list[OrderLine]) -> tuple[dict[str, int], dict[str, int],
@@ -192,6 +201,7 @@ def desired_for(order: Order) -> Desired:
         uncertain_user_services=[u[1] for u in unsure],
         uncertain_group_services=[u[2] for u in unsure],
         numbers=tuple(sorted(bw_number(n) for n in numbers)),
+        users=tuple(order_users_for_provisioning(order)),
     )
 
 

@@ -4,21 +4,15 @@ what the order wants (``Desired``), one named function per part, in dependency o
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from orion.provisioning.exceptions import ProvisioningConflict
+from orion.provisioning.plan import seats
+from orion.provisioning.plan.action import Action
 from orion.provisioning.plan.desired import Desired
 from orion.provisioning.plan.reads import Observed
 
 # -- The diff ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Action:
-    step: str
-    request: tuple[str, dict[str, Any]]
-    creates: str  # what a person reads in "already created in BroadWorks"
 
 
 def _qty(text: str | None) -> int | None:
@@ -248,4 +242,6 @@ def plan_actions(desired: Desired, seen: Observed) -> list[Action]:
     _group_authorizations(desired, seen, actions)
     _group_service_assignment(desired, seen, actions)
     _numbers(desired, seen, actions)
+    seats.devices(desired, seen, actions)
+    seats.users(desired, seen, actions)
     return actions

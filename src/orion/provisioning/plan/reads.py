@@ -15,6 +15,24 @@ from orion.provisioning.plan.desired import Desired
 # -- Reading BroadWorks -------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class SeenUser:
+    """A row of the group's user list (``UserGetListInGroupRequest``)."""
+
+    first_name: str
+    last_name: str
+    extension: str
+    phone_number: str
+
+
+@dataclass(frozen=True)
+class SeenDevice:
+    """A row of the group's access device list (``GroupAccessDeviceGetListRequest``)."""
+
+    device_type: str
+    mac_address: str
+
+
 @dataclass
 class Observed:
     """What BroadWorks holds, read in one document at the start of a run."""
@@ -31,6 +49,12 @@ class Observed:
     group_group_services: dict[str, str] = field(default_factory=dict)
     group_assigned: set[str] = field(default_factory=set)
     sp_numbers: dict[str, str] = field(default_factory=dict)  # number -> group id or ""
+    users: dict[str, SeenUser] = field(default_factory=dict)  # user id -> its row
+    devices: dict[str, SeenDevice] = field(default_factory=dict)  # device name -> its row
+    # The service packs of users that exist already (read only for those, see user_reads).
+    user_packs: dict[str, set[str]] = field(default_factory=dict)
+    # User ids BroadWorks said exist although the group does not list them: another group's.
+    users_elsewhere: set[str] = field(default_factory=set)
 
 
 def read_requests(desired: Desired) -> list[tuple[str, dict[str, Any]]]:
@@ -45,7 +69,26 @@ def read_requests(desired: Desired) -> list[tuple[str, dict[str, Any]]]:
         ("ServiceProviderDnGetSummaryListRequest", sp),
         ("GroupGetRequest22V5", group),
         ("GroupServiceGetAuthorizationListRequest", group),
+        ("UserGetListInGroupRequest", group),
+        ("GroupAccessDeviceGetListRequest", group),
     ]
+
+
+def user_reads(desired: Desired, seen: Observed) -> list[tuple[str, dict[str, Any]]]:
+    """The service packs of the order's users that BroadWorks already holds: after a crash
+    between a user and its service pack, only the pack is missing. Usually none."""
+    return [("UserServiceGetAssignmentListRequest", {"user_id": u.user_id})
+            for u in desired.users if u.user_id in seen.users]
+
+
+def parse_user_reads(desired: Desired, seen: Observed, results: list[OCIResult]) -> None:
+    wanted = [u for u in desired.users if u.user_id in seen.users]
+    for user, result in zip(wanted, results, strict=True):
+        answer = _ok(result)
+        if answer is not None:
+            seen.user_packs[user.user_id] = {
+                r.service_pack_name for r in _rows(answer.service_packs_assignment_table)
+                if r.assigned == "true"}
 
 
 def _ok(result: OCIResult) -> Any:
@@ -62,8 +105,8 @@ def _rows(table: Any) -> list[Any]:
 
 
 def parse_reads(results: list[OCIResult]) -> Observed:
-    (domains, sp, sp_domains, sp_auth, sp_packs, sp_dns, group, group_auth) = (
-        _ok(r) for r in results)
+    (domains, sp, sp_domains, sp_auth, sp_packs, sp_dns, group, group_auth, users,
+     devices) = (_ok(r) for r in results)
     seen = Observed()
     if domains is not None:
         seen.system_domains = {*(domains.domain or []), domains.system_default_domain}
@@ -93,6 +136,16 @@ def parse_reads(results: list[OCIResult]) -> Observed:
         seen.group_user_services = {r.service_name: r.quantity
                                     for r in _rows(group_auth.user_services_authorization_table)
                                     if r.authorized == "true"}
+    if group is not None and users is not None:
+        seen.users = {r.user_id: SeenUser(first_name=r.first_name or "",
+                                          last_name=r.last_name or "",
+                                          extension=r.extension or "",
+                                          phone_number=r.phone_number or "")
+                      for r in _rows(users.user_table)}
+    if group is not None and devices is not None:
+        seen.devices = {r.device_name: SeenDevice(device_type=r.device_type or "",
+                                                  mac_address=r.mac_address or "")
+                        for r in _rows(devices.access_device_table)}
     return seen
 
 
