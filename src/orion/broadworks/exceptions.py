@@ -23,7 +23,10 @@ NOT_FOUND_CODES = frozenset(
 ALREADY_EXISTS_CODES = frozenset(
     {4200, 4201, 4202, 4203, 4204, 4205, 4206, 4208, 4210, 4213}
 )
-CONFLICT_CODES = frozenset({4207, 4209, 4211, 4212, 4214, 4215, 4216})
+#: 4223-4225 and 4227-4231: something still depends on the object (remove that first).
+CONFLICT_CODES = frozenset(
+    {4207, 4209, 4211, 4212, 4214, 4215, 4216, 4223, 4224, 4225, 4227, 4228, 4229, 4230, 4231}
+)
 TRANSIENT_CODES = frozenset({9999})
 SESSION_CODES = frozenset({4101})
 AUTHENTICATION_CODES = frozenset({4962, 4963})

@@ -78,6 +78,39 @@ class Err(Enum):
         4222,
         "Quantity below the users' usage of {service} in group {sp}:{group} ({usage} users)",
     )
+    DN_IN_USE_BY_A_USER = (
+        4223,
+        "Phone number in use by a user, remove it from the user first: {dn} ({user})",
+    )
+    DN_ASSIGNED_TO_GROUP = (
+        4224,
+        "Phone number assigned to a group, unassign it first: {dn} ({owner})",
+    )
+    GROUP_SERVICE_ASSIGNED = (
+        4225,
+        "Service assigned to the group, unassign it first: {sp}:{group}:{service}",
+    )
+    QUANTITY_BELOW_ALLOCATED = (
+        4226,
+        "Quantity below what is allocated of {service} in service provider {sp} ({allocated})",
+    )
+    SERVICE_AUTHORIZED_TO_GROUPS = (
+        4227,
+        "Service authorized to groups, unauthorize it there first: {sp}:{service} ({groups})",
+    )
+    SERVICE_PACK_IN_USE = (
+        4228,
+        "Service pack authorized to groups, unauthorize it there first: {sp}:{pack} ({groups})",
+    )
+    DOMAIN_IS_GROUP_DEFAULT = (4229, "Domain is the group's default domain: {sp}:{group}:{domain}")
+    DOMAIN_IN_USE_BY_A_USER = (
+        4230,
+        "Domain in use by a user of the group, remove the user first: {domain} ({user})",
+    )
+    SERVICE_PROVIDER_HAS_GROUPS = (
+        4231,
+        "Service provider has groups, delete them first: {sp} ({groups})",
+    )
     INVALID_PASSWORD = (4962, "Invalid password")
     TOO_MANY_SESSIONS = (4963, "Maximum number of sessions reached for user: {user}")
     INTERNAL = (5000, "Internal error in the Orion BroadWorks emulator: {error}")

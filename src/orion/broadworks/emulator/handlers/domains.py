@@ -108,3 +108,24 @@ def group_domain_list(ctx: Context, req: Any) -> OCIResponse:
         group_default_domain=group.default_domain,
         domain=list(group.domains),
     )
+
+
+@handles("GroupDomainUnassignListRequest", mutates=True)
+def group_domain_unassign(ctx: Context, req: Any) -> OCIResponse:
+    """The domains stay the enterprise's. Refused for the group's default domain and for a
+    domain a user of the group has in its user id or line port (users are not renamed)."""
+    sp = ctx.state.service_provider(req.service_provider_id)
+    group = sp.group(req.group_id)
+    ids = {"sp": sp.service_provider_id, "group": group.group_id}
+    domains = list(dict.fromkeys(formats.check_domain(raw) for raw in req.domain))
+    for domain in domains:
+        if domain not in group.domains:
+            raise EmulatorError(Err.DOMAIN_NOT_IN_GROUP, domain=domain, **ids)
+        if domain == group.default_domain:
+            raise EmulatorError(Err.DOMAIN_IS_GROUP_DEFAULT, domain=domain, **ids)
+        for user in group.users.values():
+            used = [user.user_id, user.line_port or ""]
+            if any(value.lower().endswith(f"@{domain}") for value in used):
+                raise EmulatorError(Err.DOMAIN_IN_USE_BY_A_USER, domain=domain, user=user.user_id)
+    group.domains = [d for d in group.domains if d not in domains]
+    return success()

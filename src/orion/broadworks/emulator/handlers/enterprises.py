@@ -118,7 +118,17 @@ def sp_list(ctx: Context, req: Any) -> OCIResponse:
 
 @handles("ServiceProviderDeleteRequest", mutates=True)
 def sp_delete(ctx: Context, req: Any) -> OCIResponse:
-    """Deletes the enterprise with its groups; its domains and DNs become free again."""
-    ctx.state.service_provider(req.service_provider_id)
+    """Deletes the enterprise; its domains and DNs become free again.
+
+    Refused while it has groups, as on BroadWorks: each group is deleted first
+    (GroupDeleteRequest, which takes the group's users and devices with it).
+    """
+    sp = ctx.state.service_provider(req.service_provider_id)
+    if sp.groups:
+        raise EmulatorError(
+            Err.SERVICE_PROVIDER_HAS_GROUPS,
+            sp=sp.service_provider_id,
+            groups=", ".join(sp.groups),
+        )
     del ctx.state.service_providers[req.service_provider_id]
     return success()

@@ -95,3 +95,51 @@ def group_dn_assign(ctx: Context, req: Any) -> OCIResponse:
 def group_dn_list(ctx: Context, req: Any) -> OCIResponse:
     group = ctx.state.group(req.service_provider_id, req.group_id)
     return respond("GroupDnGetListResponse", phone_number=list(group.dns))
+
+
+def _unique(dns: list[str]) -> list[str]:
+    """The numbers once each, in their order (a number named twice is unassigned once)."""
+    return list(dict.fromkeys(dns))
+
+
+@handles("GroupDnUnassignListRequest", mutates=True)
+def group_dn_unassign(ctx: Context, req: Any) -> OCIResponse:
+    """The numbers go back to the enterprise, available to its groups again.
+
+    Refused while a user of the group has one of them: BroadWorks does not take a number
+    away from a user behind its back; the user gives it up first (UserModifyRequest17sp4
+    with phoneNumber nil, or UserDeleteRequest).
+    """
+    sp = ctx.state.service_provider(req.service_provider_id)
+    group = sp.group(req.group_id)
+    dns = _unique(_dn_list(req.phone_number, req.dn_range))
+    if not dns:
+        raise formats.invalid("phoneNumber or dnRange is required")
+    ids = {"sp": sp.service_provider_id, "group": group.group_id}
+    users = {user.phone_number: user.user_id for user in group.users.values()}
+    for dn in dns:
+        if dn not in group.dns:
+            raise EmulatorError(Err.DN_NOT_IN_GROUP, dn=dn, **ids)
+        if dn in users:
+            raise EmulatorError(Err.DN_IN_USE_BY_A_USER, dn=dn, user=users[dn])
+    group.dns = [dn for dn in group.dns if dn not in dns]
+    return success()
+
+
+@handles("ServiceProviderDnDeleteListRequest", mutates=True)
+def sp_dn_delete(ctx: Context, req: Any) -> OCIResponse:
+    """The numbers leave the enterprise (and the system); refused while a group has one."""
+    sp = ctx.state.service_provider(req.service_provider_id)
+    dns = _unique(_dn_list(req.phone_number, req.dn_range))
+    if not dns:
+        raise formats.invalid("phoneNumber or dnRange is required")
+    for dn in dns:
+        if dn not in sp.dns:
+            raise EmulatorError(Err.DN_NOT_IN_SERVICE_PROVIDER, sp=sp.service_provider_id, dn=dn)
+        owner = sp.dn_owner(dn)
+        if owner is not None:
+            raise EmulatorError(
+                Err.DN_ASSIGNED_TO_GROUP, dn=dn, owner=f"{sp.service_provider_id}:{owner.group_id}"
+            )
+    sp.dns = [dn for dn in sp.dns if dn not in dns]
+    return success()

@@ -23,20 +23,60 @@ from orion.broadworks.emulator.state import Quantity, ServicePack, ServiceProvid
 
 
 def authorize_sp_services(sp: ServiceProvider, group_auths: Any, user_auths: Any) -> None:
-    for auths, target in ((group_auths, sp.group_services), (user_auths, sp.user_services)):
+    """Set the enterprise's authorizations, every check before any change.
+
+    What the groups hold bounds what the enterprise may give up, as on BroadWorks: a service
+    is unauthorized only once no group has it any more (groups give it up first, and they
+    in turn only once no user has it), and a quantity is never lowered below a group's
+    authorization nor below the users of all groups that have the service.
+    """
+    changes: list[tuple[dict[str, Quantity], str, Quantity, bool]] = []
+    for auths, target, kind in (
+        (group_auths, sp.group_services, "group_services"),
+        (user_auths, sp.user_services, "user_services"),
+    ):
         for auth in auths or []:
+            name = auth.service_name
+            holders = [g for g in sp.groups.values() if name in getattr(g, kind)]
             if auth.unauthorized:
-                target.pop(auth.service_name, None)
-                for group in sp.groups.values():
-                    group.group_services.pop(auth.service_name, None)
-                    group.user_services.pop(auth.service_name, None)
-                    for user in group.users.values():
-                        if auth.service_name in user.services:
-                            user.services.remove(auth.service_name)
-                    if auth.service_name in group.assigned_services:
-                        group.assigned_services.remove(auth.service_name)
-            else:
-                target[auth.service_name] = quantity_of(auth.authorized_quantity)
+                if holders:
+                    raise EmulatorError(
+                        Err.SERVICE_AUTHORIZED_TO_GROUPS, sp=sp.service_provider_id,
+                        service=name, groups=", ".join(g.group_id for g in holders),
+                    )  # fmt: skip
+                changes.append((target, name, None, True))
+                continue
+            quantity = quantity_of(auth.authorized_quantity)
+            if quantity is not None:
+                _check_sp_floor(sp, name, kind, quantity, holders)
+            changes.append((target, name, quantity, False))
+    for target, name, quantity, remove in changes:
+        if remove:
+            target.pop(name, None)
+        else:
+            target[name] = quantity
+
+
+def _check_sp_floor(
+    sp: ServiceProvider, name: str, kind: str, quantity: int, holders: list[Any]
+) -> None:
+    """Refuse an enterprise quantity below a group's authorization or below the usage."""
+    for group in holders:
+        held = getattr(group, kind)[name]
+        if exceeds(held, quantity):
+            raise EmulatorError(
+                Err.QUANTITY_BELOW_ALLOCATED, service=name, sp=sp.service_provider_id,
+                allocated=f"group {group.group_id} is authorized {qty_text(held)}",
+            )  # fmt: skip
+    if kind == "user_services":
+        usage = sum(group.service_usage(name) for group in holders)
+    else:
+        usage = sum(name in group.assigned_services for group in holders)
+    if usage > quantity:
+        raise EmulatorError(
+            Err.QUANTITY_BELOW_ALLOCATED, service=name, sp=sp.service_provider_id,
+            allocated=f"{usage} in use",
+        )  # fmt: skip
 
 
 @handles("ServiceProviderServiceModifyAuthorizationListRequest", mutates=True)
@@ -178,6 +218,13 @@ def group_service_authorize(ctx: Context, req: Any) -> OCIResponse:
             changes.append(_group_change(target, auth, auth.service_name, limit))
     for target, name, quantity, remove in changes:
         # Users keep what they have: no quantity below the group's usage (BroadWorks refuses).
+        if target is group.group_services:
+            if remove and name in group.assigned_services:
+                raise EmulatorError(
+                    Err.GROUP_SERVICE_ASSIGNED, service=name,
+                    sp=sp.service_provider_id, group=group.group_id,
+                )  # fmt: skip
+            continue
         if target is group.service_packs:
             usage = group.pack_usage(name)
         elif target is group.user_services:
@@ -192,8 +239,6 @@ def group_service_authorize(ctx: Context, req: Any) -> OCIResponse:
     for target, name, quantity, remove in changes:
         if remove:
             target.pop(name, None)
-            if name in group.assigned_services and target is group.group_services:
-                group.assigned_services.remove(name)
         else:
             target[name] = quantity
     return success()
@@ -240,7 +285,8 @@ def group_service_authorizations(ctx: Context, req: Any) -> OCIResponse:
         group_rows.append((
             name, flag(authorized), flag(name in group.assigned_services),
             flag(authorized and quantity is not None),
-            qty_text(quantity) if authorized else "0", "0", "true", qty_text(limit),
+            qty_text(quantity) if authorized else "0",
+            "1" if name in group.assigned_services else "0", "true", qty_text(limit),
             "1" if name in group.assigned_services else "0",
         ))  # fmt: skip
     user_rows = []
@@ -295,3 +341,36 @@ def group_service_is_assigned(ctx: Context, req: Any) -> OCIResponse:
     return respond(
         "GroupServiceIsAssignedResponse", is_assigned=req.service_name in group.assigned_services
     )
+
+
+@handles("GroupServiceUnassignListRequest", mutates=True)
+def group_service_unassign(ctx: Context, req: Any) -> OCIResponse:
+    """Unassign group services; each must be authorized to the group (4162). A service that
+    is authorized but not assigned is left as it is (like UserServiceUnassignListRequest)."""
+    sp = ctx.state.service_provider(req.service_provider_id)
+    group = sp.group(req.group_id)
+    ids = {"sp": sp.service_provider_id, "group": group.group_id}
+    names = list(req.service_name)
+    for name in names:
+        if name not in group.group_services:
+            raise EmulatorError(Err.SERVICE_NOT_AUTHORIZED_GROUP, service=name, **ids)
+    group.assigned_services = [s for s in group.assigned_services if s not in names]
+    return success()
+
+
+@handles("ServiceProviderServicePackDeleteRequest", mutates=True)
+def sp_pack_delete(ctx: Context, req: Any) -> OCIResponse:
+    """Delete a service pack; refused while a group is authorized for it (the groups give
+    it up first, GroupServiceModifyAuthorizationListRequest, which their users bound)."""
+    sp = ctx.state.service_provider(req.service_provider_id)
+    name = req.service_pack_name
+    if name not in sp.service_packs:
+        raise EmulatorError(Err.SERVICE_PACK_NOT_FOUND, sp=sp.service_provider_id, pack=name)
+    holders = [g.group_id for g in sp.groups.values() if name in g.service_packs]
+    if holders:
+        raise EmulatorError(
+            Err.SERVICE_PACK_IN_USE, sp=sp.service_provider_id, pack=name,
+            groups=", ".join(holders),
+        )  # fmt: skip
+    del sp.service_packs[name]
+    return success()
