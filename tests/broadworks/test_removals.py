@@ -725,3 +725,36 @@ def test_the_whole_disconnect_leaves_nothing(acme: BroadWorksClient, emulator: A
     )
     _disconnect(acme)
     assert emulator.dump()["service_providers"] == {}
+
+
+def test_enterprise_service_in_a_service_pack(acme: BroadWorksClient) -> None:
+    lowered = _fails(
+        acme,
+        "ServiceProviderServiceModifyAuthorizationListRequest",
+        service_provider_id=SP,
+        user_service_authorization=[
+            {"service_name": "Voice Messaging User", "authorized_quantity": {"quantity": 5}}
+        ],
+    )
+    assert lowered.message.endswith(f"(service pack {PACK} has 9)")
+    removed = _fails(
+        acme,
+        "ServiceProviderServiceModifyAuthorizationListRequest",
+        service_provider_id=SP,
+        user_service_authorization=[{"service_name": "Voice Messaging User", "unauthorized": True}],
+    )
+    assert removed.code == 4227 and removed.message.endswith(f"(service pack {PACK})")
+    acme.request(
+        "GroupServiceModifyAuthorizationListRequest",
+        **IDS,
+        service_pack_authorization=[{"service_pack_name": PACK, "unauthorized": True}],
+    )
+    acme.request(
+        "ServiceProviderServicePackDeleteRequest", service_provider_id=SP, service_pack_name=PACK
+    )
+    acme.request(
+        "ServiceProviderServiceModifyAuthorizationListRequest",
+        service_provider_id=SP,
+        user_service_authorization=[{"service_name": "Voice Messaging User", "unauthorized": True}],
+    )
+    assert "Voice Messaging User" not in _sp_user_services(acme)

@@ -26,9 +26,9 @@ def authorize_sp_services(sp: ServiceProvider, group_auths: Any, user_auths: Any
     """Set the enterprise's authorizations, every check before any change.
 
     What the groups hold bounds what the enterprise may give up, as on BroadWorks: a service
-    is unauthorized only once no group has it any more (groups give it up first, and they
-    in turn only once no user has it), and a quantity is never lowered below a group's
-    authorization nor below the users of all groups that have the service.
+    is unauthorized only once no group and no service pack has it any more (groups give it
+    up first, and they in turn only once no user has it), and a quantity is never lowered
+    below a group's authorization, a pack's quantity or the users of all groups that have it.
     """
     changes: list[tuple[dict[str, Quantity], str, Quantity, bool]] = []
     for auths, target, kind in (
@@ -38,17 +38,28 @@ def authorize_sp_services(sp: ServiceProvider, group_auths: Any, user_auths: Any
         for auth in auths or []:
             name = auth.service_name
             holders = [g for g in sp.groups.values() if name in getattr(g, kind)]
+            packs = [p for p in sp.service_packs.values() if name in p.services]
+            if kind == "group_services":
+                packs = []
             if auth.unauthorized:
-                if holders:
+                if holders or packs:
+                    users = [g.group_id for g in holders]
+                    users += [f"service pack {p.name}" for p in packs]
                     raise EmulatorError(
                         Err.SERVICE_AUTHORIZED_TO_GROUPS, sp=sp.service_provider_id,
-                        service=name, groups=", ".join(g.group_id for g in holders),
+                        service=name, groups=", ".join(users),
                     )  # fmt: skip
                 changes.append((target, name, None, True))
                 continue
             quantity = quantity_of(auth.authorized_quantity)
             if quantity is not None:
                 _check_sp_floor(sp, name, kind, quantity, holders)
+                for pack in packs:  # a pack never holds more than its services (4161)
+                    if exceeds(pack.quantity, quantity):
+                        raise EmulatorError(
+                            Err.QUANTITY_BELOW_ALLOCATED, service=name, sp=sp.service_provider_id,
+                            allocated=f"service pack {pack.name} has {qty_text(pack.quantity)}",
+                        )  # fmt: skip
             changes.append((target, name, quantity, False))
     for target, name, quantity, remove in changes:
         if remove:
