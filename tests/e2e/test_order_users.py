@@ -8,9 +8,12 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from orion.broadworks.config import BroadWorksConfig
+from orion.broadworks.emulator.server import EmulatorServer
 from orion.orders.models import Order
 from orion.users.models import OrderUser
 
+from .conftest import Worker
 from .test_walkthrough import (
     Login,
     Shot,
@@ -18,6 +21,7 @@ from .test_walkthrough import (
     fill_new_customer,
     open_new_customer_form,
     order_dids,
+    wait_for_provisioning,
 )
 
 pytestmark = [pytest.mark.e2e]
@@ -34,8 +38,10 @@ def _set_quantity(page: Page, package: str, quantity: int) -> None:
         qty.dispatch_event("change")
 
 
-def test_three_seats_two_numbers_edit_a_name_and_save(page: Page, login: Login, shot: Shot,
-                                                      js_errors: list[str]) -> None:
+@pytest.mark.slow  # a real worker provisions the order into the emulator
+def test_three_seats_two_numbers_edit_a_name_and_save(
+        page: Page, login: Login, shot: Shot, js_errors: list[str], broadworks: EmulatorServer,
+        worker: Worker, bw_config: BroadWorksConfig, settings) -> None:
     login("agent")
     open_new_customer_form(page)
     fill_new_customer(page, company="Seat Three Co", domain="seatthree.example")
@@ -96,12 +102,29 @@ def test_three_seats_two_numbers_edit_a_name_and_save(page: Page, login: Login, 
                                 ("User", "1002", None, True)]
     assert (users[2].device_type, users[2].mac_address) == ("Yealink_T54W", "001565ABCDEF")
 
-    # The customer page's Users tab lists them from Orion's records.
+    # Provisioned: 3 users in BroadWorks, 2 with numbers, all with extensions and the seat's
+    # service pack.
+    worker.start()
+    wait_for_provisioning(page, "Completed", worker)
+    order.refresh_from_db()
+    group = broadworks.dump()["service_providers"][order.enterprise.bw_service_provider_id][
+        "groups"][order.customer.bw_group_id]
+    in_bw = {u.user_id: group["users"][u.user_id] for u in users}
+    assert [(b["first_name"], b["extension"], b["phone_number"]) for b in in_bw.values()] == [
+        ("Ada", "1000", f"+1-{numbers[0][2:]}"), ("User", "1001", f"+1-{numbers[1][2:]}"),
+        ("User", "1002", None)]
+    assert all(b["service_packs"] == ["Orion Enterprise Standard"] for b in in_bw.values())
+
+    # The customer page's Users tab lists them from Orion's records; Check BroadWorks agrees.
+    settings.ORION_BROADWORKS = bw_config  # the live server's pages ask the emulator too
     page.goto(f"/customers/{order.customer_id}/users/")
     table = page.locator("#customer-users tbody tr")
     expect(table).to_have_count(3)
     expect(table.nth(0)).to_contain_text("Ada 1")
     expect(table.nth(0)).to_contain_text("1000")
+    page.click("#check-broadworks")
+    expect(page.locator("#users-check .check-status")).to_have_text(["As ordered"] * 3)
+    shot(page, "customer-users-checked")
     assert js_errors == []
 
 
