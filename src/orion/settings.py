@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "orion.ops",
     "orion.broadworks",
     "orion.webhooks",
+    "orion.adoption",
 ]
 
 MIDDLEWARE = [

@@ -81,9 +81,12 @@ class DID(models.Model):
                                                    reserved_until__isnull=False,
                                                    customer__isnull=True),
                 name="did_reserved_has_order_and_expiry"),
+            # An assigned number has its customer, and the order that assigned it, except a
+            # number adopted from BroadWorks by the import (``orion.adoption``): no order
+            # of Orion's assigned it, so its history row says "imported from BroadWorks".
             models.CheckConstraint(
-                condition=~Q(state="assigned") | Q(order__isnull=False, customer__isnull=False),
-                name="did_assigned_has_order_and_customer"),
+                condition=~Q(state="assigned") | Q(customer__isnull=False),
+                name="did_assigned_has_customer"),
             models.CheckConstraint(
                 condition=~Q(state="quarantined") | Q(order__isnull=True, customer__isnull=True,
                                                       quarantined_until__isnull=False),

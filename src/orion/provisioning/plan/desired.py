@@ -146,6 +146,25 @@ def customer_profile(customer: Customer, enterprise: Enterprise) -> dict[str, An
     }
 
 
+def _baseline(customer: Customer) -> tuple[dict[str, int], dict[str, int], dict[str, int],
+                                           int]:
+    """The quantities an adopted customer's group held at its import (``orion.adoption``):
+    service packs, user services, group services by BroadWorks name, and the seats among
+    them. All empty for a customer Orion created."""
+    from orion.adoption.models import BaselineQuantity
+
+    found: dict[str, dict[str, int]] = {kind: {} for kind in (
+        BroadWorksKind.SERVICE_PACK, BroadWorksKind.USER_SERVICE, BroadWorksKind.GROUP_SERVICE)}
+    seats = 0
+    for kind, name, quantity, is_seat in BaselineQuantity.objects.filter(
+            baseline__customer=customer).values_list("bw_kind", "bw_name", "quantity",
+                                                     "package__is_seat"):
+        found[kind][name] = quantity
+        seats += quantity if is_seat and kind == BroadWorksKind.SERVICE_PACK else 0
+    return (found[BroadWorksKind.SERVICE_PACK], found[BroadWorksKind.USER_SERVICE],
+            found[BroadWorksKind.GROUP_SERVICE], seats)
+
+
 # An earlier order's share is certainly in BroadWorks when the order completed or recorded
 # its authorization step done; it may be when that step was interrupted.
 _UNPLACED = (OrderState.DRAFT,)
@@ -182,6 +201,16 @@ def desired_for(order: Order) -> Desired:
     earlier = [line for pk in certain for line in lines_by_order[pk]]
     prev_packs, prev_users, prev_groups, _, _ = _quantities(earlier)
     packs, users, groups, contents, seats = _quantities([*earlier, *lines_by_order[order.pk]])
+    # An adopted customer's group held quantities before any order of Orion's: the import's
+    # baseline is part of "previous", so the order diffs against what BroadWorks held.
+    base_packs, base_users, base_groups, base_seats = _baseline(customer)
+    for previous, target, base in ((prev_packs, packs, base_packs),
+                                   (prev_users, users, base_users),
+                                   (prev_groups, groups, base_groups)):
+        for name, quantity in base.items():
+            previous[name] = previous.get(name, 0) + quantity
+            target[name] = target.get(name, 0) + quantity
+    seats += base_seats
     unsure = [_quantities(lines_by_order[pk]) for pk in sorted(uncertain)]
     for extra in unsure:
         contents = {**extra[3], **contents}

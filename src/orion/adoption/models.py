@@ -1,0 +1,118 @@
+"""Adopting an existing BroadWorks: the import runs (a job with progress and its report) and
+the baseline of what each imported group held when Orion adopted it.
+
+Orion computes the quantities a group should hold from its own orders. A group typed in by
+hand through CommPilot holds quantities no order explains, so each adopted customer keeps an
+``ImportBaseline``: the quantities per service pack, user service and group service that
+BroadWorks showed at the import, which ``provisioning.plan.desired_for`` adds to the earlier
+orders' share. The next order then diffs against reality instead of tripping over it.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from orion.accounts.models import Customer, Partner
+from orion.catalog.models import Package
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Importing"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class ImportRun(models.Model):
+    """One import (command or staff page). The page polls this row for the progress bar and
+    shows ``report`` once the run is done; the command fills it too, so both leave a record."""
+
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="+")
+    service_providers = models.JSONField(default=list, blank=True)  # empty: every enterprise
+    dry_run = models.BooleanField(default=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    via = models.CharField(max_length=10, default="web")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=8, choices=RunStatus.choices,
+                              default=RunStatus.QUEUED)
+    total = models.PositiveIntegerField(default=0)  # groups to read (known after the lists)
+    done = models.PositiveIntegerField(default=0)  # groups read and applied
+    report = models.JSONField(default=dict, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(done__lte=models.F("total")),
+                                   name="adoption_run_done_within_total"),
+            models.CheckConstraint(
+                condition=Q(status__in=["queued", "running", "done", "failed"]),
+                name="adoption_run_status_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"BroadWorks import {self.pk}"
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else min(100, self.done * 100 // self.total)
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (RunStatus.DONE, RunStatus.FAILED)
+
+
+class ImportBaseline(models.Model):
+    """What an adopted customer's group held in BroadWorks beyond Orion's own orders."""
+
+    customer = models.OneToOneField(Customer, on_delete=models.CASCADE,
+                                    related_name="import_baseline")
+    imported_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    run = models.ForeignKey(ImportRun, null=True, blank=True, on_delete=models.SET_NULL,
+                            related_name="+")
+    user_count = models.PositiveIntegerField(
+        default=0, help_text="Users the group held in BroadWorks at the import.")
+
+    def __str__(self) -> str:
+        return f"baseline of {self.customer_id}"
+
+
+class BaselineKind(models.TextChoices):
+    """The three kinds of quantity the plan tracks (``catalog.BroadWorksKind`` without none)."""
+
+    SERVICE_PACK = "service_pack", "Service pack"
+    USER_SERVICE = "user_service", "User service"
+    GROUP_SERVICE = "group_service", "Group service"
+
+
+class BaselineQuantity(models.Model):
+    """One authorized quantity of the baseline, matched to a catalog package by the catalog's
+    BroadWorks mapping (``Package.bw_kind``/``bw_name``). Unmatched names are reported by the
+    import and never stored here: the plan only knows the catalog's names."""
+
+    baseline = models.ForeignKey(ImportBaseline, on_delete=models.CASCADE,
+                                 related_name="quantities")
+    bw_kind = models.CharField(max_length=16, choices=BaselineKind.choices)
+    bw_name = models.CharField(max_length=80)
+    quantity = models.PositiveIntegerField()
+    package = models.ForeignKey(Package, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["bw_kind", "bw_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["baseline", "bw_kind", "bw_name"],
+                                    name="baseline_quantity_unique"),
+            models.CheckConstraint(
+                condition=Q(bw_kind__in=["service_pack", "user_service", "group_service"]),
+                name="baseline_quantity_kind_valid"),
+            models.CheckConstraint(condition=Q(quantity__gt=0),
+                                   name="baseline_quantity_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bw_name} x{self.quantity}"

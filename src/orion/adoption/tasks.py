@@ -1,0 +1,14 @@
+"""The import job of the staff page (deferred by ``orion.adoption.services.import_run_start``)."""
+
+from __future__ import annotations
+
+from procrastinate.contrib.django import app
+
+
+# On the periodic queue, which every worker serves, as the numbers import is.
+@app.task(name="orion.import_broadworks", queue="periodic")
+def import_broadworks(run_id: int) -> str:
+    """Import an existing BroadWorks as staff asked on the page, with progress on the run."""
+    from orion.adoption.services import import_run_execute
+
+    return import_run_execute(run_id=run_id)

@@ -1,0 +1,65 @@
+"""Numbers adopted from an existing BroadWorks: the import (``orion.adoption``) records the
+numbers a group already holds as assigned to its customer, with no order (none of Orion's
+assigned them). Kept apart from the order paths so the moves stay one table away."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+
+from orion.accounts.models import Customer, User
+from orion.numbers.models import DID, E164_NANP, DIDEvent
+from orion.numbers.states import NumberState
+
+ADOPTED_NOTE = "imported from BroadWorks"
+
+
+@dataclass
+class AdoptedNumbers:
+    created: list[str] = field(default_factory=list)
+    adopted: list[str] = field(default_factory=list)  # were available in the inventory
+    unchanged: list[str] = field(default_factory=list)
+    refused: list[tuple[str, str]] = field(default_factory=list)  # (number, reason)
+
+
+def numbers_adopt(*, customer: Customer, numbers: list[str], by: User | None) -> AdoptedNumbers:
+    """Record ``numbers`` (E.164) as assigned to ``customer``. New numbers are created
+    assigned; available ones move to assigned; a number of another customer, on an order's
+    draft or ageing is refused with the reason (never taken away from its holder). Call inside
+    the import's transaction."""
+    result = AdoptedNumbers()
+    pattern = re.compile(E164_NANP)
+    valid = []
+    for number in numbers:
+        if pattern.match(number):
+            valid.append(number)
+        else:
+            result.refused.append((number, "not a North American number Orion can hold"))
+    existing = {d.e164: d for d in DID.objects.select_for_update().filter(e164__in=valid)}
+    now = timezone.now()
+    events: list[DIDEvent] = []
+    for number in valid:
+        did = existing.get(number)
+        if did is None:
+            did = DID.objects.create(e164=number, npa=number[2:5], nxx=number[5:8],
+                                     state=NumberState.ASSIGNED, customer=customer)
+            events.append(DIDEvent(did=did, from_state="", to_state=NumberState.ASSIGNED,
+                                   changed_by=by, note=ADOPTED_NOTE))
+            result.created.append(number)
+        elif did.state == NumberState.ASSIGNED and did.customer_id == customer.pk:
+            result.unchanged.append(number)
+        elif did.state == NumberState.AVAILABLE:
+            DID.objects.filter(pk=did.pk, state=NumberState.AVAILABLE).update(
+                state=NumberState.ASSIGNED, customer=customer, updated_at=now)
+            events.append(DIDEvent(did=did, from_state=NumberState.AVAILABLE,
+                                   to_state=NumberState.ASSIGNED, changed_by=by,
+                                   note=ADOPTED_NOTE))
+            result.adopted.append(number)
+        else:
+            holder = "another customer" if did.state == NumberState.ASSIGNED else \
+                f"{did.get_state_display().lower()} in Orion's inventory"
+            result.refused.append((number, f"{holder}: not moved"))
+    DIDEvent.objects.bulk_create(events)
+    return result
