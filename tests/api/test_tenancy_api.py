@@ -19,6 +19,7 @@ from orion.numbers.models import DID, Backorder
 from orion.numbers.services import backorder_create, numbers_add_range, numbers_reserve
 from orion.orders import services as order_services
 from orion.orders.models import Order
+from orion.porting.services import earliest_port_date
 from tests import factories as f
 from tests.api.conftest import ApiClient
 
@@ -39,6 +40,7 @@ class World:
     package: int
     webhook: int
     seat_user: int
+    port: int
 
 
 def tomorrow() -> str:
@@ -85,6 +87,10 @@ OPERATIONS: dict[str, tuple[str, dict, object]] = {
     "order_retry": ("object", {"order_id": "placed"}, None),
     "order_cancel": ("object", {"order_id": "placed"}, {"reason": "tenancy"}),
     "order_trunking_done": ("object", {"order_id": "placed"}, None),
+    "order_trunk_facts_get": ("object", {"order_id": "placed"}, None),
+    "order_trunk_facts_put": ("object", {"order_id": "placed"},
+                              {"call_paths": 4, "pbx_addresses": ["sbc.example.net"],
+                               "authentication": "ip", "failover_number": "2125550199"}),
     "numbers_available": ("own", {}, None),
     "number_blocks": ("own", {}, None),
     "numbers_search": ("own", {}, None),
@@ -118,7 +124,21 @@ OPERATIONS: dict[str, tuple[str, dict, object]] = {
     "order_users_csv": ("object", {"order_id": "draft"}, None),
     "order_users_upload": ("object", {"order_id": "draft"}, None),
     "customer_users_list": ("object", {"customer_id": "customer"}, None),
+    # Port requests (orion.api.routers.porting).
+    "port_list": ("list", {}, None),
+    "port_create": ("object", {}, "port_create_body"),
+    "port_get": ("object", {"port_id": "port"}, None),
+    "port_loa_attach": ("object", {"port_id": "port"}, None),
+    "port_submit": ("object", {"port_id": "port"}, None),
+    "port_cancel": ("object", {"port_id": "port"}, {"reason": "tenancy"}),
+    "port_mark_pending": ("staff", {"port_id": "port"}, {"reason": ""}),
+    "port_schedule": ("staff", {"port_id": "port"}, {"foc_at": "2030-01-08T10:00:00-05:00"}),
+    "port_complete": ("staff", {"port_id": "port"}, None),
+    "port_reject": ("staff", {"port_id": "port"}, {"reason": "tenancy"}),
 }
+# The owner reaches the order, which has none of these yet (a 404 that names what is
+# missing, never the "no such order" another partner gets).
+NOTHING_YET = {"order_trunk_facts_get": "No trunk details for this order yet."}
 QUERY = {"account_search": {"q": "Acme"}, "numbers_available": {"npa": "212"},
          "numbers_search": {"npa": "212"},
          "order_list": {"include_drafts": "true"},
@@ -145,6 +165,13 @@ def body_for(spec, world: World, tenant) -> object:
                 "address_line1": "1 Way", "city": "Boston", "state_code": "MA",
                 "zip_code": "02108", "contact_name": "Eve", "contact_phone": "6175550100",
                 "contact_email": "eve@example.com", "time_zone": "America/New_York"}
+    if spec == "port_create_body":
+        return {"customer_id": world.customer, "numbers": ["2125550190"],
+                "losing_carrier": "Verizon", "account_number": "1", "pin": "1234",
+                "billing_telephone_number": "2125550190", "address_line1": "1 Way",
+                "city": "Boston", "region": "MA", "zip_code": "02108",
+                "authorized_name": "Eve", "authorized_title": "Owner",
+                "desired_date": str(earliest_port_date())}
     if spec == "billing_body":
         return {"billing_start_date": tomorrow()}
     return spec
@@ -178,6 +205,9 @@ def world(tenant_a, tenant_b) -> World:
     from orion.users.services import order_users_refresh
 
     order_users_refresh(user=tenant_a.user, order_id=draft.pk)  # the draft's seat's user
+    from tests.porting.factories import make_port
+
+    port = make_port(tenant_a, numbers="2125550180")
     # Partner B has its own draft, so B's lists are not trivially empty.
     f.draft_with_packages(user=tenant_b.user, enterprise=tenant_b.enterprise)
     return World(enterprise=tenant_a.enterprise.pk, customer=tenant_a.customer.pk,
@@ -185,7 +215,7 @@ def world(tenant_a, tenant_b) -> World:
                  did=DID.objects.get(e164="+12125550100").pk, backorder=backorder.pk,
                  placed=placed.pk, placed_backorder=placed_backorder.pk, token=token.pk,
                  package=f.package("Enterprise Standard").pk, webhook=webhook.pk,
-                 seat_user=draft.users.get().pk)
+                 seat_user=draft.users.get().pk, port=port.pk)
 
 
 def test_every_operation_is_covered():
@@ -246,7 +276,7 @@ def test_no_partner_reaches_another_partners_data(tenant_a, tenant_b, staff, wor
                     assert all(i["partner_id"] == tenant_b.partner.pk for i in items)
                 elif op_id == "token_list":
                     assert world.token not in {i["id"] for i in items}
-                elif op_id == "webhook_endpoint_list":
+                elif op_id == "port_list" or op_id == "webhook_endpoint_list":
                     assert all(i["partner_id"] == tenant_b.partner.pk for i in items)
                 elif op_id == "billing_export":
                     assert all(line["customer_id"] not in (world.customer,)
@@ -272,6 +302,11 @@ def test_no_partner_reaches_another_partners_data(tenant_a, tenant_b, staff, wor
     webhook = Endpoint.objects.get(pk=world.webhook)
     assert webhook.is_active and webhook.partner == tenant_a.partner
     assert not webhook.deliveries.exists()
+    from orion.porting.models import PortRequest
+
+    port = PortRequest.objects.get(pk=world.port)
+    assert port.state == "unconfirmed" and not port.loa_file
+    assert not PortRequest.objects.filter(partner=tenant_b.partner).exists()
     assert not Order.objects.filter(partner=tenant_b.partner, enterprise_id=world.enterprise)
     assert Order.objects.filter(partner=tenant_a.partner).count() == 2
 
@@ -285,6 +320,9 @@ def test_owner_and_staff_reach_the_objects(tenant_a, staff, world):
             if method != "get" or kind != "object":
                 continue
             response = who.get(fill(path, params, world), **QUERY.get(op_id, {}))
+            if op_id in NOTHING_YET:  # the order is theirs; it has nothing of the kind yet
+                assert response.json()["message"] == NOTHING_YET[op_id], op_id
+                continue
             assert response.status_code == 200, (who.user, op_id, response.content[:200])
     staff_api = ApiClient(staff)
     assert staff_api.get(f"/numbers/{world.did}").status_code == 200

@@ -16,6 +16,7 @@ from orion.orders.models import Order
 from orion.users.services import order_users_refresh
 from orion.webhooks.services import endpoint_add
 from tests import factories as f
+from tests.porting.factories import make_port
 
 # URL prefix -> how to find partner A's object of that kind.
 OBJECTS = {
@@ -28,8 +29,10 @@ OBJECTS = {
     "account/webhooks/": lambda t, order: endpoint_add(
         user=t.user, url=f"http://127.0.0.1:9/tenancy/{next(_hooks)}",
         events=["order.state_changed"]).endpoint.pk,
+    "ports/": lambda t, order: make_port(t, numbers=f"21255502{next(_ports):02d}").pk,
 }
 _hooks = itertools.count()
+_ports = itertools.count()
 # Object URLs only provider staff may open: the owning partner gets 404 as well.
 STAFF_ONLY = {"orders/<int:pk>/oci-log/"}
 NO_OBJECT = {"", "search/", "login/", "logout/", "password-reset/", "password-reset/done/",
@@ -43,8 +46,13 @@ NO_OBJECT = {"", "search/", "login/", "logout/", "password-reset/", "password-re
              "account/webhooks/",
              # Accounts page: lists only the partner's own accounts (tests/accounts).
              "accounts/",
+             # Port requests: the partner's own list; a new one names its account in the
+             # query (another partner's account is a 404: tests/porting).
+             "ports/", "ports/new/",
              # The OCI-P log of all orders: provider staff only (tests/provisioning).
-             "oci-log/"}
+             "oci-log/",
+             # Staff number import: provider staff only (tests/numbers/test_imports.py).
+             "numbers/import/", "numbers/import/progress/"}
 
 
 def _patterns(resolver=None, prefix: str = ""):

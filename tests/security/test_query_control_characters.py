@@ -38,7 +38,7 @@ def page_parameters() -> set[str]:
 
 
 def page_urls(world) -> list[str]:
-    ids = {"pk": world["order"], "line_pk": world["line"], "tab": "overview",
+    ids = {"pk": world["order"], "line_pk": world["line"], "tab": "overview", "user_pk": 1,
            "uidb64": "MQ", "token": "x-y"}
     urls = []
 
@@ -65,7 +65,7 @@ def world(tenant_a, staff):
 
 def test_the_walk_finds_the_known_filters():
     assert {"q", "state", "kind", "partner", "page", "npa", "nxx", "month", "all",
-            "actor"} <= page_parameters()
+            "actor", "rate_center", "zip", "consecutive"} <= page_parameters()
 
 
 def test_every_page_filter_refuses_control_characters(client, staff, world):

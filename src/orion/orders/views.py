@@ -321,13 +321,14 @@ def did_search(request: AuthedRequest, pk: int) -> HttpResponse:
     order = order_get(user=request.user, order_id=pk)
     if not order.is_draft:
         return _did_error(request, OrderNotEditable("This order has been saved."))
-    get = request.GET
     try:
         query = number_query_clean(
-            npa=get.get("npa", "")[:10], nxx=get.get("nxx", "")[:10],
-            rate_center=get.get("rate_center", "")[:60], city=get.get("city", "")[:60],
-            state=get.get("state", "")[:10], zip_code=get.get("zip", "")[:12],
-            consecutive=get.get("consecutive", "")[:6], toll_free=bool(get.get("toll_free")))
+            npa=request.GET.get("npa", "")[:10], nxx=request.GET.get("nxx", "")[:10],
+            rate_center=request.GET.get("rate_center", "")[:60],
+            city=request.GET.get("city", "")[:60], state=request.GET.get("state", "")[:10],
+            zip_code=request.GET.get("zip", "")[:12],
+            consecutive=request.GET.get("consecutive", "")[:6],
+            toll_free=bool(request.GET.get("toll_free")))
         result = numbers_search(query=query,
                                 toll_free_allowed=order_toll_free_allowance(order=order) > 0,
                                 page=page_number(request))

@@ -56,7 +56,7 @@ class SearchNumberOut(AvailableNumberOut):
     city: str
 
 
-class SearchOut(Schema):
+class NumberSearchOut(Schema):
     page: int
     has_next: bool
     items: list[SearchNumberOut]
@@ -66,7 +66,7 @@ class SearchOut(Schema):
     suggestions: list[BlockOut]
 
 
-class SearchParams(Schema):
+class NumberSearchParams(Schema):
     npa: str = text(10, default="")
     nxx: str = text(10, default="")
     rate_center: str = text(60, default="")
@@ -185,8 +185,8 @@ def blocks(request: ApiRequest, toll_free: bool = False) -> Json:
     return {"items": [_block_out(b) for b in search.blocks_in_stock(toll_free=toll_free)]}
 
 
-@router.get("/numbers/search", response=responses(SearchOut), operation_id="numbers_search")
-def numbers_search(request: ApiRequest, params: Query[SearchParams]) -> Json:
+@router.get("/numbers/search", response=responses(NumberSearchOut), operation_id="numbers_search")
+def numbers_search(request: ApiRequest, params: Query[NumberSearchParams]) -> Json:
     """Free numbers by NPA, NPA-NXX, rate center, city/state or ZIP, or runs of N in a row.
     Searching reserves nothing (order them with ``order_dids_order``)."""
     allowed = False
