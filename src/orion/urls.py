@@ -33,5 +33,6 @@ urlpatterns = [
     path("audit/", include("orion.audit.urls")),
     path("", include("orion.api.urls")),
     path("", include("orion.webhooks.urls")),
+    path("", include("orion.adoption.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,12 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from orion.adoption import views
+
+app_name = "adoption"
+
+urlpatterns = [
+    path("broadworks/import/", views.import_page, name="import"),
+    path("broadworks/import/progress/", views.import_progress, name="progress"),
+]

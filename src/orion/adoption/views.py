@@ -1,0 +1,62 @@
+"""The staff page that runs the BroadWorks import with the command's options, and its
+progress bar (polled by htmx while the job runs, then the report). Thin: the service decides."""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from orion.accounts.http import AuthedRequest
+from orion.adoption import selectors, services
+from orion.adoption.models import ImportRun
+from orion.core.exceptions import NotFound
+
+
+def _id(value: str) -> int:
+    if not value.isascii() or not value.isdigit() or len(value) > 18:
+        raise NotFound("No such import.")
+    return int(value)
+
+
+def _context(run: ImportRun) -> dict[str, object]:
+    return {"run": run, "lines": services.report_lines(run.report)[:6] if run.report else [],
+            "unmatched": run.report.get("unmatched", []) if run.report else [],
+            "refused": run.report.get("refused", []) if run.report else []}
+
+
+def import_page(request: AuthedRequest) -> HttpResponse:
+    """Staff: choose the partner, the enterprises (empty: all) and dry run; POST queues it."""
+    partners = selectors.import_partners(user=request.user)
+    problem, problem_field = "", ""
+    values: dict[str, object] = {"partner": "", "service_providers": "", "dry_run": True}
+    if request.method == "POST":
+        partner = request.POST.get("partner", "")
+        values = {"partner": partner,
+                  "service_providers": request.POST.get("service_providers", "")[:2000],
+                  "dry_run": request.POST.get("dry_run") == "on"}
+        try:
+            run = services.import_run_start(
+                user=request.user,
+                partner_id=int(partner) if partner.isascii() and partner.isdigit()
+                and len(partner) < 18 else None,
+                service_providers=str(values["service_providers"]),
+                dry_run=bool(values["dry_run"]))
+        except services.ImportRefused as exc:
+            problem, problem_field = exc.message or "", exc.field
+        else:
+            return redirect(f"{reverse('adoption:import')}?id={run.pk}")
+    current = None
+    if request.GET.get("id"):
+        current = selectors.import_run_get(user=request.user,
+                                           run_id=_id(request.GET.get("id", "")))
+    context = {"partners": partners, "values": values, "problem": problem,
+               "problem_field": problem_field,
+               "recent": selectors.import_runs_recent(user=request.user),
+               "current": _context(current) if current else None}
+    return render(request, "adoption/import.html", context, status=422 if problem else 200)
+
+
+def import_progress(request: AuthedRequest) -> HttpResponse:
+    run = selectors.import_run_get(user=request.user, run_id=_id(request.GET.get("id", "")))
+    return render(request, "adoption/partials/progress.html", _context(run))
