@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "orion.ops",
     "orion.broadworks",
     "orion.webhooks",
+    "orion.porting",
     "orion.adoption",
 ]
 
@@ -171,6 +172,9 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
+# Uploaded files (signed letters of authorization): never under a static URL, served only by
+# the views that check who may read them.
+ORION_MEDIA_DIR = Path(os.environ.get("ORION_MEDIA_DIR", str(VAR_DIR / "media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

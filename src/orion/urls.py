@@ -33,6 +33,7 @@ urlpatterns = [
     path("audit/", include("orion.audit.urls")),
     path("", include("orion.api.urls")),
     path("", include("orion.webhooks.urls")),
+    path("", include("orion.porting.urls")),
     path("", include("orion.adoption.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -16,6 +16,7 @@ from orion.api.routers import (
     catalog,
     numbers,
     orders,
+    porting,
     tokens,
     trunk,
     users,
@@ -45,5 +46,6 @@ api.add_router("/", trunk.router)
 api.add_router("/", numbers.router)
 api.add_router("/", users.router)
 api.add_router("/", webhooks.router)
+api.add_router("/", porting.router)
 # The billing engineer fills orion.api.routers.billing.
 api.add_router("/billing", billing.router)

@@ -69,6 +69,9 @@ class SecurityHeadersMiddleware:
 # these paths only. Their file part streams to a temporary file, and the view reads at most its
 # own limit; DATA_UPLOAD_MAX_MEMORY_SIZE still bounds their other fields.
 UPLOAD_PATHS = ("/numbers/import/", "/api/v1/numbers/imports")
+# Signed letters of authorization (orion.porting): at most 10 MB, plus the form's margin.
+LOA_UPLOAD_PATH = re.compile(r"/(?:api/v1/)?ports/[0-9]+/loa/?")
+LOA_UPLOAD_MAX_BODY_BYTES = 10 * 1024 * 1024 + 256 * 1024
 
 
 class BodySizeLimitMiddleware:
@@ -92,6 +95,8 @@ class BodySizeLimitMiddleware:
             return HttpResponse("The Content-Length header is not a number.\n", status=400,
                                 content_type="text/plain")
         limit = self.upload_limit if request.path in UPLOAD_PATHS else self.limit
+        if LOA_UPLOAD_PATH.fullmatch(request.path):
+            limit = LOA_UPLOAD_MAX_BODY_BYTES
         if declared > limit:
             return HttpResponse(
                 f"The request body is too large: at most {limit:,} bytes.\n", status=413,
