@@ -69,8 +69,7 @@ class ImportRefused(OrionError):
     """The import's options are not valid (shown next to the field on the page)."""
 
     def __init__(self, message: str, *, field: str = "") -> None:
-        super().__init__(message, code="import_refused")
-        self.field = field
+        super().__init__(message, code="import_refused", field=field)
 
 
 @dataclass

@@ -43,7 +43,7 @@ def import_page(request: AuthedRequest) -> HttpResponse:
                 service_providers=str(values["service_providers"]),
                 dry_run=bool(values["dry_run"]))
         except services.ImportRefused as exc:
-            problem, problem_field = exc.message or "", exc.field
+            problem, problem_field = exc.message, exc.field or ""
         else:
             return redirect(f"{reverse('adoption:import')}?id={run.pk}")
     current = None
