@@ -154,3 +154,46 @@ def test_sixteen_clients_tick_the_same_numbers(tenant_a):
         assert sorted(result.reserved + result.taken) == wanted  # told about every number
         assert set(DID.objects.filter(e164__in=result.reserved)
                    .values_list("order_id", flat=True)) <= {order_id}
+
+
+def test_the_reservation_sweep_never_waits_for_a_draft_someone_is_editing(tenant_a):
+    """A request holds its draft's lock while the sweep frees that draft's expired numbers.
+    The sweep's history rows reference the draft; with the draft locked FOR UPDATE that check
+    waited for the request, which could wait for the sweep's numbers: a deadlock."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from orion.numbers.services import order_dids_order
+    from orion.orders.drafts import _locked_draft
+
+    s.numbers_add_range(spec="3055550200-3055550201")
+    draft = f.draft_with_packages(user=tenant_a.user, enterprise=tenant_a.enterprise)
+    order_dids_order(user=tenant_a.user, order_id=draft.pk, numbers=["3055550200"])
+    DID.objects.filter(order=draft).update(reserved_until=timezone.now() - timedelta(minutes=1))
+    locked, release = threading.Event(), threading.Event()
+
+    def editing() -> None:
+        try:
+            with transaction.atomic():
+                _locked_draft(user=tenant_a.user, order_id=draft.pk)
+                locked.set()
+                release.wait(15)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=editing)
+    thread.start()
+    try:
+        assert locked.wait(10)
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '2s'")  # waiting would end in an error
+        try:
+            assert s.numbers_expire_reservations() == 1
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET lock_timeout")
+    finally:
+        release.set()
+        thread.join(20)
+    assert DID.objects.get(e164="+13055550200").state == "available"

@@ -40,7 +40,8 @@ SAVED_MESSAGE = "This order has been saved."
 
 
 def _locked_draft(*, user: User, order_id: int) -> Order:
-    order = Order.objects.visible_to(user).select_for_update().filter(pk=order_id).first()
+    order = (Order.objects.visible_to(user).select_for_update(of=("self",), no_key=True)
+             .filter(pk=order_id).first())
     if order is None:
         raise NotFound("No such order.")
     if order.state != OrderState.DRAFT:

@@ -136,7 +136,7 @@ def _order_partner_id(*, user: User, enterprise: Enterprise | None,
 def _editable_draft(*, user: User, order_id: int, lock: bool = False) -> Order:
     queryset = Order.objects.visible_to(user)
     if lock:
-        queryset = queryset.select_for_update()
+        queryset = queryset.select_for_update(of=("self",), no_key=True)
     order = queryset.filter(pk=order_id).first()
     if order is None:
         raise NotFound("No such order.")
@@ -311,7 +311,8 @@ class SaveResult:
 def order_save(*, user: User, order_id: int, details: OrderDetails) -> SaveResult:
     """Save Order: place the draft, creating the new enterprise/customer, in one transaction."""
     with transaction.atomic():
-        order = Order.objects.visible_to(user).select_for_update().filter(pk=order_id).first()
+        order = (Order.objects.visible_to(user).select_for_update(of=("self",), no_key=True)
+                 .filter(pk=order_id).first())
         if order is None:
             raise NotFound("No such order.")
         if order.state != OrderState.DRAFT:
@@ -457,7 +458,7 @@ def order_billing_start_date_change(*, user: User, order_id: int, value: date,
     """
     reason = clean_reason(reason)
     with transaction.atomic():
-        order = (Order.objects.visible_to(user).select_for_update(of=("self",))
+        order = (Order.objects.visible_to(user).select_for_update(of=("self",), no_key=True)
                  .select_related("customer").filter(pk=order_id).first())
         if order is None:
             raise NotFound("No such order.")

@@ -29,7 +29,7 @@ logger = logging.getLogger(__name__)
 
 
 def _locked_order(order_id: int) -> Order:
-    order = (Order.objects.select_for_update(of=("self",)).select_related("customer")
+    order = (Order.objects.select_for_update(of=("self",), no_key=True).select_related("customer")
              .filter(pk=order_id).first())
     if order is None:
         raise NotFound("No such order.")

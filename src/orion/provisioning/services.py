@@ -314,8 +314,8 @@ def _complete(run: _Run) -> str:
     order = run.order
     _finish_steps(run)
     with transaction.atomic():
-        order = (Order.objects.select_for_update(of=("self",)).select_related("customer")
-                 .get(pk=order.pk))
+        order = (Order.objects.select_for_update(of=("self",), no_key=True)
+                 .select_related("customer").get(pk=order.pk))
         pending = sum(b.pending for b in order.did_backorders.all())
         order_activate(order=order)
         if pending:
@@ -338,7 +338,7 @@ def _fail(run: _Run, step_key: str, message: str, *, code: str) -> str:
     order.provisioning_steps.filter(status=StepStatus.RUNNING).exclude(pk=step.pk).update(
         status=StepStatus.PENDING)
     with transaction.atomic():
-        order = Order.objects.select_for_update().get(pk=order.pk)
+        order = Order.objects.select_for_update(no_key=True).get(pk=order.pk)
         if order.state in PROVISIONING_STATES:
             order_transition(order=order, to=OrderState.FAILED, by=None, note=message)
             notify_after_commit(order)

@@ -178,8 +178,8 @@ def trunk_facts_save(*, order_id: int, user: User, data: TrunkFactsInput) -> Tru
         data.sip_password = existing.sip_password
     clean = trunk_facts_validate(data)
     with transaction.atomic():
-        order = Order.objects.select_for_update(of=("self",)).select_related("customer").get(
-            pk=order.pk)
+        order = (Order.objects.select_for_update(of=("self",), no_key=True)
+                 .select_related("customer").get(pk=order.pk))
         if not trunk_facts_editable(order):
             raise OrionError("The trunk details can be changed only while the trunking order "
                              "is held for its manual set-up.", code="trunk_facts_fixed")

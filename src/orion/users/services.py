@@ -35,7 +35,7 @@ SAVED_MESSAGE = "This order has been saved; its users can no longer be edited he
 
 
 def _locked_draft(*, user: User, order_id: int) -> Order:
-    order = (Order.objects.visible_to(user).select_for_update(of=("self",))
+    order = (Order.objects.visible_to(user).select_for_update(of=("self",), no_key=True)
              .select_related("customer").filter(pk=order_id).first())
     if order is None:
         raise NotFound("No such order.")
@@ -317,7 +317,7 @@ def order_users_place(*, order: Order) -> int:
     """
     customer = order.customer
     assert customer is not None and order.enterprise is not None
-    type(customer).objects.select_for_update().filter(pk=customer.pk).first()
+    type(customer).objects.select_for_update(no_key=True).filter(pk=customer.pk).first()
     users = list(order.users.all())
     if not users:
         return 0

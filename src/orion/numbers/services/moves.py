@@ -231,11 +231,15 @@ def dids_pick(*, prefix: tuple[str, str], limit: int, to: str, by: User | None =
 # --- the draft row a prefix pick locks first --------------------------------------------------
 
 _DRAFT_FIELDS = ("id", "number", "state")  # Order's concrete field order, as from_db wants
-_DRAFT_SQL = "SELECT id, number, state FROM orders_order WHERE id = %s{visible} FOR UPDATE"
+# Orders are locked FOR NO KEY UPDATE everywhere (never FOR UPDATE): a number's history row
+# references its order, and that foreign key check takes a KEY SHARE lock, which FOR UPDATE
+# blocks. The reservation sweep, holding numbers, would then wait for a draft's lock while
+# the draft's request waits for those numbers: a deadlock. Orion never changes an order's key.
+_DRAFT_SQL = "SELECT id, number, state FROM orders_order WHERE id = %s{visible} FOR NO KEY UPDATE"
 
 
 def _draft_lock_sql(*, user: User, order_id: int) -> tuple[str, SqlParams]:
-    """SQL that selects and locks (FOR UPDATE) ``_DRAFT_FIELDS`` of the order if ``user`` may
+    """SQL that selects and locks (FOR NO KEY UPDATE) ``_DRAFT_FIELDS`` of the order if ``user`` may
     see it: partners reach only their own partner's orders. The tenancy filter is the WHERE
     clause of ``Order.objects.visible_to(user)`` itself, so the rule lives in one place.
     """
@@ -247,7 +251,7 @@ def _draft_lock_sql(*, user: User, order_id: int) -> tuple[str, SqlParams]:
             # The rule reaches other tables: let the ORM build the whole query.
             sql, params = (visible.filter(pk=pk).values_list(*_DRAFT_FIELDS).query
                            .get_compiler(connection=connection).as_sql())
-            return f"{sql} FOR UPDATE OF {Order._meta.db_table}", list(params)
+            return f"{sql} FOR NO KEY UPDATE OF {Order._meta.db_table}", list(params)
         where, params = query.get_compiler(connection=connection).compile(query.where)
     except EmptyResultSet:
         raise NotFound("No such order.") from None
