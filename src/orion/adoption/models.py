@@ -116,3 +116,53 @@ class BaselineQuantity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.bw_name} x{self.quantity}"
+
+
+class DriftKind(models.TextChoices):
+    GROUP_MISSING = "group_missing", "Group missing"
+    NUMBER_MISSING = "number_missing", "Number missing"
+    NUMBER_EXTRA = "number_extra", "Extra number"
+    QUANTITY = "quantity", "Authorization quantity"
+
+
+class DriftEntry(models.Model):
+    """One difference the drift audit found between what Orion's records say a customer's
+    group holds and what BroadWorks holds. Open until staff act on it or an audit no longer
+    finds it (``resolution`` says which)."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="drift")
+    kind = models.CharField(max_length=16, choices=DriftKind.choices)
+    name = models.CharField(max_length=120)  # the number, or "service_pack:<name>" ...
+    expected = models.CharField(max_length=40, blank=True)  # what Orion's records say
+    actual = models.CharField(max_length=40, blank=True)  # what BroadWorks holds
+    found_at = models.DateTimeField(auto_now_add=True)
+    seen_at = models.DateTimeField(auto_now=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution = models.CharField(max_length=12, blank=True)  # accepted | gone
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["customer_id", "kind", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "kind", "name"],
+                                    condition=Q(resolved_at__isnull=True),
+                                    name="drift_one_open_entry"),
+            models.CheckConstraint(
+                condition=Q(kind__in=["group_missing", "number_missing", "number_extra",
+                                      "quantity"]), name="drift_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(resolved_at__isnull=True, resolution="")
+                | Q(resolved_at__isnull=False, resolution__in=["accepted", "gone"]),
+                name="drift_resolution_with_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.name}"
+
+    @property
+    def label(self) -> str:
+        """The name as staff read it: "user service Call Forwarding Always", a number."""
+        kind, _, name = self.name.partition(":")
+        return f"{kind.replace('_', ' ')} {name}" if self.kind == DriftKind.QUANTITY else self.name

@@ -4,7 +4,7 @@ baseline. Staff only: a partner asking gets a 404, as if the page did not exist.
 from __future__ import annotations
 
 from orion.accounts.models import Partner, User
-from orion.adoption.models import BaselineQuantity, ImportRun
+from orion.adoption.models import BaselineQuantity, DriftEntry, DriftKind, ImportRun
 from orion.core.exceptions import NotFound
 from orion.core.permissions import require_provider_staff
 
@@ -31,3 +31,15 @@ def import_partners(*, user: User) -> list[Partner]:
 def baseline_quantities(*, customer_id: int) -> list[BaselineQuantity]:
     return list(BaselineQuantity.objects.filter(baseline__customer_id=customer_id)
                 .select_related("package"))
+
+
+def drift_open(*, user: User) -> tuple[dict[str, int], list[DriftEntry]]:
+    """The open differences (staff): counts by kind, then each with its customer."""
+    require_provider_staff(user)
+    entries = list(DriftEntry.objects.filter(resolved_at__isnull=True)
+                   .select_related("customer", "customer__enterprise")
+                   .order_by("kind", "customer__name", "name")[:1000])
+    counts: dict[str, int] = {}
+    for kind, label in DriftKind.choices:
+        counts[label] = DriftEntry.objects.filter(resolved_at__isnull=True, kind=kind).count()
+    return counts, entries

@@ -1,4 +1,5 @@
-"""The import job of the staff page (deferred by ``orion.adoption.services.import_run_start``)."""
+"""The import job of the staff page (deferred by ``orion.adoption.services.import_run_start``)
+and the nightly drift audit."""
 
 from __future__ import annotations
 
@@ -12,3 +13,13 @@ def import_broadworks(run_id: int) -> str:
     from orion.adoption.services import import_run_execute
 
     return import_run_execute(run_id=run_id)
+
+
+@app.periodic(cron="30 2 * * *", periodic_id="broadworks-drift-audit")
+@app.task(name="orion.broadworks_drift_audit", queue="periodic",
+          queueing_lock="broadworks-drift-audit")
+def broadworks_drift_audit(timestamp: int) -> str:
+    """Nightly: compare every customer's group with Orion's records (the drift page)."""
+    from orion.adoption.drift import drift_audit
+
+    return " ".join(drift_audit().lines())

@@ -9,4 +9,5 @@ app_name = "adoption"
 urlpatterns = [
     path("broadworks/import/", views.import_page, name="import"),
     path("broadworks/import/progress/", views.import_progress, name="progress"),
+    path("broadworks/drift/", views.drift_page, name="drift"),
 ]

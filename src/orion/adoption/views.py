@@ -60,3 +60,23 @@ def import_page(request: AuthedRequest) -> HttpResponse:
 def import_progress(request: AuthedRequest) -> HttpResponse:
     run = selectors.import_run_get(user=request.user, run_id=_id(request.GET.get("id", "")))
     return render(request, "adoption/partials/progress.html", _context(run))
+
+
+def drift_page(request: AuthedRequest) -> HttpResponse:
+    """Staff: the BroadWorks drift page; POST accepts one difference (with a reason)."""
+    from orion.adoption.drift import DriftRefused, drift_accept
+
+    counts, entries = selectors.drift_open(user=request.user)
+    problem, problem_entry = "", 0
+    if request.method == "POST":
+        entry_id = _id(request.POST.get("entry", ""))
+        try:
+            drift_accept(user=request.user, entry_id=entry_id,
+                         reason=request.POST.get("reason", "")[:400])
+        except DriftRefused as exc:
+            problem, problem_entry = exc.message, entry_id
+        else:
+            return redirect(reverse("adoption:drift"))
+    return render(request, "adoption/drift.html",
+                  {"counts": counts, "entries": entries, "problem": problem,
+                   "problem_entry": problem_entry}, status=422 if problem else 200)

@@ -1,4 +1,5 @@
-"""``orion broadworks import [--service-provider ID ...] --partner NAME [--dry-run]``.
+"""``orion broadworks import [--service-provider ID ...] --partner NAME [--dry-run]`` and
+``orion broadworks audit`` (the drift audit, also run nightly by the worker).
 
 The command lives in the adoption app, not in ``orion.broadworks``: the client and emulator
 know nothing of Orion's accounts (an import-linter contract), while the import writes them.
@@ -34,8 +35,16 @@ class Command(BaseCommand):
                          help="the partner the imported accounts belong to")
         imp.add_argument("--dry-run", action="store_true",
                          help="read and compute everything, change nothing")
+        sub.add_parser("audit", help="Compare every customer's group with Orion's records "
+                       "and update the open differences (the BroadWorks drift page)")
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
+        if action == "audit":
+            from orion.adoption.drift import drift_audit
+
+            for line in drift_audit(config=settings.ORION_BROADWORKS).lines():
+                self.stdout.write(line)
+            return
         partner = Partner.objects.filter(name=options["partner"]).first()
         if partner is None:
             raise CommandError(f'no partner named "{options["partner"]}"')

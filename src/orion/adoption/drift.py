@@ -1,0 +1,212 @@
+"""The drift audit: customer by customer, what Orion's records say the group holds in
+BroadWorks against what it holds, kept as open ``DriftEntry`` rows until staff act on them or
+an audit no longer finds them.
+
+What Orion's records say: the group exists; its numbers are the customer's assigned DIDs; its
+authorized quantities are the import's baseline plus the customer's provisioned orders (the
+same sum ``provisioning.plan.desired_for`` uses). Only catalog-mapped names are compared:
+names the catalog does not know are the import's "unmatched" report, not drift.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from orion.accounts.models import Customer, User
+from orion.adoption.models import (
+    BaselineQuantity,
+    DriftEntry,
+    DriftKind,
+    ImportBaseline,
+)
+from orion.adoption.reads import ReadStats, SeenEnterprise, SeenGroup, _parse_group, send_all
+from orion.adoption.services import KINDS, _catalog_map, _orion_share, e164
+from orion.audit.services import audit_record
+from orion.broadworks.config import BroadWorksConfig
+from orion.broadworks.exceptions import OCINotFound
+from orion.broadworks.pool import BroadWorksPool
+from orion.core.exceptions import NotFound, OrionError
+from orion.core.permissions import require_provider_staff
+from orion.numbers.models import DID
+from orion.numbers.states import NumberState
+from orion.orders.states import PROVISIONING_STATES
+
+logger = logging.getLogger(__name__)
+
+_READS = ("GroupGetRequest22V5", "GroupServiceGetAuthorizationListRequest",
+          "GroupDnGetListRequest", "UserGetListInGroupRequest")
+Key = tuple[str, str]  # (kind, name)
+
+
+class DriftRefused(OrionError):
+    """An action on a drift entry that cannot be taken (shown next to its button)."""
+
+
+@dataclass
+class AuditReport:
+    customers: int = 0
+    found: dict[str, int] = field(default_factory=dict)  # open entries by kind after the run
+    new: int = 0
+    gone: int = 0
+    documents: int = 0
+    sessions: int = 0
+
+    def lines(self) -> list[str]:
+        counts = ", ".join(f"{n} {DriftKind(k).label.lower()}" for k, n in
+                           sorted(self.found.items())) or "none"
+        return [f"Audited {self.customers} customers with {self.documents} documents over "
+                f"{self.sessions} sessions.",
+                f"Open differences: {counts}; {self.new} new, {self.gone} gone since the last "
+                "audit."]
+
+
+def _audited_customers() -> list[Customer]:
+    """Hosted, activated, not cancelled, and no order of Orion's being provisioned (its
+    half-done work is not drift)."""
+    busy = Customer.objects.filter(orders__state__in=PROVISIONING_STATES).values("pk")
+    return list(Customer.objects.select_related("enterprise")
+                .filter(service_type="hosted", activated_at__isnull=False,
+                        cancelled_at__isnull=True, enterprise__cancelled_at__isnull=True)
+                .exclude(pk__in=busy).order_by("pk"))
+
+
+def _expected_quantities(customer: Customer) -> dict[Key, int]:
+    expected: dict[Key, int] = dict(_orion_share(customer))
+    for kind, name, quantity in BaselineQuantity.objects.filter(
+            baseline__customer=customer).values_list("bw_kind", "bw_name", "quantity"):
+        expected[(kind, name)] = expected.get((kind, name), 0) + quantity
+    return expected
+
+
+def _differences(customer: Customer, group: SeenGroup, catalog: set[Key],
+                 ) -> dict[tuple[str, str], tuple[str, str]]:
+    """(kind, name) -> (expected, actual) for one customer."""
+    if group.error:
+        return {(DriftKind.GROUP_MISSING, customer.bw_group_id): ("present", group.error[:40])}
+    out: dict[tuple[str, str], tuple[str, str]] = {}
+    held = {e164(n) for n in group.numbers}
+    mine = set(DID.objects.filter(customer=customer, state=NumberState.ASSIGNED)
+               .values_list("e164", flat=True))
+    for number in sorted(mine - held):
+        out[(DriftKind.NUMBER_MISSING, number)] = ("assigned", "absent")
+    for number in sorted(held - mine):
+        out[(DriftKind.NUMBER_EXTRA, number)] = ("absent", "assigned")
+    expected = _expected_quantities(customer)
+    actual: dict[Key, str] = {}
+    for attribute, kind in KINDS:
+        for name, text in getattr(group, attribute).items():
+            if (kind, name) in catalog:
+                actual[(kind, name)] = str(text)
+    for key in sorted(set(expected) | set(actual)):
+        want = str(expected.get(key, 0))
+        have = actual.get(key, "0")
+        if want != have:
+            out[(DriftKind.QUANTITY, f"{key[0]}:{key[1]}")] = (want, have)
+    return out
+
+
+def drift_audit(*, config: BroadWorksConfig | None = None, sessions: int = 4) -> AuditReport:
+    """Read every audited customer's group (four commands each, 15 per document, a bounded
+    pool of sessions) and bring the open drift entries up to date: new differences are
+    added, ones no longer found are closed as "gone"."""
+    config = config or settings.ORION_BROADWORKS
+    customers = _audited_customers()
+    report = AuditReport(customers=len(customers))
+    stats = ReadStats()
+    requests = [(name, {"service_provider_id": c.enterprise.bw_service_provider_id,
+                        "group_id": c.bw_group_id}) for c in customers for name in _READS]
+    with BroadWorksPool(config, size=max(1, min(config.pool_size, sessions))) as pool:
+        results = send_all(pool, requests, stats)
+    report.documents, report.sessions = stats.documents, len(stats.sessions)
+    catalog = set(_catalog_map())
+    now = timezone.now()
+    with transaction.atomic():
+        for index, customer in enumerate(customers):
+            mine = results[index * len(_READS):(index + 1) * len(_READS)]
+            group = SeenGroup(group_id=customer.bw_group_id)
+            if not mine[0].ok and isinstance(mine[0].error, OCINotFound):
+                group.error = "absent"
+            else:
+                _parse_group(SeenEnterprise(sp_id=customer.enterprise.bw_service_provider_id),
+                             group, mine)
+            found = _differences(customer, group, catalog)
+            open_ = {(e.kind, e.name): e for e in DriftEntry.objects.select_for_update()
+                     .filter(customer=customer, resolved_at__isnull=True)}
+            for key, entry in open_.items():
+                if key not in found:
+                    entry.resolved_at, entry.resolution = now, "gone"
+                    entry.save(update_fields=["resolved_at", "resolution", "seen_at"])
+                    report.gone += 1
+            for (kind, name), (expected, actual) in found.items():
+                held = open_.get((kind, name))
+                if held is None:
+                    DriftEntry.objects.create(customer=customer, kind=kind, name=name[:120],
+                                              expected=expected, actual=actual)
+                    report.new += 1
+                elif (held.expected, held.actual) != (expected, actual):
+                    held.expected, held.actual = expected, actual
+                    held.save(update_fields=["expected", "actual", "seen_at"])
+                report.found[kind] = report.found.get(kind, 0) + 1
+    logger.info("adoption: drift audit: %s", " ".join(report.lines()))
+    return report
+
+
+def drift_accept(*, user: User, entry_id: int, reason: str) -> DriftEntry:
+    """Take BroadWorks' value as the new baseline (staff, with a reason). A quantity moves
+    the customer's baseline by the difference; an extra number is recorded as the
+    customer's. A missing group or number has no BroadWorks value to take: fix it in
+    BroadWorks, and the next audit closes the entry."""
+    from orion.adoption.models import BaselineKind
+    from orion.numbers.services.adoption import numbers_adopt
+
+    require_provider_staff(user)
+    reason = " ".join(reason.split())[:200]
+    if not reason:
+        raise DriftRefused("Say why BroadWorks' value is right (the reason is audited).",
+                           field="reason")
+    with transaction.atomic():
+        entry = (DriftEntry.objects.select_for_update().select_related("customer")
+                 .filter(pk=entry_id, resolved_at__isnull=True).first())
+        if entry is None:
+            raise NotFound("No such open difference.")
+        if entry.kind == DriftKind.QUANTITY:
+            kind, _, name = entry.name.partition(":")
+            package = _catalog_map().get((kind, name))
+            if package is None or not entry.actual.isdigit():
+                raise DriftRefused(f"BroadWorks holds {entry.actual}: Orion can only take a "
+                                   "number of a catalog package as its baseline.")
+            baseline, _ = ImportBaseline.objects.get_or_create(customer=entry.customer)
+            row = baseline.quantities.filter(bw_kind=kind, bw_name=name).first()
+            now_qty = (row.quantity if row else 0) + int(entry.actual) - int(entry.expected)
+            if now_qty < 0:
+                raise DriftRefused("BroadWorks holds less than Orion's orders put there: "
+                                   "re-provision instead.")
+            if row is not None and now_qty == 0:
+                row.delete()
+            elif row is not None:
+                row.quantity = now_qty
+                row.save(update_fields=["quantity"])
+            elif now_qty:
+                BaselineQuantity.objects.create(baseline=baseline, bw_kind=BaselineKind(kind),
+                                                bw_name=name, quantity=now_qty, package=package)
+        elif entry.kind == DriftKind.NUMBER_EXTRA:
+            result = numbers_adopt(customer=entry.customer, numbers=[entry.name], by=user)
+            if result.refused:
+                raise DriftRefused(f"{entry.name}: {result.refused[0][1]}.")
+        else:
+            raise DriftRefused("BroadWorks holds nothing to accept here: restore it in "
+                               "BroadWorks (or re-provision), and the next audit closes it.")
+        entry.resolved_at, entry.resolution = timezone.now(), "accepted"
+        entry.resolved_by, entry.reason = user, reason
+        entry.save(update_fields=["resolved_at", "resolution", "resolved_by", "reason",
+                                  "seen_at"])
+        audit_record(actor=user, action="adoption.drift_accept", obj=entry.customer,
+                     reason=reason, changes={"kind": entry.kind, "name": entry.name,
+                                             "expected": entry.expected,
+                                             "actual": entry.actual})
+    return entry

@@ -1,0 +1,106 @@
+"""The drift audit (issue 19, item 2): differences found, accepted, and gone by themselves."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from orion.accounts.models import Customer
+from orion.adoption.drift import DriftRefused, drift_accept, drift_audit
+from orion.adoption.models import BaselineQuantity, DriftEntry
+from orion.adoption.services import broadworks_import
+from orion.audit.models import AuditEntry
+from orion.numbers.models import DID
+from tests.adoption.seed import BRANCH, HQ, SP
+
+pytestmark = pytest.mark.django_db
+
+
+def _open() -> set[tuple[str, str, str, str, str]]:
+    return set(DriftEntry.objects.filter(resolved_at__isnull=True).values_list(
+        "customer__bw_group_id", "kind", "name", "expected", "actual"))
+
+
+@pytest.fixture
+def drifted(tenant_a, legacy, bw_config):
+    """Imported, then changed behind Orion's back: a quantity, a number added, a group gone."""
+    broadworks_import(partner=tenant_a.partner, service_providers=[SP], dry_run=False,
+                      config=bw_config, by=None)
+    assert drift_audit(config=bw_config).found == {}  # just imported: no drift
+    legacy.batch_or_raise([
+        ("GroupServiceModifyAuthorizationListRequest", {
+            "service_provider_id": SP, "group_id": HQ, "user_service_authorization": [
+                {"service_name": "Call Forwarding Always",
+                 "authorized_quantity": {"quantity": 4}}]}),
+        ("GroupDnAssignListRequest", {"service_provider_id": SP, "group_id": HQ,
+                                      "phone_number": ["+1-3125550200"]}),
+        ("GroupDeleteRequest", {"service_provider_id": SP, "group_id": BRANCH}),
+    ])
+    return legacy
+
+
+def test_the_audit_finds_exactly_the_three_changes(drifted, bw_config):
+    report = drift_audit(config=bw_config)
+    assert _open() == {
+        (HQ, "quantity", "user_service:Call Forwarding Always", "3", "4"),
+        (HQ, "number_extra", "+13125550200", "absent", "assigned"),
+        (BRANCH, "group_missing", BRANCH, "present", "absent"),
+    }
+    assert report.new == 3 and report.customers == 2
+    assert drift_audit(config=bw_config).new == 0 and len(_open()) == 3  # kept, not doubled
+
+
+def test_accept_takes_broadworks_value_and_the_next_audit_agrees(drifted, bw_config, staff):
+    drift_audit(config=bw_config)
+    quantity = DriftEntry.objects.get(kind="quantity")
+    with pytest.raises(DriftRefused):
+        drift_accept(user=staff, entry_id=quantity.pk, reason="  ")
+    drift_accept(user=staff, entry_id=quantity.pk, reason="raised by operations in CommPilot")
+    assert BaselineQuantity.objects.get(baseline__customer__bw_group_id=HQ,
+                                        bw_name="Call Forwarding Always").quantity == 4
+    number = DriftEntry.objects.get(kind="number_extra")
+    drift_accept(user=staff, entry_id=number.pk, reason="customer's new fax line")
+    assert DID.objects.get(e164="+13125550200").customer.bw_group_id == HQ
+    missing = DriftEntry.objects.get(kind="group_missing")
+    with pytest.raises(DriftRefused):  # nothing in BroadWorks to accept
+        drift_accept(user=staff, entry_id=missing.pk, reason="gone")
+    assert AuditEntry.objects.filter(action="adoption.drift_accept").count() == 2
+    drift_audit(config=bw_config)
+    assert _open() == {(BRANCH, "group_missing", BRANCH, "present", "absent")}
+
+
+def test_a_difference_fixed_in_broadworks_disappears_by_itself(drifted, bw_config):
+    drift_audit(config=bw_config)
+    drifted.request("GroupServiceModifyAuthorizationListRequest", service_provider_id=SP,
+                    group_id=HQ, user_service_authorization=[
+                        {"service_name": "Call Forwarding Always",
+                         "authorized_quantity": {"quantity": 3}}])
+    report = drift_audit(config=bw_config)
+    assert report.gone == 1
+    assert DriftEntry.objects.get(kind="quantity").resolution == "gone"
+    assert {kind for _, kind, *_ in _open()} == {"number_extra", "group_missing"}
+
+
+def test_the_drift_page_is_staff_only(drifted, bw_config, staff, tenant_a, tenant_b, settings,
+                                      capsys):
+    settings.ORION_BROADWORKS = bw_config
+    call_command("broadworks", "audit")
+    assert "Open differences: 1 group missing, 1 extra number, 1 authorization quantity" in (
+        capsys.readouterr().out)
+    client = Client()
+    client.force_login(staff)
+    html = client.get("/broadworks/drift/").content.decode()
+    assert "Legacy HQ" in html and "user service Call Forwarding Always" in html
+    quantity = DriftEntry.objects.get(kind="quantity")
+    refused = client.post("/broadworks/drift/", {"entry": quantity.pk, "reason": ""})
+    assert refused.status_code == 422 and 'id="drift-problem"' in refused.content.decode()
+    assert client.post("/broadworks/drift/", {"entry": quantity.pk,
+                                              "reason": "ok"}).status_code == 302
+    for user in (tenant_a.user, tenant_b.user):
+        partner = Client()
+        partner.force_login(user)
+        assert partner.get("/broadworks/drift/").status_code == 404
+        assert partner.post("/broadworks/drift/", {"entry": quantity.pk,
+                                                   "reason": "x"}).status_code == 404
+    assert Customer.objects.visible_to(tenant_b.user).filter(bw_group_id=HQ).count() == 0
