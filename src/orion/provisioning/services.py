@@ -21,6 +21,7 @@ from orion.broadworks.client import BroadWorksClient, OCIExchange
 from orion.broadworks.config import MAX_COMMANDS_PER_DOCUMENT, BroadWorksConfig
 from orion.broadworks.exceptions import OCIAlreadyExists, OCIConnectionError, OCIError
 from orion.broadworks.pool import BroadWorksPool
+from orion.core.bulk import rows_update
 from orion.orders.lifecycle import order_activate, order_transition
 from orion.orders.models import Order
 from orion.orders.states import PROVISIONING_STATES, OrderState
@@ -119,8 +120,7 @@ _STEP_FIELDS = ["status", "attempts", "started_at", "finished_at", "error_code",
 
 def _steps_save(steps: list[ProvisioningStep]) -> None:
     """Write several steps in one statement (a run's bookkeeping is a handful of queries)."""
-    if steps:
-        ProvisioningStep.objects.bulk_update(steps, _STEP_FIELDS)
+    rows_update(steps, _STEP_FIELDS)
 
 
 def order_provision(*, order_id: int, config: BroadWorksConfig | None = None,

@@ -19,6 +19,7 @@ from django.db.models import Q
 
 from orion.accounts.models import User
 from orion.audit.services import audit_record
+from orion.core.bulk import rows_update
 from orion.core.exceptions import NotFound
 from orion.numbers.nanp import display
 from orion.orders.drafts import STALE_MESSAGE
@@ -340,7 +341,7 @@ def order_users_place(*, order: Order) -> int:
         u.user_id, u.customer_id, u.is_live = user_id, customer.pk, True
     try:
         with transaction.atomic():
-            OrderUser.objects.bulk_update(users, ["user_id", "customer", "is_live"])
+            rows_update(users, ["user_id", "customer", "is_live"])
     except IntegrityError as exc:
         # Another order of the same customer or number was saved at the same moment.
         raise OrderValidationError({"users": [
