@@ -92,6 +92,12 @@ def test_the_drift_page_is_staff_only(drifted, bw_config, staff, tenant_a, tenan
     client.force_login(staff)
     html = client.get("/broadworks/drift/").content.decode()
     assert "Legacy HQ" in html and "user service Call Forwarding Always" in html
+    quantity_row = html.split(f'data-entry="{DriftEntry.objects.get(kind="quantity").pk}"')[1]
+    assert 'value="reprovision"' in quantity_row.split("</tr>")[0]
+    extra = DriftEntry.objects.get(kind="number_extra")
+    refused = client.post("/broadworks/drift/", {"entry": extra.pk, "action": "reprovision"})
+    assert refused.status_code == 422 and "Orion does not remove numbers" in (
+        refused.content.decode())
     quantity = DriftEntry.objects.get(kind="quantity")
     refused = client.post("/broadworks/drift/", {"entry": quantity.pk, "reason": ""})
     assert refused.status_code == 422 and 'id="drift-problem"' in refused.content.decode()
@@ -104,3 +110,47 @@ def test_the_drift_page_is_staff_only(drifted, bw_config, staff, tenant_a, tenan
         assert partner.post("/broadworks/drift/", {"entry": quantity.pk,
                                                    "reason": "x"}).status_code == 404
     assert Customer.objects.visible_to(tenant_b.user).filter(bw_group_id=HQ).count() == 0
+
+
+def test_reprovision_makes_broadworks_match_orion_through_a_job(drifted, bw_config, staff):
+    from django.db import connection
+
+    from orion.adoption.drift import drift_reprovision_run, drift_reprovision_start
+
+    drift_audit(config=bw_config)
+    quantity = DriftEntry.objects.get(kind="quantity")
+    drift_reprovision_start(user=staff, entry_id=quantity.pk)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT task_name, args::text FROM procrastinate_jobs ORDER BY id")
+        assert cursor.fetchall()[-1] == ("orion.reprovision_drift",
+                                         f'{{"entry_id": {quantity.pk}}}')
+    assert AuditEntry.objects.filter(action="adoption.drift_reprovision").count() == 1
+    assert drift_reprovision_run(entry_id=quantity.pk, config=bw_config) == "reprovisioned"
+    auth = drifted.request("GroupServiceGetAuthorizationListRequest", service_provider_id=SP,
+                           group_id=HQ).user_services_authorization_table
+    assert {r.service_name: r.quantity for r in auth}["Call Forwarding Always"] == "3"
+    quantity.refresh_from_db()
+    assert quantity.resolution == "reprovisioned"
+    for kind in ("number_extra", "group_missing"):  # nothing Orion may send for these
+        with pytest.raises(DriftRefused):
+            drift_reprovision_start(user=staff, entry_id=DriftEntry.objects.get(kind=kind).pk)
+    drift_audit(config=bw_config)
+    assert {kind for _, kind, *_ in _open()} == {"number_extra", "group_missing"}
+
+
+def test_reprovision_of_a_missing_number(tenant_a, legacy, bw_config, staff):
+    from orion.adoption.drift import drift_reprovision_run, drift_reprovision_start
+
+    broadworks_import(partner=tenant_a.partner, service_providers=[SP], dry_run=False,
+                      config=bw_config, by=None)
+    hq = Customer.objects.get(bw_group_id=HQ)
+    DID.objects.create(e164="+13125550199", npa="312", nxx="555", state="assigned",
+                       customer=hq)  # Orion's records hold a number BroadWorks does not
+    drift_audit(config=bw_config)
+    (entry,) = DriftEntry.objects.filter(resolved_at__isnull=True)
+    assert (entry.kind, entry.name) == ("number_missing", "+13125550199")
+    drift_reprovision_start(user=staff, entry_id=entry.pk)
+    assert drift_reprovision_run(entry_id=entry.pk, config=bw_config) == "reprovisioned"
+    dns = legacy.request("GroupDnGetListRequest", service_provider_id=SP, group_id=HQ)
+    assert "+1-3125550199" in dns.phone_number
+    assert drift_audit(config=bw_config).found == {}

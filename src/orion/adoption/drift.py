@@ -210,3 +210,92 @@ def drift_accept(*, user: User, entry_id: int, reason: str) -> DriftEntry:
                                              "expected": entry.expected,
                                              "actual": entry.actual})
     return entry
+
+
+_AUTH_FIELDS = {"service_pack": ("service_pack_authorization", "service_pack_name"),
+                "user_service": ("user_service_authorization", "service_name"),
+                "group_service": ("group_service_authorization", "service_name")}
+
+
+def _reprovision_refusal(entry: DriftEntry) -> str:
+    """Why Re-provision cannot fix ``entry`` (empty when it can)."""
+    if entry.kind == DriftKind.QUANTITY:
+        if entry.expected == "0":
+            return ("Orion's records hold none of it: Accept it, or remove it in BroadWorks "
+                    "(Orion does not take authorizations away).")
+        return ""
+    if entry.kind == DriftKind.NUMBER_MISSING:
+        return ""
+    if entry.kind == DriftKind.NUMBER_EXTRA:
+        return "Orion does not remove numbers from a group: Accept it, or unassign it in " \
+               "BroadWorks."
+    return "Re-create the group by retrying the customer's latest order, or restore it in " \
+           "BroadWorks."
+
+
+def drift_reprovision_start(*, user: User, entry_id: int) -> DriftEntry:
+    """Queue the job that makes BroadWorks match Orion for one difference (staff)."""
+    from orion.adoption.tasks import reprovision_drift
+
+    require_provider_staff(user)
+    with transaction.atomic():
+        entry = (DriftEntry.objects.select_for_update()
+                 .filter(pk=entry_id, resolved_at__isnull=True).first())
+        if entry is None:
+            raise NotFound("No such open difference.")
+        refusal = _reprovision_refusal(entry)
+        if refusal:
+            raise DriftRefused(refusal)
+        if entry.reprovision_queued_at is None:
+            entry.reprovision_queued_at, entry.error = timezone.now(), ""
+            entry.save(update_fields=["reprovision_queued_at", "error", "seen_at"])
+            reprovision_drift.defer(entry_id=entry.pk)
+            audit_record(actor=user, action="adoption.drift_reprovision", obj=entry.customer,
+                         changes={"kind": entry.kind, "name": entry.name,
+                                  "expected": entry.expected, "actual": entry.actual})
+    return entry
+
+
+def drift_reprovision_run(*, entry_id: int, config: BroadWorksConfig | None = None) -> str:
+    """The job: send the commands that restore Orion's value (a quantity set back, a number
+    added to the enterprise and assigned to the group), then close the entry."""
+    from orion.broadworks.client import BroadWorksClient
+    from orion.broadworks.exceptions import OCIAlreadyExists, OCIError
+
+    entry = (DriftEntry.objects.select_related("customer", "customer__enterprise")
+             .filter(pk=entry_id, resolved_at__isnull=True).first())
+    if entry is None or _reprovision_refusal(entry):
+        return "nothing to do"
+    customer = entry.customer
+    group = {"service_provider_id": customer.enterprise.bw_service_provider_id,
+             "group_id": customer.bw_group_id}
+    if entry.kind == DriftKind.QUANTITY:
+        kind, _, name = entry.name.partition(":")
+        table, key = _AUTH_FIELDS[kind]
+        requests = [("GroupServiceModifyAuthorizationListRequest", {**group, table: [
+            {key: name, "authorized_quantity": {"quantity": int(entry.expected)}}]})]
+    else:
+        number = f"+1-{entry.name.removeprefix('+1')}"
+        requests = [("ServiceProviderDnAddListRequest",
+                     {"service_provider_id": group["service_provider_id"],
+                      "phone_number": [number]}),
+                    ("GroupDnAssignListRequest", {**group, "phone_number": [number]})]
+    try:
+        with BroadWorksClient(config or settings.ORION_BROADWORKS) as bw:
+            results = bw.batch(requests)
+        failed = [r.error for r in results
+                  if r.error is not None and not isinstance(r.error, OCIAlreadyExists)]
+    except OCIError as exc:
+        failed = [exc]
+    if failed:
+        DriftEntry.objects.filter(pk=entry.pk).update(reprovision_queued_at=None,
+                                                      error=str(failed[0])[:300])
+        return "failed"
+    with transaction.atomic():
+        updated = DriftEntry.objects.filter(pk=entry.pk, resolved_at__isnull=True).update(
+            resolved_at=timezone.now(), resolution="reprovisioned", error="")
+        if updated:
+            audit_record(actor=None, action="adoption.drift_reprovisioned", obj=customer,
+                         via="worker", changes={"kind": entry.kind, "name": entry.name,
+                                             "value": entry.expected})
+    return "reprovisioned"

@@ -138,7 +138,10 @@ class DriftEntry(models.Model):
     found_at = models.DateTimeField(auto_now_add=True)
     seen_at = models.DateTimeField(auto_now=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
-    resolution = models.CharField(max_length=12, blank=True)  # accepted | gone
+    resolution = models.CharField(max_length=14, blank=True)  # accepted | reprovisioned | gone
+    # Staff pressed Re-provision: the job is queued (cleared with its error if it fails).
+    reprovision_queued_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=300, blank=True)  # why the last re-provision failed
     resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                     on_delete=models.SET_NULL, related_name="+")
     reason = models.CharField(max_length=200, blank=True)
@@ -154,7 +157,8 @@ class DriftEntry(models.Model):
                                       "quantity"]), name="drift_kind_valid"),
             models.CheckConstraint(
                 condition=Q(resolved_at__isnull=True, resolution="")
-                | Q(resolved_at__isnull=False, resolution__in=["accepted", "gone"]),
+                | Q(resolved_at__isnull=False,
+                    resolution__in=["accepted", "reprovisioned", "gone"]),
                 name="drift_resolution_with_time"),
         ]
 

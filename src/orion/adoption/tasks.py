@@ -23,3 +23,11 @@ def broadworks_drift_audit(timestamp: int) -> str:
     from orion.adoption.drift import drift_audit
 
     return " ".join(drift_audit().lines())
+
+
+@app.task(name="orion.reprovision_drift", queue="periodic")
+def reprovision_drift(entry_id: int) -> str:
+    """Make BroadWorks match Orion for one drift entry (staff pressed Re-provision)."""
+    from orion.adoption.drift import drift_reprovision_run
+
+    return drift_reprovision_run(entry_id=entry_id)

@@ -63,16 +63,20 @@ def import_progress(request: AuthedRequest) -> HttpResponse:
 
 
 def drift_page(request: AuthedRequest) -> HttpResponse:
-    """Staff: the BroadWorks drift page; POST accepts one difference (with a reason)."""
-    from orion.adoption.drift import DriftRefused, drift_accept
+    """Staff: the BroadWorks drift page; POST accepts one difference (with a reason) or
+    queues its re-provisioning."""
+    from orion.adoption.drift import DriftRefused, drift_accept, drift_reprovision_start
 
     counts, entries = selectors.drift_open(user=request.user)
     problem, problem_entry = "", 0
     if request.method == "POST":
         entry_id = _id(request.POST.get("entry", ""))
         try:
-            drift_accept(user=request.user, entry_id=entry_id,
-                         reason=request.POST.get("reason", "")[:400])
+            if request.POST.get("action") == "reprovision":
+                drift_reprovision_start(user=request.user, entry_id=entry_id)
+            else:
+                drift_accept(user=request.user, entry_id=entry_id,
+                             reason=request.POST.get("reason", "")[:400])
         except DriftRefused as exc:
             problem, problem_entry = exc.message, entry_id
         else:
