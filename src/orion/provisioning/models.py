@@ -25,7 +25,7 @@ FINISHED_STEP_STATUSES = (StepStatus.DONE, StepStatus.SKIPPED, StepStatus.NOT_NE
 
 
 class ProvisioningStep(models.Model):
-    """One step of an order's BroadWorks plan ("step 4 of 9: assigning numbers")."""
+    """One step of an order's BroadWorks plan ("step 4 of 11: assigning numbers")."""
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="provisioning_steps")
     position = models.PositiveSmallIntegerField()

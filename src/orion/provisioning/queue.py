@@ -80,7 +80,7 @@ def order_numbers_added(*, order: Order, by: User | None) -> None:
 
 
 def steps_create(*, order: Order) -> None:
-    """The order's steps, once ("step 4 of 9"), so the page shows the plan from the start."""
+    """The order's steps, once ("step 4 of 11"), so the page shows the plan from the start."""
     have = set(order.provisioning_steps.values_list("key", flat=True))
     if len(have) == len(STEPS):
         return

@@ -17,7 +17,7 @@ ACTIVE_STATES = PROVISIONING_STATES
 
 @dataclass(frozen=True)
 class Progress:
-    """What the progress bar shows: "step 4 of 9: assigning numbers"."""
+    """What the progress bar shows: "step 4 of 11: assigning numbers"."""
 
     state: str
     state_label: str
