@@ -62,3 +62,21 @@ def test_without_a_baseline_the_same_order_is_a_conflict(tenant_a, legacy, bw_co
                         packages={"Call Forwarding Always": 2})
     assert services.order_provision(order_id=order.pk, config=bw_config) != "completed"
     assert _authorizations(legacy, HQ)["Call Forwarding Always"] == "3"
+
+
+def test_a_seat_order_on_an_imported_customer_adds_to_the_service_pack(tenant_a, legacy,
+                                                                       bw_config):
+    from tests.provisioning.helpers import stock_numbers
+
+    broadworks_import(partner=tenant_a.partner, service_providers=[SP], dry_run=False,
+                      config=bw_config, by=None)
+    hq = Customer.objects.get(bw_group_id=HQ)
+    numbers = stock_numbers(3125550160, 1)
+    order = place_order(user=tenant_a.user, kind=OrderKind.ADD_SERVICES,
+                        enterprise=hq.enterprise, customer=hq,
+                        packages={"Enterprise Standard": 1}, numbers=numbers)
+    assert services.order_provision(order_id=order.pk, config=bw_config) == "completed", (
+        list(Order.objects.get(pk=order.pk).steps.values_list("key", "status", "detail")))
+    assert _authorizations(legacy, HQ)[STANDARD] == "6"
+    users = legacy.request("UserGetListInGroupRequest", service_provider_id=SP, group_id=HQ)
+    assert len(users.user_table) == 2  # the hand-made user kept, the order's one added
