@@ -80,3 +80,23 @@ def test_a_seat_order_on_an_imported_customer_adds_to_the_service_pack(tenant_a,
     assert _authorizations(legacy, HQ)[STANDARD] == "6"
     users = legacy.request("UserGetListInGroupRequest", service_provider_id=SP, group_id=HQ)
     assert len(users.user_table) == 2  # the hand-made user kept, the order's one added
+
+
+def test_importing_what_orion_provisioned_itself_changes_nothing(tenant_a, emulator, bw_config):
+    from orion.adoption.models import ImportBaseline
+    from tests.provisioning.helpers import stock_numbers
+
+    numbers = stock_numbers(2125550100, 3)
+    order = place_order(user=tenant_a.user, kind=OrderKind.NEW_ENTERPRISE,
+                        packages={"Enterprise Standard": 2, "Hunt Group": 1,
+                                  "Call Forwarding Always": 2},
+                        numbers=numbers, name="Own Co", domain="own.example")
+    assert services.order_provision(order_id=order.pk, config=bw_config) == "completed"
+    order.refresh_from_db()
+    report = broadworks_import(partner=tenant_a.partner,
+                               service_providers=[order.enterprise.bw_service_provider_id],
+                               dry_run=False, config=bw_config, by=None)
+    assert not any(report.created.values()) and not any(report.updated.values()), report
+    assert report.unchanged["customers"] == 1 and report.unchanged["numbers"] == 3
+    assert report.refused == [] and report.unmatched == []
+    assert not ImportBaseline.objects.filter(customer=order.customer).exists()
