@@ -9,7 +9,7 @@ from django.test import Client
 from django.utils import timezone
 
 from orion.api.services import token_create
-from orion.porting.businessdays import add_business_days
+from orion.porting.businessdays import add_business_days, federal_holidays
 from orion.porting.services import earliest_port_date
 from tests.api.conftest import ApiClient
 from tests.porting.factories import pdf_bytes
@@ -80,6 +80,26 @@ def test_refusals_name_the_field_and_the_number(tenant_a):
     taken = api.post("/ports", _body(tenant_a.customer.pk, numbers=["2125550101"]))
     assert taken.status_code == 422
     assert "212-555-0101 is already in open port request" in taken.json()["message"]
+    thanksgiving = min(d for year in (0, 1)
+                       for d, name in federal_holidays(timezone.localdate().year + year).items()
+                       if name == "Thanksgiving Day" and d > earliest_port_date())
     holiday = api.post("/ports", _body(tenant_a.customer.pk, numbers=["2125550160"],
-                                       desired_date="2031-12-25"))
+                                       desired_date=str(thanksgiving)))
     assert holiday.status_code == 422 and "federal holiday" in holiday.json()["message"]
+
+
+@pytest.mark.django_db
+def test_dates_at_the_ends_of_the_calendar_are_refused_not_errors(tenant_a, staff):
+    api = ApiClient(tenant_a.user)
+    for desired in ("9999-12-31", "0001-01-01", "2099-06-01"):
+        answer = api.post("/ports", _body(tenant_a.customer.pk, desired_date=desired))
+        assert answer.status_code == 422, (desired, answer.content)
+    port = api.post("/ports", _body(tenant_a.customer.pk)).json()
+    from orion.porting.models import PortRequest
+
+    PortRequest.objects.filter(pk=port["id"]).update(state="pending", loa_file="x.pdf")
+    ops = ApiClient(staff)
+    for foc in ("9999-12-31T23:59:59-12:00", "0001-01-01T00:00:00+14:00"):
+        answer = ops.post(f"/ports/{port['id']}/schedule", {"foc_at": foc})
+        assert answer.status_code == 422 and answer.json()["message"], (foc, answer.content)
+    assert api.get("/ports", state="bogus").status_code == 200  # an unknown state: ignored

@@ -126,3 +126,17 @@ def test_the_signed_copy_is_stored_randomly_and_served_only_to_partner_and_staff
                                  content=pdf_bytes("v2"))
     port.refresh_from_db()
     assert [p.name for p in _stored(media_dir)] == [port.loa_file] != [stored.name]
+
+
+@pytest.mark.django_db
+def test_a_10_mb_upload_reaches_the_check_past_the_body_limit(client, tenant_a, media_dir):
+    """The body-size middleware lets a 10 MB file (and its form) through on the LOA path
+    only; the content check then decides."""
+    port = make_port(tenant_a)
+    client.force_login(tenant_a.user)
+    ten = BytesIO(b"x" * MAX_LOA_BYTES)
+    ten.name = "signed.pdf"
+    response = client.post(f"/ports/{port.pk}/loa/", {"file": ten})
+    assert response.status_code == 422 and "must be a PDF" in response.content.decode()
+    ten.seek(0)
+    assert client.post(f"/ports/{port.pk}/comments/", {"file": ten}).status_code == 413

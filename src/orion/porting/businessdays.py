@@ -9,7 +9,7 @@ Day 2022 (a Saturday) was observed on Friday 31 December 2021.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import MAXYEAR, MINYEAR, date, timedelta
 from functools import cache
 
 MONDAY, THURSDAY = 0, 3
@@ -56,7 +56,7 @@ def federal_holidays(year: int) -> dict[date, str]:
     """Observed federal holidays falling in ``year`` (including 31 December when the next New
     Year's Day is a Saturday), date -> name."""
     found: dict[date, str] = {}
-    for source in (year - 1, year, year + 1):
+    for source in (y for y in (year - 1, year, year + 1) if MINYEAR < y < MAXYEAR):
         found.update({d: n for d, n in _holidays_of(source).items() if d.year == year})
     return found
 

@@ -26,7 +26,7 @@ LIVE_NUMBER_STATES = (NumberState.ASSIGNED, NumberState.RESERVED)
 
 def ports_list(*, user: User, state: str = "") -> QuerySet[PortRequest]:
     found = PortRequest.objects.visible_to(user).select_related("partner", "customer")
-    if state:
+    if state in PortState.values:
         found = found.filter(state=state)
     return found
 
@@ -89,7 +89,7 @@ def ports_queue(*, state: str = "") -> QuerySet[PortRequest]:
     overdue = (Q(state=PortState.SCHEDULED, foc_at__lt=now)
                | Q(state__in=[PortState.SUBMITTED, PortState.PENDING], desired_date__lt=today))
     found = PortRequest.objects.filter(state__in=OPEN_STATES)
-    if state:
+    if state in PortState.values:
         found = found.filter(state=state)
     return (found.select_related("partner", "created_by")
             .annotate(overdue=Case(When(overdue, then=Value(0)), default=Value(1),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -57,6 +57,8 @@ from orion.porting.states import (
 logger = logging.getLogger(__name__)
 
 LEAD_BUSINESS_DAYS = 5
+# Carriers schedule ports weeks, not years, ahead; a date further out is a typing mistake.
+MAX_AHEAD = timedelta(days=365)
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,9 @@ def desired_date_clean(value: date | None, *, today: date | None = None) -> date
     if value is None:
         raise PortRefused("Enter the desired port date.", field="desired_date")
     earliest = earliest_port_date(today)
+    if value > (today or timezone.localdate()) + MAX_AHEAD:
+        raise PortRefused("The desired port date may be at most a year out.",
+                          field="desired_date")
     holiday = holiday_name(value)
     if value < (today or timezone.localdate()):
         raise PortRefused(f"The desired port date {value:%Y-%m-%d} is in the past; the "
@@ -370,10 +375,15 @@ def foc_clean(value: datetime | None, *, now: datetime | None = None) -> datetim
     if timezone.is_naive(value):
         value = timezone.make_aware(value)
     now = now or timezone.now()
-    day = timezone.localtime(value).date()
+    try:
+        ahead = value - now
+        day = timezone.localtime(value).date()
+    except OverflowError:  # 0001-01-01T00:00+14:00 is before the first UTC date
+        raise PortRefused("The FOC is not a date a carrier can use.", field="foc_at") from None
+    if ahead > MAX_AHEAD:
+        raise PortRefused("The FOC may be at most a year out.", field="foc_at")
     if value < now:
-        raise PortRefused(f"The FOC {timezone.localtime(value):%Y-%m-%d %H:%M} is in the "
-                          "past.", field="foc_at")
+        raise PortRefused(f"The FOC {value:%Y-%m-%d %H:%M} is in the past.", field="foc_at")
     holiday = holiday_name(day)
     if holiday:
         raise PortRefused(f"{day:%Y-%m-%d} is a federal holiday ({holiday}); carriers do not "
