@@ -154,3 +154,35 @@ def test_reprovision_of_a_missing_number(tenant_a, legacy, bw_config, staff):
     dns = legacy.request("GroupDnGetListRequest", service_provider_id=SP, group_id=HQ)
     assert "+1-3125550199" in dns.phone_number
     assert drift_audit(config=bw_config).found == {}
+
+
+def test_users_added_or_deleted_behind_orions_back(tenant_a, legacy, bw_config, staff):
+    from orion.orders.models import OrderKind
+    from orion.provisioning import services
+    from tests.provisioning.helpers import place_order, stock_numbers
+
+    broadworks_import(partner=tenant_a.partner, service_providers=[SP], dry_run=False,
+                      config=bw_config, by=None)
+    hq = Customer.objects.get(bw_group_id=HQ)
+    order = place_order(user=tenant_a.user, kind=OrderKind.ADD_SERVICES,
+                        enterprise=hq.enterprise, customer=hq,
+                        packages={"Enterprise Standard": 1},
+                        numbers=stock_numbers(3125550170, 1))
+    assert services.order_provision(order_id=order.pk, config=bw_config) == "completed"
+    assert drift_audit(config=bw_config).found == {}  # the imported user and the order's
+    (mine,) = order.users.all()
+    legacy.batch_or_raise([
+        ("UserDeleteRequest", {"user_id": mine.user_id}),
+        ("UserAddRequest17sp4", {"service_provider_id": SP, "group_id": HQ,
+                                 "user_id": "sam@legacy.example", "last_name": "Roe",
+                                 "first_name": "Sam", "calling_line_id_last_name": "Roe",
+                                 "calling_line_id_first_name": "Sam",
+                                 "password": "S3cret-by-hand!", "extension": "190"}),
+    ])
+    drift_audit(config=bw_config)
+    assert {(kind, name) for _, kind, name, *_ in _open()} == {
+        ("user_missing", mine.user_id), ("user_extra", "sam@legacy.example")}
+    extra = DriftEntry.objects.get(kind="user_extra")
+    drift_accept(user=staff, entry_id=extra.pk, reason="receptionist added by operations")
+    drift_audit(config=bw_config)
+    assert {kind for _, kind, *_ in _open()} == {"user_missing"}

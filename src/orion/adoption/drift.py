@@ -34,7 +34,8 @@ from orion.core.exceptions import NotFound, OrionError
 from orion.core.permissions import require_provider_staff
 from orion.numbers.models import DID
 from orion.numbers.states import NumberState
-from orion.orders.states import PROVISIONING_STATES
+from orion.orders.states import PROVISIONED_STATES, PROVISIONING_STATES
+from orion.users.models import OrderUser
 
 logger = logging.getLogger(__name__)
 
@@ -83,6 +84,12 @@ def _expected_quantities(customer: Customer) -> dict[Key, int]:
     return expected
 
 
+def _known_users(customer: Customer) -> set[str]:
+    """Users Orion knows of without an order: the import's, and any staff accepted."""
+    ids = ImportBaseline.objects.filter(customer=customer).values_list("user_ids", flat=True)
+    return {u for row in ids for u in (row or [])}
+
+
 def _differences(customer: Customer, group: SeenGroup, catalog: set[Key],
                  ) -> dict[tuple[str, str], tuple[str, str]]:
     """(kind, name) -> (expected, actual) for one customer."""
@@ -96,6 +103,15 @@ def _differences(customer: Customer, group: SeenGroup, catalog: set[Key],
         out[(DriftKind.NUMBER_MISSING, number)] = ("assigned", "absent")
     for number in sorted(held - mine):
         out[(DriftKind.NUMBER_EXTRA, number)] = ("absent", "assigned")
+    known = _known_users(customer)
+    provisioned = set(OrderUser.objects.filter(
+        customer=customer, is_live=True, order__state__in=PROVISIONED_STATES)
+        .values_list("user_id", flat=True))
+    held_users = set(group.users)
+    for user_id in sorted(provisioned - held_users):
+        out[(DriftKind.USER_MISSING, user_id)] = ("present", "absent")
+    for user_id in sorted(held_users - provisioned - known):
+        out[(DriftKind.USER_EXTRA, user_id)] = ("absent", "present")
     expected = _expected_quantities(customer)
     actual: dict[Key, str] = {}
     for attribute, kind in KINDS:
@@ -194,6 +210,10 @@ def drift_accept(*, user: User, entry_id: int, reason: str) -> DriftEntry:
             elif now_qty:
                 BaselineQuantity.objects.create(baseline=baseline, bw_kind=BaselineKind(kind),
                                                 bw_name=name, quantity=now_qty, package=package)
+        elif entry.kind == DriftKind.USER_EXTRA:
+            baseline, _ = ImportBaseline.objects.get_or_create(customer=entry.customer)
+            baseline.user_ids = sorted({*(baseline.user_ids or []), entry.name})
+            baseline.save(update_fields=["user_ids", "updated_at"])
         elif entry.kind == DriftKind.NUMBER_EXTRA:
             result = numbers_adopt(customer=entry.customer, numbers=[entry.name], by=user)
             if result.refused:
@@ -229,6 +249,10 @@ def _reprovision_refusal(entry: DriftEntry) -> str:
     if entry.kind == DriftKind.NUMBER_EXTRA:
         return "Orion does not remove numbers from a group: Accept it, or unassign it in " \
                "BroadWorks."
+    if entry.kind == DriftKind.USER_EXTRA:
+        return "Orion does not delete users: Accept it, or delete it in BroadWorks."
+    if entry.kind == DriftKind.USER_MISSING:
+        return "Retry the order that created the user (its users step adds what is missing)."
     return "Re-create the group by retrying the customer's latest order, or restore it in " \
            "BroadWorks."
 

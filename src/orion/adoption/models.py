@@ -77,6 +77,8 @@ class ImportBaseline(models.Model):
                             related_name="+")
     user_count = models.PositiveIntegerField(
         default=0, help_text="Users the group held in BroadWorks at the import.")
+    # Their user ids (and any a drift Accept added): users Orion knows of without an order.
+    user_ids = models.JSONField(default=list, blank=True)
 
     def __str__(self) -> str:
         return f"baseline of {self.customer_id}"
@@ -123,6 +125,8 @@ class DriftKind(models.TextChoices):
     NUMBER_MISSING = "number_missing", "Number missing"
     NUMBER_EXTRA = "number_extra", "Extra number"
     QUANTITY = "quantity", "Authorization quantity"
+    USER_MISSING = "user_missing", "User missing"
+    USER_EXTRA = "user_extra", "Extra user"
 
 
 class DriftEntry(models.Model):
@@ -154,7 +158,8 @@ class DriftEntry(models.Model):
                                     name="drift_one_open_entry"),
             models.CheckConstraint(
                 condition=Q(kind__in=["group_missing", "number_missing", "number_extra",
-                                      "quantity"]), name="drift_kind_valid"),
+                                      "quantity", "user_missing", "user_extra"]),
+                name="drift_kind_valid"),
             models.CheckConstraint(
                 condition=Q(resolved_at__isnull=True, resolution="")
                 | Q(resolved_at__isnull=False,

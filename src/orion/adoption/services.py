@@ -467,7 +467,8 @@ def _baseline(*, customer: Customer, seen: SeenEnterprise, group: SeenGroup,
         return
     if baseline is None:
         baseline = ImportBaseline.objects.create(customer=customer, run=run,
-                                                 user_count=len(group.users))
+                                                 user_count=len(group.users),
+                                                 user_ids=sorted(group.users))
         report.created["baselines"] += 1
         action = "adoption.baseline_import"
     else:
