@@ -40,13 +40,12 @@ def numbers_adopt(*, customer: Customer, numbers: list[str], by: User | None) ->
     existing = {d.e164: d for d in DID.objects.select_for_update().filter(e164__in=valid)}
     now = timezone.now()
     events: list[DIDEvent] = []
+    new: list[DID] = []
     for number in valid:
         did = existing.get(number)
         if did is None:
-            did = DID.objects.create(e164=number, npa=number[2:5], nxx=number[5:8],
-                                     state=NumberState.ASSIGNED, customer=customer)
-            events.append(DIDEvent(did=did, from_state="", to_state=NumberState.ASSIGNED,
-                                   changed_by=by, note=ADOPTED_NOTE))
+            new.append(DID(e164=number, npa=number[2:5], nxx=number[5:8],
+                           state=NumberState.ASSIGNED, customer=customer))
             result.created.append(number)
         elif did.state == NumberState.ASSIGNED and did.customer_id == customer.pk:
             result.unchanged.append(number)
@@ -61,5 +60,9 @@ def numbers_adopt(*, customer: Customer, numbers: list[str], by: User | None) ->
             holder = "another customer" if did.state == NumberState.ASSIGNED else \
                 f"{did.get_state_display().lower()} in Orion's inventory"
             result.refused.append((number, f"{holder}: not moved"))
-    DIDEvent.objects.bulk_create(events)
+    # One INSERT for the new numbers (an adopted group may hold thousands), then their history.
+    for did in DID.objects.bulk_create(new, batch_size=1000):
+        events.append(DIDEvent(did=did, from_state="", to_state=NumberState.ASSIGNED,
+                               changed_by=by, note=ADOPTED_NOTE))
+    DIDEvent.objects.bulk_create(events, batch_size=1000)
     return result
