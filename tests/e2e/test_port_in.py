@@ -15,6 +15,7 @@ from orion.porting.businessdays import add_business_days
 from orion.porting.services import earliest_port_date
 from tests.porting.factories import pdf_bytes
 
+from .test_accessibility import check
 from .test_walkthrough import Login, open_new_customer_form
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -30,10 +31,12 @@ def test_port_in_from_the_order_form_to_scheduled(page: Page, login: Login, sett
     from django.utils import timezone
 
     settings.ORION_MEDIA_DIR = tmp_path / "media"
+    axe: dict[str, list[str]] = {}  # serious or critical accessibility problems, by page
     login("agent")
     open_new_customer_form(page)
     page.click("#port-in")
     expect(page).to_have_url(re.compile(r"/ports/new/\?order=\d+$"))
+    check(page, "new port request", axe)
     page.fill("#id_numbers", "7185550100-7185550104, 7185550150")
     page.fill("#id_losing_carrier", "AT&T <Business>")
     page.fill("#id_account_number", "ACC-77")
@@ -53,6 +56,7 @@ def test_port_in_from_the_order_form_to_scheduled(page: Page, login: Login, sett
     expect(page.locator("#port-numbers")).to_contain_text("718-555-0150")
     expect(page.locator("#port-pin")).to_have_text("••••55")
     assert "E2E4455" not in page.content()
+    check(page, "port request (partner)", axe)
 
     href = page.locator("#loa-download").get_attribute("href")
     response = page.request.get(href)
@@ -70,9 +74,11 @@ def test_port_in_from_the_order_form_to_scheduled(page: Page, login: Login, sett
 
     login("ops")
     page.click("#nav-ports")
+    check(page, "ports queue", axe)
     page.locator("#ports tbody tr").first.get_by_role("link").click()
     page.click("#port-pending")
     expect(page.locator("#port-state")).to_have_text("Pending (sent to the carrier)")
+    check(page, "port request (staff)", axe)
     foc = add_business_days(timezone.localdate(), 3)
     page.fill("#foc-date", foc.isoformat())
     page.fill("#foc-time", "09:30")
@@ -85,3 +91,4 @@ def test_port_in_from_the_order_form_to_scheduled(page: Page, login: Login, sett
     for step in ("Created", "Unconfirmed (draft) → Submitted", "→ Pending",
                  "Pending (sent to the carrier) → Scheduled", "FOC confirmed by the carrier"):
         expect(timeline).to_contain_text(step)
+    assert not axe, axe
