@@ -168,3 +168,21 @@ def test_the_pin_is_never_audited_or_logged(tenant_a, staff, caplog):
     assert "SECRET4242" not in caplog.text and "OTHER9191" not in caplog.text
     port.refresh_from_db()
     assert port.pin == "OTHER9191"
+
+
+@pytest.mark.django_db
+def test_an_empty_draft_with_a_port_request_is_not_cleaned_up(tenant_a):
+    from orion.orders.drafts import EMPTY_DRAFT_MAX_AGE, order_drafts_cleanup
+    from orion.orders.models import Order, OrderKind
+    from orion.orders.services import order_start
+
+    later = timezone.now() + EMPTY_DRAFT_MAX_AGE + timedelta(hours=1)
+    kept = order_start(user=tenant_a.user, kind=OrderKind.NEW_CUSTOMER,
+                       enterprise=tenant_a.enterprise)
+    gone = order_start(user=tenant_a.user, kind=OrderKind.ADD_SERVICES,
+                       customer=tenant_a.second_customer)
+    assert gone.pk != kept.pk
+    services.port_create(user=tenant_a.user, details=details(), order_id=kept.pk)
+    assert order_drafts_cleanup(now=later) == 1
+    assert Order.objects.filter(pk=kept.pk).exists()
+    assert not Order.objects.filter(pk=gone.pk).exists()

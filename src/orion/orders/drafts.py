@@ -105,7 +105,8 @@ def order_drafts_cleanup(*, now: object = None) -> int:
     cutoff = (now or timezone.now()) - EMPTY_DRAFT_MAX_AGE  # type: ignore[operator]
     empty = (Order.objects.filter(state=OrderState.DRAFT, version=1, updated_at__lt=cutoff,
                                   lines__isnull=True, dids__isnull=True,
-                                  did_backorders__isnull=True)
+                                  did_backorders__isnull=True,
+                                  port_requests__isnull=True)  # a port started from it
              .values_list("pk", flat=True))
     with transaction.atomic():
         ids = list(Order.objects.select_for_update(skip_locked=True)
