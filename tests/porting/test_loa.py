@@ -120,6 +120,11 @@ def test_the_signed_copy_is_stored_randomly_and_served_only_to_partner_and_staff
         assert b"".join(response.streaming_content) == signed
     client.force_login(tenant_b.user)
     assert client.get(f"/ports/{port.pk}/loa/signed/").status_code == 404
+    # No public URL serves the folder.
+    client.force_login(tenant_a.user)
+    for public in (f"/media/loa/{stored.name}", f"/static/loa/{stored.name}",
+                   f"/static/{stored.name}"):
+        assert client.get(public).status_code == 404, public
     # Replacing it removes the old file once the new one is kept.
     with django_capture_on_commit_callbacks(execute=True):
         services.port_loa_attach(user=tenant_a.user, port_id=port.pk,

@@ -94,6 +94,7 @@ def test_the_whole_path_mails_the_author_and_closes_the_numbers(tenant_a, staff)
     services.port_complete(user=staff, port_id=port.pk)
     assert not port.numbers.filter(is_open=True).exists()
     assert len(mail.outbox) == 4
+    assert not any("9876" in m.body or "9876" in m.subject for m in mail.outbox)  # the PIN
 
 
 @pytest.mark.django_db
