@@ -232,7 +232,10 @@ def test_staff_release_quarantine_and_age_back(tenant_a, staff, inventory, draft
 
     order_cancel(order_id=draft_a.pk, user=staff, reason="customer withdrew")
     did.refresh_from_db()
-    assert did.state == "quarantined" and did.order_id is None and did.customer_id is None
+    # Never in service (the order never reached BroadWorks): free at once, no aging.
+    assert did.state == "available" and did.order_id is None and did.customer_id is None
+    did = s.number_quarantine(user=staff, did_id=did.pk, days=10)
+    assert did.state == "quarantined"
     assert timedelta(days=9) < did.quarantined_until - timezone.now() <= timedelta(days=10)
     with pytest.raises(InvalidNumberTransition):
         s.number_release(user=staff, did_id=did.pk)
@@ -244,7 +247,8 @@ def test_staff_release_quarantine_and_age_back(tenant_a, staff, inventory, draft
     assert s.number_unquarantine(user=staff, did_id=did.pk).state == "available"
     history = list(DIDEvent.objects.filter(did=did).values_list("from_state", "to_state"))
     assert history == [("", "available"), ("available", "reserved"), ("reserved", "assigned"),
-                       ("assigned", "quarantined"), ("quarantined", "available"),
+                       ("assigned", "available"), ("available", "quarantined"),
+                       ("quarantined", "available"),
                        ("available", "quarantined"), ("quarantined", "available")]
 
 

@@ -10,7 +10,7 @@ from orion.broadworks.client import BroadWorksClient
 from orion.numbers.models import DID
 from orion.orders.models import Order, OrderKind
 from orion.orders.states import OrderState
-from orion.provisioning import repair, services
+from orion.provisioning import repair, rollback, services
 from orion.provisioning.models import OciExchangeLog, StepStatus
 from tests import factories as f
 from tests.provisioning.helpers import TYPICAL_PACKAGES, place_order, stock_numbers
@@ -186,7 +186,7 @@ def test_trunking_customer_is_held_never_sent_and_staff_complete_it(
 
 
 @pytest.mark.django_db
-def test_cancel_frees_numbers_and_says_what_was_created(tenant_a, staff, emulator, bw_config):
+def test_cancel_rolls_back_what_was_created_and_frees_numbers(tenant_a, staff, emulator, bw_config):
     numbers = stock_numbers(5125550100, 2)
     order = place_order(user=tenant_a.user, kind=OrderKind.NEW_ENTERPRISE,
                         packages={"Power User": 1}, numbers=numbers, name="Gone Co",
@@ -198,10 +198,13 @@ def test_cancel_frees_numbers_and_says_what_was_created(tenant_a, staff, emulato
                    phone_number=["5125550101"])
     assert services.order_provision(order_id=order.pk, config=bw_config) == "failed"
     result = repair.order_cancel(order_id=order.pk, user=staff, reason="customer left")
-    assert result.order.state == OrderState.CANCELLED and result.numbers_released == 2
-    assert DID.objects.filter(e164__in=numbers, state="quarantined", order=None).count() == 2
+    assert result.order.state == OrderState.CANCELLED and result.rollback is not None
     assert any("enterprise" in item for item in result.created_in_broadworks)
-    assert "Already created in BroadWorks" in result.order.state_changes.last().note
+    assert "Removing from BroadWorks what it created" in result.order.state_changes.last().note
+    # The rollback job takes it out of BroadWorks; the numbers, never in service, are free.
+    assert rollback.order_rollback(order_id=order.pk, config=bw_config) == "done"
+    assert list(emulator.dump()["service_providers"]) == ["HOLDER"]
+    assert DID.objects.filter(e164__in=numbers, state="available", order=None).count() == 2
 
 
 @pytest.mark.django_db(transaction=True)

@@ -18,8 +18,10 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.AVAILABLE: frozenset({S.RESERVED, S.ASSIGNED, S.QUARANTINED}),
     # Save Order assigns it; removal, an abandoned draft or expiry frees it.
     S.RESERVED: frozenset({S.ASSIGNED, S.AVAILABLE}),
-    # A released number ages before anyone else may get it (no calls for the old owner).
-    S.ASSIGNED: frozenset({S.QUARANTINED}),
+    # A released number ages before anyone else may get it (no calls for the old owner);
+    # one that was never in service (its order cancelled before it completed, and taken out
+    # of BroadWorks again) is free at once: nobody ever called it.
+    S.ASSIGNED: frozenset({S.QUARANTINED, S.AVAILABLE}),
     S.QUARANTINED: frozenset({S.AVAILABLE}),
 }
 

@@ -136,3 +136,46 @@ class TrunkFacts(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order} trunk: {self.call_paths} call paths"
+
+
+class RollbackStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for the worker"
+    RUNNING = "running", "Removing from BroadWorks"
+    DONE = "done", "Removed from BroadWorks"
+    FAILED = "failed", "Failed"
+
+
+class Rollback(models.Model):
+    """Taking a cancelled order's objects out of BroadWorks again (``orion.rollback_order``).
+
+    The order itself is cancelled at once (a terminal state: nothing provisions, retries or
+    bills it any more); this row says whether BroadWorks still holds what it created. Its
+    numbers stay the order's until the rollback is done, so nobody else can take a number
+    BroadWorks still holds; then they go back to available.
+    """
+
+    order = models.OneToOneField(Order, on_delete=models.CASCADE, related_name="rollback")
+    status = models.CharField(max_length=10, choices=RollbackStatus.choices,
+                              default=RollbackStatus.PENDING)
+    label = models.CharField(max_length=120, blank=True,
+                             help_text='What is being removed ("removing users (2 of 5)").')
+    steps = models.JSONField(default=list, blank=True,
+                             help_text="Each removal step: key, label, done, total.")
+    removed = models.JSONField(default=list, blank=True,
+                               help_text="What the rollback removed from BroadWorks.")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=RollbackStatus.values),
+                                   name="rollback_status_known"),
+            models.CheckConstraint(
+                condition=Q(status="done", finished_at__isnull=False) | ~Q(status="done"),
+                name="rollback_done_has_finish"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order} rollback ({self.status})"

@@ -18,7 +18,7 @@ from orion.orders.states import OrderState
 from orion.provisioning.models import ProvisioningStep, StepStatus
 from orion.provisioning.notifications import notify_after_commit
 from orion.provisioning.plan import STEPS
-from orion.provisioning.tasks import provision_order
+from orion.provisioning.tasks import provision_order, rollback_order
 
 TRUNKING_HELD_NOTE = (
     "Trunking customer: not provisioned in BroadWorks automatically. Complete the trunking "
@@ -57,6 +57,30 @@ def provisioning_job_defer(*, order: Order, delay_seconds: int = 0, wait_round: 
     try:
         with transaction.atomic():
             provision_order.configure(**options).defer(**kwargs)  # type: ignore[arg-type]
+    except AlreadyEnqueued:
+        return False
+    return True
+
+
+def rollback_job_defer(*, order_id: int, enterprise_id: int | None = None,
+                       delay_seconds: int = 0, wait_round: int = 0) -> bool:
+    """Queue the rollback of a cancelled order, in the caller's transaction.
+
+    It takes the enterprise's job lock like provisioning, so it runs after the jobs queued
+    before it and before those queued after. Returns False when one was already waiting.
+    """
+    if enterprise_id is None:
+        enterprise_id = Order.objects.values_list("enterprise_id", flat=True).get(pk=order_id)
+    options: dict[str, object] = {"lock": f"enterprise-{enterprise_id}",
+                                  "queueing_lock": f"rollback-{order_id}"}
+    if delay_seconds:
+        options["schedule_in"] = {"seconds": delay_seconds}
+    kwargs: dict[str, int] = {"order_id": order_id}
+    if wait_round:
+        kwargs["wait_round"] = wait_round
+    try:
+        with transaction.atomic():
+            rollback_order.configure(**options).defer(**kwargs)  # type: ignore[arg-type]
     except AlreadyEnqueued:
         return False
     return True

@@ -8,24 +8,28 @@ import logging
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from orion.accounts.models import Customer, Domain, User
 from orion.audit.services import audit_record
 from orion.core.exceptions import NotFound, OrionError
 from orion.core.permissions import require_provider_staff
-from orion.numbers.services import order_numbers_quarantine
+from orion.numbers.services import order_numbers_quarantine, order_numbers_return
 from orion.orders.lifecycle import clean_reason, order_activate, order_transition
 from orion.orders.models import Order
 from orion.orders.states import CANCELLABLE_STATES, PROVISIONING_STATES, OrderState
-from orion.provisioning.models import FINISHED_STEP_STATUSES, StepStatus
+from orion.provisioning.models import (
+    FINISHED_STEP_STATUSES,
+    Rollback,
+    RollbackStatus,
+    StepStatus,
+)
 from orion.provisioning.notifications import notify_after_commit
-from orion.provisioning.queue import provisioning_job_defer, steps_create
+from orion.provisioning.queue import provisioning_job_defer, rollback_job_defer, steps_create
 from orion.provisioning.selectors import order_job_lost, orders_with_lost_jobs
 
 logger = logging.getLogger(__name__)
-
-
 
 
 def _locked_order(order_id: int) -> Order:
@@ -89,14 +93,25 @@ class CancelResult:
     order: Order
     created_in_broadworks: list[str]
     numbers_released: int
+    rollback: Rollback | None = None
+
+
+def _reached_broadworks(order: Order) -> bool:
+    """Some step sent BroadWorks a write (recorded, or sent with its answer lost)."""
+    return order.provisioning_steps.exclude(key="check").filter(
+        Q(attempts__gt=0) | ~Q(created=[])).exists()
 
 
 def order_cancel(*, order_id: int, user: User, reason: str = "") -> CancelResult:
-    """Cancel an order that has not completed; free its numbers; say what BroadWorks holds.
+    """Cancel an order that has not completed, and take out of BroadWorks what it created.
 
     An order in progress can be cancelled only when its job was lost (nothing is working
-    on it). A cancelled order that created its customer (and enterprise) leaves them
-    cancelled: kept for the record, hidden from search and new orders, never reused.
+    on it). The order is cancelled at once; when it reached BroadWorks, a rollback job
+    (``provisioning.rollback``) removes what it created, and its numbers go back to
+    available when that is done. Numbers of an order that reached nothing are available at
+    once: they were never in service. A cancelled order that created its customer (and
+    enterprise) leaves them cancelled: kept for the record, hidden from search and new
+    orders, never reused.
     """
     require_provider_staff(user, what="order")
     reason = clean_reason(reason)
@@ -107,23 +122,50 @@ def order_cancel(*, order_id: int, user: User, reason: str = "") -> CancelResult
             raise OrionError(f"Order {order} is {order.get_state_display()} and cannot be "
                              "cancelled.", code="not_cancellable")
         created = [item for step in order.provisioning_steps.all() for item in step.created]
-        # Numbers of a cancelled order age in quarantine before anyone else may take them:
-        # some may already have reached BroadWorks.
-        released = order_numbers_quarantine(order=order, by=user, note="Order cancelled.")
+        reached = _reached_broadworks(order)
+        rollback = None
+        released = 0
+        if reached:
+            # The numbers stay the order's until BroadWorks no longer holds them.
+            rollback = Rollback.objects.create(order=order)
+            rollback_job_defer(order_id=order.pk, enterprise_id=order.enterprise_id)
+        elif order.activated_at is None:
+            released = order_numbers_return(order=order, by=user, note="Order cancelled.")
+        else:
+            released = order_numbers_quarantine(order=order, by=user, note="Order cancelled.")
         order.provisioning_steps.exclude(status__in=FINISHED_STEP_STATUSES) \
             .update(status=StepStatus.CANCELLED)
         note = "Cancelled by staff." + (f" Reason: {reason}" if reason else "")
-        if created:
-            note += " Already created in BroadWorks (not removed): " + "; ".join(created)
+        if reached:
+            note += " Removing from BroadWorks what it created" + (
+                ": " + "; ".join(created) if created else "") + "."
         from_state = order.state
         order_transition(order=order, to=OrderState.CANCELLED, by=user, note=note[:500])
-        accounts = _cancel_created_accounts(order, in_broadworks=bool(created))
+        accounts = _cancel_created_accounts(order, in_broadworks=reached)
         audit_record(actor=user, action="order.cancel", obj=order, reason=reason,
                      changes={"state": [from_state, OrderState.CANCELLED],
                               "numbers_released": released, "in_broadworks": created,
-                              "accounts_cancelled": accounts})
+                              "rollback": reached, "accounts_cancelled": accounts})
     return CancelResult(order=order, created_in_broadworks=created,
-                        numbers_released=released)
+                        numbers_released=released, rollback=rollback)
+
+
+def order_rollback_retry(*, order_id: int, user: User) -> Rollback:
+    """Run a stopped rollback again (after BroadWorks refused a removal and someone fixed
+    the cause): it reads BroadWorks and removes only what is still there."""
+    require_provider_staff(user, what="order")
+    with transaction.atomic():
+        order = _locked_order(order_id)
+        rollback = Rollback.objects.select_for_update().filter(order=order).first()
+        if rollback is None or rollback.status != RollbackStatus.FAILED:
+            raise OrionError(f"Order {order} has no stopped rollback to retry.",
+                             code="no_failed_rollback")
+        rollback.status, rollback.error = RollbackStatus.PENDING, ""
+        rollback.save(update_fields=["status", "error"])
+        audit_record(actor=user, action="order.rollback_retry", obj=order,
+                     changes={"rollback": [RollbackStatus.FAILED, RollbackStatus.PENDING]})
+        rollback_job_defer(order_id=order.pk, enterprise_id=order.enterprise_id)
+    return rollback
 
 
 def _cancel_created_accounts(order: Order, *, in_broadworks: bool) -> list[str]:

@@ -97,6 +97,52 @@ def provision_order(context: JobContext, order_id: int, wait_round: int = 0) -> 
         return "failed"
 
 
+@app.task(
+    name="orion.rollback_order",
+    queue="provisioning",
+    pass_context=True,
+    retry=PROVISIONING_RETRY,
+)
+def rollback_order(context: JobContext, order_id: int, wait_round: int = 0) -> str:
+    """Remove what a cancelled order created in BroadWorks (``provisioning.rollback``);
+    transient failures are retried like provisioning's, and the job never ends with the
+    rollback still running: a permanent or unexpected error marks it failed, with a reason."""
+    from orion.provisioning.queue import rollback_job_defer
+    from orion.provisioning.rollback import order_rollback, rollback_fail_stopped
+
+    job = context.job
+    fence = (JobFence(job_id=job.id, worker_id=job.worker_id)
+             if job.id is not None and job.worker_id is not None else None)
+    try:
+        return _session_loss_is_transient(order_rollback, order_id=order_id, fence=fence)
+    except ProvisioningFenced as exc:
+        logger.warning("order id %s: rollback stopped without writing: %s", order_id, exc)
+        return "fenced"
+    except ProvisioningBusy as exc:
+        delay = WAIT_SECONDS[min(wait_round, len(WAIT_SECONDS) - 1)]
+        logger.info("order id %s: rollback %s (next look in %s s)", order_id, exc, delay)
+        rollback_job_defer(order_id=order_id, delay_seconds=delay, wait_round=wait_round + 1)
+        return "waiting"
+    except TRANSIENT as exc:
+        if isinstance(exc, DATABASE_TRANSIENT):
+            _drop_connection()
+        attempts = (job.attempts or 0) + 1
+        logger.warning("order id %s: rollback transient failure (attempt %s): %s", order_id,
+                       attempts, exc)
+        if attempts >= settings.ORION_PROVISIONING_MAX_ATTEMPTS:
+            rollback_fail_stopped(order_id=order_id, message=(
+                f"BroadWorks could not be reached reliably after several attempts ({exc}). "
+                "Check the connection, then press Retry rollback."))
+            return "failed"
+        raise
+    except Exception as exc:
+        logger.exception("order id %s: unexpected error while rolling back", order_id)
+        rollback_fail_stopped(order_id=order_id, message=(
+            f"The rollback stopped on an unexpected error ({type(exc).__name__}). Once it is "
+            "fixed, press Retry rollback: it continues where it stopped."))
+        return "failed"
+
+
 def _session_loss_is_transient(run: Callable[..., str], **kwargs: Any) -> str:
     """A session PostgreSQL ended because this worker sat frozen inside a transaction (see
     ``orion worker``'s limits) is lost like any dropped connection: retried, never failed."""

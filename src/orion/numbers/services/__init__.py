@@ -22,6 +22,7 @@ from orion.numbers.services.drafts import (
     order_numbers_place,
     order_numbers_quarantine,
     order_numbers_released,
+    order_numbers_return,
 )
 from orion.numbers.services.imports import (
     ImportRefused,
@@ -88,5 +89,6 @@ __all__ = [
     "order_numbers_place",
     "order_numbers_quarantine",
     "order_numbers_released",
+    "order_numbers_return",
     "parse_range",
 ]

@@ -408,6 +408,16 @@ def numbers_expire_reservations(*, now: datetime | None = None, batch: int = 100
 
 
 
+def order_numbers_return(*, order: Order, by: User | None, note: str) -> int:
+    """A cancelled order's numbers that were never in service (the order never completed,
+    and nothing of it is left in BroadWorks) are available again at once: no caller ever
+    reached them, so there is nothing to age. Returns how many numbers were freed."""
+    return len(dids_move(
+        queryset=DID.objects.filter(order_id=order.pk), to=S.AVAILABLE,
+        from_states=[S.ASSIGNED], by=by, order=order, note=note, order_id=None,
+        customer_id=None, reserved_until=None, backorder_id=None, is_for_trunking=False))
+
+
 def order_numbers_quarantine(*, order: Order, by: User | None, note: str) -> int:
     """An order ended before its numbers were in service (cancelled): they age in quarantine
     before anyone else may take them, since some may already have reached BroadWorks.

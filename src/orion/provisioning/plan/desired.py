@@ -182,18 +182,21 @@ def desired_for(order: Order) -> Desired:
     customer, enterprise = order.customer, order.enterprise
     assert customer is not None and enterprise is not None  # a placed order has its account
     step = ProvisioningStep.objects.filter(order=OuterRef("pk"), key="group_services")
-    others = {
-        pk: (state, step_status)
-        for pk, state, step_status in Order.objects.filter(customer=customer)
-        .exclude(pk=order.pk).exclude(state__in=_UNPLACED)
-        .annotate(group_step=Subquery(step.values("status")[:1]))
-        .values_list("pk", "state", "group_step")
-    }
+    # A cancelled order whose rollback finished holds nothing in BroadWorks any more; one
+    # whose rollback is under way (or stopped) may still hold its share, or part of it.
+    rows = (Order.objects.filter(customer=customer).exclude(pk=order.pk)
+            .exclude(state__in=_UNPLACED)
+            .exclude(state=OrderState.CANCELLED, rollback__status="done")
+            .annotate(group_step=Subquery(step.values("status")[:1]))
+            .values_list("pk", "state", "group_step", "rollback__status"))
+    rolling = {pk for pk, _, _, rollback in rows if rollback is not None}
+    others = {pk: (state, step_status) for pk, state, step_status, _ in rows}
     certain = {pk for pk, (state, status) in others.items()
-               if status == _APPLIED_STEP or (state in COUNTED_STATES
-                                              and status not in _INTERRUPTED_STEPS)}
+               if pk not in rolling and (status == _APPLIED_STEP or (
+                   state in COUNTED_STATES and status not in _INTERRUPTED_STEPS))}
     uncertain = {pk for pk, (_, status) in others.items()
-                 if pk not in certain and status in _INTERRUPTED_STEPS}
+                 if pk not in certain and (status in _INTERRUPTED_STEPS or (
+                     pk in rolling and status == _APPLIED_STEP))}
     lines_by_order: dict[int, list[OrderLine]] = defaultdict(list)
     for line in OrderLine.objects.filter(order_id__in=[*certain, *uncertain, order.pk]) \
             .select_related("package"):

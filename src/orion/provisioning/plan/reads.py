@@ -58,8 +58,13 @@ class Observed:
 
 
 def read_requests(desired: Desired) -> list[tuple[str, dict[str, Any]]]:
-    sp, group = {"service_provider_id": desired.sp_id}, {"service_provider_id": desired.sp_id,
-                                                          "group_id": desired.group_id}
+    return group_read_requests(sp_id=desired.sp_id, group_id=desired.group_id)
+
+
+def group_read_requests(*, sp_id: str, group_id: str) -> list[tuple[str, dict[str, Any]]]:
+    """The reads of every run, by ids: provisioning and rollback parse the same answers."""
+    sp, group = {"service_provider_id": sp_id}, {"service_provider_id": sp_id,
+                                                  "group_id": group_id}
     return [
         ("SystemDomainGetListRequest", {}),
         ("ServiceProviderGetRequest22V4", sp),

@@ -1,0 +1,259 @@
+"""Cancel rolls back (issue 17, item 8): cancelling a failed order removes from BroadWorks what
+that order created, in dependency order, and nothing another order needs; its numbers are
+available again. Against the in-process emulator: its dump after the rollback equals its dump
+before the order, exactly."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from orion.broadworks.client import BroadWorksClient
+from orion.broadworks.exceptions import OCIConnectionError
+from orion.numbers.models import DID
+from orion.orders.models import OrderKind
+from orion.orders.states import OrderState
+from orion.provisioning import plan, repair, rollback, services
+from orion.provisioning.models import OciExchangeLog, Rollback, RollbackStatus
+from tests.provisioning.helpers import place_order, stock_numbers
+
+pytestmark = pytest.mark.django_db
+
+
+def _rollback_jobs(order_id: int) -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT status FROM procrastinate_jobs WHERE task_name = %s "
+                       "AND (args->>'order_id')::bigint = %s", ["orion.rollback_order", order_id])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _holder(bw_config, *, number: str | None = None, mac: str | None = None) -> None:
+    """Another enterprise that already holds a number or a phone's MAC address: the order's
+    next command for it is refused, and the order fails half-way."""
+    with BroadWorksClient(bw_config) as bw:
+        bw.request("ServiceProviderAddRequest13mp2", service_provider_id="HOLDER",
+                   default_domain="voip.orion.test", is_enterprise=True)
+        if number:
+            bw.request("ServiceProviderDnAddListRequest", service_provider_id="HOLDER",
+                       phone_number=[number])
+        if mac:
+            bw.request("GroupAddRequest", service_provider_id="HOLDER", group_id="HOLDER-G",
+                       default_domain="voip.orion.test", user_limit=5)
+            bw.request("GroupAccessDeviceAddRequest14", service_provider_id="HOLDER",
+                       group_id="HOLDER-G", device_name="taken", device_type="Polycom_VVX450",
+                       mac_address=mac)
+
+
+def _sent(order, request: str) -> int:
+    """How many times ``request`` reached BroadWorks for this order (the OCI-P log)."""
+    return sum(x.commands.split(", ").count(request)
+               for x in OciExchangeLog.objects.filter(order=order))
+
+
+def _dump(emulator) -> dict[str, Any]:
+    return copy.deepcopy(emulator.dump()["service_providers"])
+
+
+def _seats_order(tenant_a, bw_config, *, name: str, domain: str):
+    """A new enterprise with three seats (two with phones), two numbers and a hunt group,
+    failing at the phones: the second phone's MAC address is another enterprise's."""
+    numbers = stock_numbers(6125550100, 2)
+    order = place_order(user=tenant_a.user, kind=OrderKind.NEW_ENTERPRISE,
+                        packages={"Enterprise Standard": 3, "Hunt Group": 1},
+                        numbers=numbers, name=name, domain=domain)
+    users = list(order.users.live().order_by("position"))
+    for user, mac in ((users[0], "0004F2A1B2C3"), (users[2], "0004F2FFFFFF")):
+        user.device_type, user.mac_address = "Polycom_VVX450", mac
+        user.save(update_fields=["device_type", "mac_address"])
+    _holder(bw_config, mac="0004F2FFFFFF")
+    assert services.order_provision(order_id=order.pk, config=bw_config) == OrderState.FAILED
+    return order, numbers
+
+
+def test_a_failed_new_enterprise_is_removed_entirely_and_its_numbers_are_available(
+        tenant_a, staff, emulator, bw_config):
+    before = _dump(emulator)
+    order, numbers = _seats_order(tenant_a, bw_config, name="Rolled Co", domain="rolled.example")
+    sp_id = order.enterprise.bw_service_provider_id
+    group = emulator.dump()["service_providers"][sp_id]["groups"][order.customer.bw_group_id]
+    assert group["devices"] and group["dns"]  # it got half-way: phones, numbers, the group
+    before = _dump(emulator)
+    before.pop(sp_id)
+
+    result = repair.order_cancel(order_id=order.pk, user=staff, reason="customer left")
+    assert result.order.state == OrderState.CANCELLED and result.rollback is not None
+    assert result.rollback.status == RollbackStatus.PENDING
+    assert _rollback_jobs(order.pk) == ["todo"]
+    # Until BroadWorks lets go of them the numbers stay the order's: nobody else gets them.
+    assert DID.objects.filter(e164__in=numbers, order=order, state="assigned").count() == 2
+
+    assert rollback.order_rollback(order_id=order.pk, config=bw_config) == RollbackStatus.DONE
+    assert _dump(emulator) == before  # nothing of the order is left; HOLDER is untouched
+    assert DID.objects.filter(e164__in=numbers, state="available", order=None,
+                              customer=None).count() == 2
+    done = Rollback.objects.get(order=order)
+    assert done.finished_at is not None and done.label == "removed from BroadWorks"
+    assert [s["key"] for s in done.steps] == ["users", "devices", "group_numbers", "numbers",
+                                               "group", "enterprise"]
+    assert all(s["done"] == s["total"] for s in done.steps)
+    assert f"enterprise {sp_id}" in done.removed
+    assert _sent(order, "ServiceProviderDeleteRequest") == 1
+    assert _sent(order, "UserDeleteRequest") == 2  # the two users it created of three
+    # A second run finds nothing to remove and sends no removal.
+    documents = OciExchangeLog.objects.filter(order=order).count()
+    done.status = RollbackStatus.RUNNING
+    done.save(update_fields=["status"])
+    assert rollback.order_rollback(order_id=order.pk, config=bw_config) == RollbackStatus.DONE
+    assert OciExchangeLog.objects.filter(order=order).count() == documents + 1  # the reads
+    assert _sent(order, "ServiceProviderDeleteRequest") == 1
+
+
+def _many_seats_order(tenant_a, bw_config, monkeypatch, *, seats: int):
+    """A new enterprise with ``seats`` users whose last user BroadWorks refuses (an extension
+    out of the group's range): every other user is created, and the order fails at users."""
+    order = place_order(user=tenant_a.user, kind=OrderKind.NEW_ENTERPRISE,
+                        packages={"Enterprise Standard": seats}, name="Crash Co",
+                        domain="crash.example")
+    real = plan.plan_actions
+
+    def refuse_the_last_user(desired, seen):
+        actions = real(desired, seen)
+        adds = [a for a in actions if a.request[0] == "UserAddRequest17sp4"]
+        if adds:
+            adds[-1].request[1]["extension"] = "1234567"  # 4220: not of the group's range
+        return actions
+
+    monkeypatch.setattr(plan, "plan_actions", refuse_the_last_user)
+    assert services.order_provision(order_id=order.pk, config=bw_config) == OrderState.FAILED
+    monkeypatch.setattr(plan, "plan_actions", real)
+    step = order.provisioning_steps.get(key="users")
+    assert step.status == "failed" and "4220" in step.error
+    return order
+
+
+def test_a_lost_answer_during_the_rollback_converges_and_removes_nothing_twice(
+        tenant_a, staff, emulator, bw_config, monkeypatch):
+    order = _many_seats_order(tenant_a, bw_config, monkeypatch, seats=20)
+    sp_id = order.enterprise.bw_service_provider_id
+    group_id = order.customer.bw_group_id
+    assert len(emulator.dump()["service_providers"][sp_id]["groups"][group_id]["users"]) == 19
+    repair.order_cancel(order_id=order.pk, user=staff)
+    real = rollback.removal_actions
+    armed: list[bool] = []
+
+    def lose_the_next_answer(removal, seen, **kwargs):
+        actions = real(removal, seen, **kwargs)
+        if not armed and any(a.step == "users" for a in actions):
+            armed.append(True)
+            emulator.set_faults(lose_answer_next=1)  # the first document of user removals
+        return actions
+
+    monkeypatch.setattr(rollback, "removal_actions", lose_the_next_answer)
+    # The worker dies with the document: no resend on this connection; the job's retry.
+    once = dataclasses.replace(bw_config, resend_on_disconnect=False)
+    with pytest.raises(OCIConnectionError):
+        rollback.order_rollback(order_id=order.pk, config=once)
+    assert armed and Rollback.objects.get(order=order).status == RollbackStatus.RUNNING
+    # BroadWorks applied the lost document (15 users), not the next one.
+    left = emulator.dump()["service_providers"][sp_id]["groups"][group_id]["users"]
+    assert len(left) == 4
+    assert rollback.order_rollback(order_id=order.pk, config=bw_config) == RollbackStatus.DONE
+    assert sp_id not in emulator.dump()["service_providers"]
+    assert _sent(order, "UserDeleteRequest") == 19  # each user once: the re-run read them
+    assert _sent(order, "GroupDeleteRequest") == 1
+    assert _sent(order, "ServiceProviderDeleteRequest") == 1
+
+
+def test_a_second_customer_is_removed_and_the_enterprise_keeps_what_the_first_uses(
+        tenant_a, staff, emulator, bw_config):
+    first = place_order(user=tenant_a.user, kind=OrderKind.NEW_ENTERPRISE,
+                        packages={"Enterprise Standard": 2, "Hunt Group": 1},
+                        numbers=stock_numbers(6135550100, 1), name="Shared Ent",
+                        domain="shared.example")
+    assert services.order_provision(order_id=first.pk, config=bw_config) == "completed"
+    numbers = stock_numbers(6145550100, 2)
+    _holder(bw_config, number="6145550101")
+    before = _dump(emulator)
+    second = place_order(user=tenant_a.user, kind=OrderKind.NEW_CUSTOMER,
+                         enterprise=first.enterprise,
+                         packages={"Enterprise Standard": 1, "Auto Attendant": 1,
+                                   "Call Forwarding Always": 1},
+                         numbers=numbers, name="Second Branch", domain="")
+    assert services.order_provision(order_id=second.pk, config=bw_config) == "failed"
+    sp_id = first.enterprise.bw_service_provider_id
+    sp = emulator.dump()["service_providers"][sp_id]
+    assert second.customer.bw_group_id in sp["groups"]
+    assert set(sp["group_services"]) > set(before[sp_id]["group_services"])  # Auto Attendant
+
+    repair.order_cancel(order_id=second.pk, user=staff)
+    assert rollback.order_rollback(order_id=second.pk, config=bw_config) == "done"
+    # Exactly as before the second customer: the first customer's group, its users and the
+    # enterprise authorizations it uses stay; the second's group and authorizations are gone.
+    assert _dump(emulator) == before
+    assert _sent(second, "ServiceProviderDeleteRequest") == 0
+    assert DID.objects.filter(e164__in=numbers, state="available").count() == 2
+
+
+def test_a_failed_add_services_order_takes_back_only_its_share(
+        tenant_a, staff, emulator, bw_config):
+    first = place_order(user=tenant_a.user, kind=OrderKind.NEW_ENTERPRISE,
+                        packages={"Enterprise Standard": 2, "Hunt Group": 1},
+                        name="Growing Co", domain="growing.example")
+    assert services.order_provision(order_id=first.pk, config=bw_config) == "completed"
+    _holder(bw_config, number="6155550101")
+    before = _dump(emulator)
+    more = place_order(user=tenant_a.user, kind=OrderKind.ADD_SERVICES,
+                       customer=first.customer,
+                       packages={"Enterprise Standard": 1, "Auto Attendant": 1},
+                       numbers=stock_numbers(6155550100, 2))
+    assert services.order_provision(order_id=more.pk, config=bw_config) == "failed"
+    group_id = first.customer.bw_group_id
+    sp_id = first.enterprise.bw_service_provider_id
+    raised = emulator.dump()["service_providers"][sp_id]["groups"][group_id]
+    assert raised["service_packs"] != before[sp_id]["groups"][group_id]["service_packs"]
+
+    repair.order_cancel(order_id=more.pk, user=staff)
+    assert rollback.order_rollback(order_id=more.pk, config=bw_config) == "done"
+    after = _dump(emulator)
+    assert after == before  # quantities as the first order left them; its users stay
+    assert len(after[sp_id]["groups"][group_id]["users"]) == 2
+    assert _sent(more, "GroupDeleteRequest") == 0
+
+    # The customer's next order diffs against what BroadWorks holds now (the cancelled
+    # order's share is no longer counted) and completes.
+    again = place_order(user=tenant_a.user, kind=OrderKind.ADD_SERVICES,
+                        customer=first.customer, packages={"Enterprise Standard": 1})
+    assert services.order_provision(order_id=again.pk, config=bw_config) == "completed"
+
+
+def test_an_order_that_never_reached_broadworks_frees_its_numbers_at_once(
+        tenant_a, staff, emulator):
+    numbers = stock_numbers(6165550100, 2)
+    order = place_order(user=tenant_a.user, kind=OrderKind.NEW_ENTERPRISE,
+                        packages={"Enterprise Standard": 1}, numbers=numbers,
+                        name="Never Co", domain="never.example")
+    result = repair.order_cancel(order_id=order.pk, user=staff)
+    assert result.rollback is None and result.numbers_released == 2
+    assert _rollback_jobs(order.pk) == []
+    assert DID.objects.filter(e164__in=numbers, state="available").count() == 2
+    assert emulator.stats.writes == 0
+
+
+def test_an_enterprise_holding_a_group_orion_did_not_make_stays(
+        tenant_a, staff, emulator, bw_config):
+    order, numbers = _seats_order(tenant_a, bw_config, name="Stuck Co", domain="stuck.example")
+    sp_id = order.enterprise.bw_service_provider_id
+    group_id = order.customer.bw_group_id
+    repair.order_cancel(order_id=order.pk, user=staff)
+    with BroadWorksClient(bw_config) as bw:  # someone adds a group by hand meanwhile
+        bw.request("GroupAddRequest", service_provider_id=sp_id, group_id="BY-HAND",
+                   default_domain="stuck.example", user_limit=1)
+    assert rollback.order_rollback(order_id=order.pk, config=bw_config) == "done"
+    # The enterprise stays (it has a group Orion did not make); the order's group is gone.
+    sp = emulator.dump()["service_providers"][sp_id]
+    assert list(sp["groups"]) == ["BY-HAND"] and group_id not in sp["groups"]
+    assert DID.objects.filter(e164__in=numbers, state="available").count() == 2
