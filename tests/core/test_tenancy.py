@@ -52,7 +52,9 @@ NO_OBJECT = {"", "search/", "login/", "logout/", "password-reset/", "password-re
              # The OCI-P log of all orders: provider staff only (tests/provisioning).
              "oci-log/",
              # Staff number import: provider staff only (tests/numbers/test_imports.py).
-             "numbers/import/", "numbers/import/progress/"}
+             "numbers/import/", "numbers/import/progress/",
+             # BroadWorks import and drift: provider staff only (tests/adoption).
+             "broadworks/import/", "broadworks/import/progress/", "broadworks/drift/"}
 
 
 def _patterns(resolver=None, prefix: str = ""):
