@@ -1,25 +1,19 @@
 """The letter of authorization (LOA), filled from the port request.
 
 The losing carrier ports the numbers only on an LOA signed by the person authorized on the
-account. Every value is data typed by a partner: it goes through ``literal`` (the trunking
-form's escaping) so ``<``, ``&`` and markup print as typed instead of breaking the PDF or
+account. Every value is data typed by a partner: it goes through ``literal`` (orion.core.pdf)
+so ``<``, ``&`` and markup print as typed instead of breaking the PDF or
 pulling a file from the server's disk into it.
 """
 
 from __future__ import annotations
 
-from io import BytesIO
-
 from django.utils import timezone
-from reportlab.lib import colors
-from reportlab.lib.pagesizes import LETTER
-from reportlab.lib.styles import getSampleStyleSheet
-from reportlab.lib.units import inch
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, Table
 
+from orion.core.pdf import STYLES, facts_table, literal, pdf_render
 from orion.numbers.nanp import display
 from orion.porting.models import PortRequest
-from orion.provisioning.pdf import literal
 
 AUTHORIZATION = (
     "I authorize the new service provider named above, and the carriers acting for it, to act "
@@ -33,22 +27,10 @@ def port_loa_pdf(*, port: PortRequest, provider: str = "Orion") -> bytes:
     """The LOA as a PDF, with the request's numbers, carrier, account, address, authorized
     person, desired date and a signature line. The PIN is never printed: the carrier gets it
     from staff, not from a paper that travels by e-mail."""
-    styles = getSampleStyleSheet()
-    buffer = BytesIO()
-    doc = SimpleDocTemplate(buffer, pagesize=LETTER,
-                            title=f"Letter of authorization {port.reference}",
-                            leftMargin=0.7 * inch, rightMargin=0.7 * inch,
-                            topMargin=0.6 * inch, bottomMargin=0.6 * inch)
-    grid = TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
-                       ("BACKGROUND", (0, 0), (0, -1), colors.whitesmoke),
-                       ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                       ("FONTSIZE", (0, 0), (-1, -1), 9)])
+    styles = STYLES
 
     def facts(rows: list[tuple[str, str]]) -> Table:
-        table = Table([[k, Paragraph(literal(v or "-"), styles["BodyText"])] for k, v in rows],
-                      colWidths=[2 * inch, 5 * inch])
-        table.setStyle(grid)
-        return table
+        return facts_table(rows, label_width=2.0)
 
     numbers = [display(n.e164) for n in port.numbers.all()]
     story = [
@@ -73,5 +55,4 @@ def port_loa_pdf(*, port: PortRequest, provider: str = "Orion") -> bytes:
                ("Title", port.authorized_title),
                ("Signature", "\n\n"), ("Date", "")]),
     ]
-    doc.build(story)
-    return buffer.getvalue()
+    return pdf_render(title=f"Letter of authorization {port.reference}", story=story)

@@ -1,35 +1,24 @@
 """The trunking order form, filled from an order, for the manual set-up path.
 
 Every value on the form is data typed by a partner or taken from the catalog, never markup:
-ReportLab's ``Paragraph`` parses its text as an XML mini-language (``<a href>``, ``<img src>``,
-``<font>``), so a value goes through ``literal`` first. Unescaped, ``Needs <10 seats`` broke
-the form (a 500), ``<a href=...>`` put a link into the provider's form and ``<img src=...>``
-embedded a file from the server's disk.
+it is printed through ``orion.core.pdf`` (``literal``, ``facts_table``).
 """
 
 from __future__ import annotations
 
-from io import BytesIO
-from xml.sax.saxutils import escape
-
 from django.utils import timezone
 from reportlab.lib import colors
-from reportlab.lib.pagesizes import LETTER
-from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import inch
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
 from orion.core.money import format_money
+from orion.core.pdf import STYLES, facts_table, literal, pdf_render
 from orion.numbers.nanp import display
 from orion.orders.models import Order
 from orion.orders.selectors import order_quote
 from orion.provisioning.models import TrunkAuthentication, TrunkFacts
 
-
-def literal(value: object) -> str:
-    """``value`` as Paragraph markup that prints exactly that text, line breaks included."""
-    text = str(value).replace("\r\n", "\n").replace("\r", "\n")
-    return escape(text).replace("\n", "<br/>")
+__all__ = ["literal", "trunking_order_form_pdf"]
 
 
 BLANK = "(not given: to be filled in)"
@@ -58,21 +47,10 @@ def trunking_order_form_pdf(*, order: Order) -> bytes:
 
     customer, enterprise = order.customer, order.enterprise
     assert customer is not None and enterprise is not None  # a saved order has its account
-    styles = getSampleStyleSheet()
-    buffer = BytesIO()
-    doc = SimpleDocTemplate(buffer, pagesize=LETTER, title=f"Trunking order form {order.number}",
-                            leftMargin=0.7 * inch, rightMargin=0.7 * inch,
-                            topMargin=0.6 * inch, bottomMargin=0.6 * inch)
-    grid = TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
-                       ("BACKGROUND", (0, 0), (0, -1), colors.whitesmoke),
-                       ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                       ("FONTSIZE", (0, 0), (-1, -1), 9)])
+    styles = STYLES
 
     def facts(rows: list[tuple[str, str]]) -> Table:
-        table = Table([[k, Paragraph(literal(v or "-"), styles["BodyText"])] for k, v in rows],
-                      colWidths=[1.8 * inch, 5.2 * inch])
-        table.setStyle(grid)
-        return table
+        return facts_table(rows, label_width=1.8)
 
     numbers = list(DID.objects.filter(order=order).order_by("e164"))
     trunk = [n.display for n in numbers if n.is_for_trunking]
@@ -111,5 +89,4 @@ def trunking_order_form_pdf(*, order: Order) -> bytes:
               Paragraph(literal(order.notes or "-"), styles["BodyText"]),
               Spacer(1, 30),
               facts([("Trunk set up by", ""), ("Date", ""), ("Signature", "")])]
-    doc.build(story)
-    return buffer.getvalue()
+    return pdf_render(title=f"Trunking order form {order.number}", story=story)
