@@ -257,3 +257,41 @@ def test_an_enterprise_holding_a_group_orion_did_not_make_stays(
     sp = emulator.dump()["service_providers"][sp_id]
     assert list(sp["groups"]) == ["BY-HAND"] and group_id not in sp["groups"]
     assert DID.objects.filter(e164__in=numbers, state="available").count() == 2
+
+
+def test_a_refused_removal_stops_the_rollback_with_the_reason_and_retry_finishes_it(
+        tenant_a, staff, emulator, bw_config, client):
+    order, numbers = _seats_order(tenant_a, bw_config, name="Stuck Co", domain="stuck.example")
+    sp_id = order.enterprise.bw_service_provider_id
+    group_id = order.customer.bw_group_id
+    repair.order_cancel(order_id=order.pk, user=staff)
+    first = order.users.live().order_by("position").first()
+    phone = f"{first.user_id.split('@')[0]}_phone"
+    with BroadWorksClient(bw_config) as bw:  # someone puts a hand-made user on its phone
+        bw.request("UserAddRequest17sp4", service_provider_id=sp_id, group_id=group_id,
+                   user_id="byhand@stuck.example", last_name="Hand", first_name="By",
+                   calling_line_id_last_name="Hand", calling_line_id_first_name="By",
+                   password="Ow1234567890abc7", extension="7777",
+                   access_device_endpoint={
+                       "access_device": {"device_level": "Group", "device_name": phone},
+                       "line_port": "byhand@stuck.example"})
+    assert rollback.order_rollback(order_id=order.pk, config=bw_config) == "failed"
+    stopped = Rollback.objects.get(order=order)
+    assert "4216" in stopped.error and "removing phones" in stopped.error
+    assert DID.objects.filter(e164__in=numbers, state="assigned", order=order).count() == 2
+    client.force_login(staff)
+    page = client.get(f"/orders/{order.pk}/").content.decode()
+    assert 'id="rollback-error"' in page and "4216" in page and 'id="rollback-retry"' in page
+
+    with BroadWorksClient(bw_config) as bw:
+        bw.request("UserDeleteRequest", user_id="byhand@stuck.example")
+    with connection.cursor() as cursor:  # the worker ran the first job to its end
+        cursor.execute("UPDATE procrastinate_jobs SET status = 'succeeded' WHERE task_name = "
+                       "'orion.rollback_order'")
+    response = client.post(f"/orders/{order.pk}/rollback-retry/")
+    assert response.status_code == 302
+    assert Rollback.objects.get(order=order).status == RollbackStatus.PENDING
+    assert sorted(_rollback_jobs(order.pk)) == ["succeeded", "todo"]
+    assert rollback.order_rollback(order_id=order.pk, config=bw_config) == "done"
+    assert sp_id not in emulator.dump()["service_providers"]
+    assert DID.objects.filter(e164__in=numbers, state="available").count() == 2

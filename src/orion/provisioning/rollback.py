@@ -136,8 +136,7 @@ def _converge(rollback: Rollback, removal: Removal, client: BroadWorksClient,
             _progress(rollback, actions)
         if not actions:
             return
-        for start in range(0, len(actions), MAX_COMMANDS_PER_DOCUMENT):
-            chunk = actions[start:start + MAX_COMMANDS_PER_DOCUMENT]
+        for chunk in _documents(actions):
             _label(rollback, chunk[0].step)
             rollback.save(update_fields=["label", "steps"])
             answers = client.batch([a.request for a in chunk])
@@ -150,6 +149,22 @@ def _converge(rollback: Rollback, removal: Removal, client: BroadWorksClient,
     raise ProvisioningStepFailed(
         "BroadWorks still holds objects of this order after three rounds of removals; "
         "check the enterprise in BroadWorks, then press Retry rollback.", step="rollback")
+
+
+# BroadWorks runs every command of a document even after one is refused, so a container
+# (the group, then the enterprise with its packs and authorizations) is removed in a later
+# document, sent only when everything before it went: a refused removal never lets the
+# group's deletion take along what the refusal protected.
+_PHASES = {"group": 1, "service_packs": 2, "enterprise_services": 2, "enterprise": 2}
+
+
+def _documents(actions: list[plan.Action]) -> list[list[plan.Action]]:
+    documents: list[list[plan.Action]] = []
+    for phase in sorted({_PHASES.get(a.step, 0) for a in actions}):
+        part = [a for a in actions if _PHASES.get(a.step, 0) == phase]
+        documents += [part[i:i + MAX_COMMANDS_PER_DOCUMENT]
+                      for i in range(0, len(part), MAX_COMMANDS_PER_DOCUMENT)]
+    return documents
 
 
 def _record(rollback: Rollback, actions: list[plan.Action],

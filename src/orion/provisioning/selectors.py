@@ -10,7 +10,13 @@ from orion.accounts.models import User
 from orion.core.permissions import require_provider_staff
 from orion.orders.models import Order
 from orion.orders.states import PROVISIONING_STATES, OrderState
-from orion.provisioning.models import OciExchangeLog, ProvisioningStep, StepStatus
+from orion.provisioning.models import (
+    OciExchangeLog,
+    ProvisioningStep,
+    Rollback,
+    RollbackStatus,
+    StepStatus,
+)
 
 ACTIVE_STATES = PROVISIONING_STATES
 
@@ -26,6 +32,8 @@ class Progress:
     total: int
     current: ProvisioningStep | None
     failed: ProvisioningStep | None
+    # A cancelled order's removal from BroadWorks (None: nothing of it reached BroadWorks).
+    rollback: Rollback | None = None
 
     @property
     def percent(self) -> int:
@@ -36,6 +44,16 @@ class Progress:
     @property
     def active(self) -> bool:
         return self.state in ACTIVE_STATES
+
+    @property
+    def rolling_back(self) -> bool:
+        return self.rollback is not None and self.rollback.status in (
+            RollbackStatus.PENDING, RollbackStatus.RUNNING)
+
+    @property
+    def polling(self) -> bool:
+        """The page follows the order while a worker provisions it or rolls it back."""
+        return self.active or self.rolling_back
 
     @property
     def headline(self) -> str:
@@ -66,8 +84,10 @@ def order_progress(*, order: Order) -> Progress:
     current = next((s for s in steps if s.status == StepStatus.RUNNING), None) or next(
         (s for s in steps if s.status == StepStatus.PENDING), None)
     failed = next((s for s in steps if s.status == StepStatus.FAILED), None)
+    rollback = Rollback.objects.filter(order=order).first()
     return Progress(state=order.state, state_label=order.get_state_display(), steps=steps,
-                    finished=finished, total=len(steps), current=current, failed=failed)
+                    finished=finished, total=len(steps), current=current, failed=failed,
+                    rollback=rollback)
 
 
 def order_trunking_numbers(*, order: Order) -> list[str]:

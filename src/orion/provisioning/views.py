@@ -36,7 +36,7 @@ def progress(request: AuthedRequest, pk: int) -> HttpResponse:
     response = render(request, "provisioning/progress.html",
                       {"order": order, "progress": progress_now,
                        "header_badge": bool(request.htmx)})
-    if request.htmx and not progress_now.active:
+    if request.htmx and not progress_now.polling:
         # Provisioning just ended: reload once so the header state, activation date, billing
         # date form and staff actions show the new state too (the poll stops after this).
         response["HX-Refresh"] = "true"
@@ -69,10 +69,17 @@ def cancel(request: AuthedRequest, pk: int) -> HttpResponse:
     def run(order: Order) -> None:
         result = repair.order_cancel(order_id=order.pk, user=request.user,
                                        reason=request.POST.get("reason", ""))
-        if result.created_in_broadworks:
-            messages.warning(request, "Already created in BroadWorks (remove by hand if "
-                             "needed): " + "; ".join(result.created_in_broadworks))
-    return _staff_action(request, pk, run, "Order cancelled; its numbers were released.")
+        if result.rollback is not None:
+            messages.info(request, "Removing from BroadWorks what this order created; its "
+                          "numbers are released when that is done.")
+    return _staff_action(request, pk, run, "Order cancelled.")
+
+
+@require_POST
+def rollback_retry(request: AuthedRequest, pk: int) -> HttpResponse:
+    return _staff_action(request, pk, lambda o: repair.order_rollback_retry(
+        order_id=o.pk, user=request.user),
+        "Rollback started again: it removes only what BroadWorks still holds.")
 
 
 @require_POST
