@@ -295,3 +295,21 @@ def test_a_refused_removal_stops_the_rollback_with_the_reason_and_retry_finishes
     assert rollback.order_rollback(order_id=order.pk, config=bw_config) == "done"
     assert sp_id not in emulator.dump()["service_providers"]
     assert DID.objects.filter(e164__in=numbers, state="available").count() == 2
+
+
+def test_the_api_cancel_and_progress_follow_the_rollback(tenant_a, staff, emulator, bw_config):
+    from tests.api.conftest import ApiClient
+
+    order, numbers = _seats_order(tenant_a, bw_config, name="Api Co", domain="apico.example")
+    api = ApiClient(staff)
+    body = api.post(f"/orders/{order.pk}/cancel", {"reason": "customer left"}).json()
+    assert body["order"]["state"] == "cancelled" and body["numbers_released"] == 0
+    assert body["rollback"]["status"] == "pending"
+    assert DID.objects.filter(e164__in=numbers, order=order).count() == 2
+    assert rollback.order_rollback(order_id=order.pk, config=bw_config) == "done"
+    progress = api.get(f"/orders/{order.pk}/progress").json()
+    assert progress["rollback"]["status"] == "done" and progress["rollback"]["error"] == ""
+    assert progress["rollback"]["steps"][0]["key"] == "users"
+    # The partner sees the same progress of its own order.
+    mine = ApiClient(tenant_a.user).get(f"/orders/{order.pk}/progress").json()
+    assert mine["rollback"]["label"] == "removed from BroadWorks"

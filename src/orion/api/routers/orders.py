@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from ninja import Field, Path, Query, Router, Schema, Status
 
@@ -26,6 +26,7 @@ from orion.orders.models import MAX_QUANTITY, Order, OrderKind
 from orion.orders.selectors import order_get, order_list, order_quote
 from orion.orders.states import OrderState
 from orion.provisioning import repair as provisioning_repair
+from orion.provisioning.models import Rollback
 from orion.provisioning.selectors import order_progress
 
 router = Router(tags=["orders"])
@@ -242,6 +243,16 @@ class StepOut(Schema):
     error: str
 
 
+class RollbackOut(Schema):
+    """A cancelled order's removal from BroadWorks (see docs/operations.md)."""
+
+    status: Literal["pending", "running", "done", "failed"]
+    label: str
+    error: str
+    steps: list[dict[str, Any]]
+    finished_at: datetime | None
+
+
 class ProgressOut(Schema):
     state: str
     state_label: str
@@ -251,6 +262,7 @@ class ProgressOut(Schema):
     finished: int
     total: int
     steps: list[StepOut]
+    rollback: RollbackOut | None = None
 
 
 class CancelIn(Schema):
@@ -261,6 +273,7 @@ class CancelOut(Schema):
     order: OrderOut
     created_in_broadworks: list[str]
     numbers_released: int
+    rollback: RollbackOut | None = None
 
 
 class OrderListParams(PageParams):
@@ -435,7 +448,14 @@ def progress(request: ApiRequest, order_id: int = OrderId) -> Json:
     p = order_progress(order=order)
     return {"state": p.state, "state_label": p.state_label, "headline": p.headline,
             "percent": p.percent, "active": p.active, "finished": p.finished, "total": p.total,
-            "steps": [{name: getattr(s, name) for name in StepOut.model_fields} for s in p.steps]}
+            "steps": [{name: getattr(s, name) for name in StepOut.model_fields} for s in p.steps],
+            "rollback": _rollback_out(p.rollback)}
+
+
+def _rollback_out(rollback: Rollback | None) -> Json | None:
+    if rollback is None:
+        return None
+    return {name: getattr(rollback, name) for name in RollbackOut.model_fields}
 
 
 # --- DIDs on a draft ---------------------------------------------------------------------------
@@ -509,13 +529,16 @@ def retry(request: ApiRequest, order_id: int = OrderId) -> Json:
 @router.post("/orders/{order_id}/cancel", response=responses(CancelOut),
              operation_id="order_cancel")
 def cancel(request: ApiRequest, payload: CancelIn, order_id: int = OrderId) -> Json:
-    """Staff: cancel an order that has not completed; its numbers are released."""
+    """Staff: cancel an order that has not completed. When it reached BroadWorks, ``rollback``
+    follows the job that removes what it created (see the order's progress); its numbers are
+    released when that is done."""
     order = order_get(user=request.auth, order_id=order_id)
     result = provisioning_repair.order_cancel(order_id=order.pk, user=request.auth,
                                                 reason=payload.reason)
     return {"order": order_out(result.order),
             "created_in_broadworks": result.created_in_broadworks,
-            "numbers_released": result.numbers_released}
+            "numbers_released": result.numbers_released,
+            "rollback": _rollback_out(result.rollback)}
 
 
 @router.post("/orders/{order_id}/trunking-done", response=responses(OrderOut),
