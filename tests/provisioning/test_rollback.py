@@ -177,22 +177,29 @@ def test_a_second_customer_is_removed_and_the_enterprise_keeps_what_the_first_us
     assert services.order_provision(order_id=first.pk, config=bw_config) == "completed"
     numbers = stock_numbers(6145550100, 2)
     _holder(bw_config, number="6145550101")
+    sp_id = first.enterprise.bw_service_provider_id
+    with BroadWorksClient(bw_config) as bw:  # authorized by hand, before the second order
+        bw.request("ServiceProviderServiceModifyAuthorizationListRequest",
+                   service_provider_id=sp_id, group_service_authorization=[
+                       {"service_name": "Auto Attendant", "authorized_quantity": {
+                           "unlimited": True}}])
     before = _dump(emulator)
     second = place_order(user=tenant_a.user, kind=OrderKind.NEW_CUSTOMER,
                          enterprise=first.enterprise,
                          packages={"Enterprise Standard": 1, "Auto Attendant": 1,
-                                   "Call Forwarding Always": 1},
+                                   "Call Me Now": 1},
                          numbers=numbers, name="Second Branch", domain="")
     assert services.order_provision(order_id=second.pk, config=bw_config) == "failed"
-    sp_id = first.enterprise.bw_service_provider_id
     sp = emulator.dump()["service_providers"][sp_id]
     assert second.customer.bw_group_id in sp["groups"]
-    assert set(sp["group_services"]) > set(before[sp_id]["group_services"])  # Auto Attendant
+    added = set(sp["user_services"]) - set(before[sp_id]["user_services"])
+    assert added  # the second order authorized services the enterprise lacked
 
     repair.order_cancel(order_id=second.pk, user=staff)
     assert rollback.order_rollback(order_id=second.pk, config=bw_config) == "done"
-    # Exactly as before the second customer: the first customer's group, its users and the
-    # enterprise authorizations it uses stay; the second's group and authorizations are gone.
+    # Exactly as before the second customer: the first customer's group, its users, the
+    # enterprise authorizations it uses and the one made by hand stay; the second's group
+    # and the authorizations it added are gone.
     assert _dump(emulator) == before
     assert _sent(second, "ServiceProviderDeleteRequest") == 0
     assert DID.objects.filter(e164__in=numbers, state="available").count() == 2

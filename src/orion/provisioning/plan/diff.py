@@ -110,7 +110,8 @@ def _enterprise_services(desired: Desired, seen: Observed, actions: list[Action]
         actions.append(Action("enterprise_services",
                               ("ServiceProviderServiceModifyAuthorizationListRequest", fields),
                               f"{len(missing_users) + len(missing_groups)} service "
-                              f"authorizations for {desired.sp_id}"))
+                              f"authorizations for {desired.sp_id}: "
+                              + ", ".join([*missing_users, *missing_groups])))
 
 
 def _service_packs(desired: Desired, seen: Observed, actions: list[Action]) -> None:

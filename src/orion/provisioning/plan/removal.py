@@ -98,6 +98,20 @@ def _attempted(order: Order, key: str) -> bool:
     return step is not None and (step.attempts > 0 or bool(step.created))
 
 
+def _made_services(order: Order, mine: set[str]) -> set[str]:
+    """The enterprise authorizations this order's enterprise step added: named in what it
+    recorded ("3 service authorizations for X: A, B, C"); when its answer was lost (sent,
+    nothing recorded), those of the order's services that BroadWorks may have got from it."""
+    made: set[str] = set()
+    for item in _created(order, "enterprise_services"):
+        _, _, names = item.partition(": ")
+        made |= {n for n in names.split(", ") if n}
+    step = order.provisioning_steps.filter(key="enterprise_services").first()
+    if not made and step is not None and step.attempts > 0 and not step.created:
+        made = set(mine)
+    return made & mine
+
+
 def removal_for(order: Order) -> Removal:
     """What removing ``order`` from BroadWorks means, from Orion's records alone."""
     from orion.adoption.models import BaselineQuantity
@@ -154,8 +168,8 @@ def removal_for(order: Order) -> Removal:
                   or f"service pack {p}" in _created(order, "service_packs")}
     mine_services = {s for c in contents.values() for s in c} | set(user_services) \
         | set(group_services)
-    made_services = mine_services if (creates_enterprise
-                                      or _attempted(order, "enterprise_services")) else set()
+    made_services = mine_services if creates_enterprise else _made_services(order,
+                                                                             mine_services)
     return Removal(
         sp_id=enterprise.bw_service_provider_id, group_id=customer.bw_group_id,
         users=tuple(u.user_id for u in users),
