@@ -320,3 +320,21 @@ def test_the_api_cancel_and_progress_follow_the_rollback(tenant_a, staff, emulat
     # The partner sees the same progress of its own order.
     mine = ApiClient(tenant_a.user).get(f"/orders/{order.pk}/progress").json()
     assert mine["rollback"]["label"] == "removed from BroadWorks"
+
+
+def test_a_rollback_whose_job_was_lost_gets_a_new_one(tenant_a, staff, emulator, bw_config):
+    order, _ = _seats_order(tenant_a, bw_config, name="Lost Co", domain="lost.example")
+    repair.order_cancel(order_id=order.pk, user=staff)
+    repair.orders_requeue_lost(grace_seconds=0)
+    assert _rollback_jobs(order.pk) == ["todo"]  # its job waits: nothing to do
+    with connection.cursor() as cursor:  # an outage took the job with it
+        cursor.execute("DELETE FROM procrastinate_jobs WHERE task_name = "
+                       "'orion.rollback_order'")
+    repair.orders_requeue_lost(grace_seconds=0)
+    assert _rollback_jobs(order.pk) == ["todo"]
+    assert rollback.order_rollback(order_id=order.pk, config=bw_config) == "done"
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM procrastinate_jobs WHERE task_name = "
+                       "'orion.rollback_order'")
+    repair.orders_requeue_lost(grace_seconds=0)
+    assert _rollback_jobs(order.pk) == []  # a finished rollback needs none

@@ -27,7 +27,11 @@ from orion.provisioning.models import (
 )
 from orion.provisioning.notifications import notify_after_commit
 from orion.provisioning.queue import provisioning_job_defer, rollback_job_defer, steps_create
-from orion.provisioning.selectors import order_job_lost, orders_with_lost_jobs
+from orion.provisioning.selectors import (
+    order_job_lost,
+    orders_with_lost_jobs,
+    rollbacks_with_lost_jobs,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +51,8 @@ def _customer(order: Order) -> Customer:
 
 
 def orders_requeue_lost(*, grace_seconds: float = 30) -> list[int]:
-    """The sweep: give every order whose job was lost a new job (at most one each).
+    """The sweep: give every order (and every rollback) whose job was lost a new job (at most
+    one each).
 
     Run every minute by the worker, so that no order waits in acknowledged or in progress
     for a job that a database outage, a crash or a bug made disappear.
@@ -63,6 +68,12 @@ def orders_requeue_lost(*, grace_seconds: float = 30) -> list[int]:
                 logger.warning("order %s: its provisioning job was lost; queued a new one",
                                order.number)
                 requeued.append(order_id)
+    # A cancelled order's rollback whose job was lost the same way gets a new one too.
+    for order_id in rollbacks_with_lost_jobs(grace_seconds=grace_seconds):
+        with transaction.atomic():
+            if rollback_job_defer(order_id=order_id):
+                logger.warning("order id %s: its rollback job was lost; queued a new one",
+                               order_id)
     return requeued
 
 

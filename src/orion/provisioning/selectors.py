@@ -126,6 +126,30 @@ def orders_with_lost_jobs(*, grace_seconds: float = 30, limit: int = 500,
         return [row[0] for row in cursor.fetchall()]
 
 
+_LOST_ROLLBACKS_SQL = """
+SELECT r.order_id
+  FROM provisioning_rollback r
+ WHERE r.status IN ('pending', 'running')
+   AND r.created_at <= clock_timestamp() - make_interval(secs => %(grace)s)
+   AND NOT EXISTS (
+       SELECT 1 FROM procrastinate_jobs j
+        WHERE j.task_name = 'orion.rollback_order'
+          AND j.args ->> 'order_id' = r.order_id::text
+          AND j.status IN ('todo', 'doing'))
+ ORDER BY r.order_id
+ LIMIT %(limit)s
+"""
+
+
+def rollbacks_with_lost_jobs(*, grace_seconds: float = 30, limit: int = 500) -> list[int]:
+    """Order ids of rollbacks waiting or running that no job will ever finish."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(_LOST_ROLLBACKS_SQL, {"grace": grace_seconds, "limit": limit})
+        return [row[0] for row in cursor.fetchall()]
+
+
 def order_job_lost(*, order: Order, grace_seconds: float = 30) -> bool:
     """Whether this order waits for a job that no longer exists (shown to staff)."""
     if order.state not in ACTIVE_STATES:
