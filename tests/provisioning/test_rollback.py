@@ -90,8 +90,12 @@ def test_a_failed_new_enterprise_is_removed_entirely_and_its_numbers_are_availab
     assert _rollback_jobs(order.pk) == ["todo"]
     # Until BroadWorks lets go of them the numbers stay the order's: nobody else gets them.
     assert DID.objects.filter(e164__in=numbers, order=order, state="assigned").count() == 2
+    users = order.users.live().count()
+    assert users > 0  # so do its users (their extensions and ids)
 
     assert rollback.order_rollback(order_id=order.pk, config=bw_config) == RollbackStatus.DONE
+    # Gone from BroadWorks, gone from Orion's record of the group: free for the next order.
+    assert order.users.live().count() == 0 and order.users.count() == users
     assert _dump(emulator) == before  # nothing of the order is left; HOLDER is untouched
     assert DID.objects.filter(e164__in=numbers, state="available", order=None,
                               customer=None).count() == 2
@@ -243,8 +247,10 @@ def test_an_order_that_never_reached_broadworks_frees_its_numbers_at_once(
     order = place_order(user=tenant_a.user, kind=OrderKind.NEW_ENTERPRISE,
                         packages={"Enterprise Standard": 1}, numbers=numbers,
                         name="Never Co", domain="never.example")
+    assert order.users.live().count() == 1
     result = repair.order_cancel(order_id=order.pk, user=staff)
     assert result.rollback is None and result.numbers_released == 2
+    assert order.users.live().count() == 0  # its seat's extension and user id are free
     assert _rollback_jobs(order.pk) == []
     assert DID.objects.filter(e164__in=numbers, state="available").count() == 2
     assert emulator.stats.writes == 0

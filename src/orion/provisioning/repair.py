@@ -32,6 +32,7 @@ from orion.provisioning.selectors import (
     orders_with_lost_jobs,
     rollbacks_with_lost_jobs,
 )
+from orion.users.services import order_users_release
 
 logger = logging.getLogger(__name__)
 
@@ -144,6 +145,8 @@ def order_cancel(*, order_id: int, user: User, reason: str = "") -> CancelResult
             released = order_numbers_return(order=order, by=user, note="Order cancelled.")
         else:
             released = order_numbers_quarantine(order=order, by=user, note="Order cancelled.")
+        if not reached:  # else when the rollback has removed them from BroadWorks
+            order_users_release(order=order)
         order.provisioning_steps.exclude(status__in=FINISHED_STEP_STATUSES) \
             .update(status=StepStatus.CANCELLED)
         note = "Cancelled by staff." + (f" Reason: {reason}" if reason else "")

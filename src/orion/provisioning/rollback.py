@@ -44,6 +44,7 @@ from orion.provisioning.services import (
     broadworks_config,
     broadworks_pool,
 )
+from orion.users.services import order_users_release
 
 logger = logging.getLogger(__name__)
 MAX_ROUNDS = 3
@@ -205,6 +206,7 @@ def _finish(rollback: Rollback) -> str:
             numbers = order_numbers_return(order=locked, by=None, note=note)
         else:  # was in service once: callers may still dial it, so it ages first
             numbers = order_numbers_quarantine(order=locked, by=None, note=note)
+        order_users_release(order=locked)  # BroadWorks no longer has them either
         enterprise = locked.enterprise
         if (enterprise is not None and enterprise.cancelled_at is not None
                 and any(r.startswith("enterprise ") for r in rollback.removed)):

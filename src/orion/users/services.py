@@ -353,3 +353,10 @@ def order_users_place(*, order: Order) -> int:
 def user_row_numbers(order: Order) -> list[tuple[str, str]]:
     """The numbers a user of ``order`` may have, as (e164, shown) pairs for the form."""
     return [(did.e164, display(did.e164)) for did in rules.group_for(order).numbers.values()]
+
+
+def order_users_release(*, order: Order) -> int:
+    """The order ended without its users (cancelled; BroadWorks no longer holds them): they
+    stop being Orion's record of the group, so their extensions, user ids, numbers and MACs
+    are free for the next order. The rows stay, as the cancelled order's history."""
+    return OrderUser.objects.filter(order=order, is_live=True).update(is_live=False)
