@@ -9,6 +9,7 @@ order can be saved without typing. Every write checks BroadWorks' rules with
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -48,7 +49,7 @@ def _locked_draft(*, user: User, order_id: int) -> Order:
 def _next_extension(used: set[str], *, length: int, after: int) -> str:
     """The first free extension after ``after`` (wrapping to the start of the block)."""
     low, high = 10 ** (length - 1), 10 ** length - 1
-    for value in (*range(max(after + 1, low), high + 1), *range(low, high + 1)):
+    for value in itertools.chain(range(max(after + 1, low), high + 1), range(low, high + 1)):
         text = str(value)
         if text not in used:
             return text
