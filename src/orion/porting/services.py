@@ -53,6 +53,7 @@ from orion.porting.states import (
     TRANSITIONS,
     PortState,
 )
+from orion.webhooks.events import port_state_changed
 
 logger = logging.getLogger(__name__)
 
@@ -307,6 +308,10 @@ def port_transition(*, port: PortRequest, to: str, by: User | None, note: str = 
                      changes={"state": [expected, to],
                               **{k: str(v) for k, v in extra.items()}})
         port_notify_after_commit(port)
+        for key, value in extra.items():
+            setattr(port, key, value)
+        port.state = to
+        port_state_changed(port=port, from_state=expected, to_state=to)  # partners' webhooks
     port.state = to
     port.updated_at = now
     for key, value in extra.items():

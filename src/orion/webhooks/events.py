@@ -20,6 +20,7 @@ from orion.webhooks.tasks import webhook_deliver
 if TYPE_CHECKING:
     from orion.numbers.models import Backorder
     from orion.orders.models import Order
+    from orion.porting.models import PortRequest
 
 
 def event_id_new() -> str:
@@ -89,4 +90,23 @@ def backorder_filled(*, backorder: Backorder, numbers: list[str]) -> None:
                           "pending": backorder.pending},
             "numbers": numbers}
     event_emit(partner_id=order.partner_id, event=EventType.BACKORDER_FILLED, data=data,
+               endpoint_ids=ids)
+
+
+def port_state_changed(*, port: PortRequest, from_state: str, to_state: str) -> None:
+    """Called by ``port_transition`` in its transaction: a port milestone (submitted,
+    pending, scheduled with its FOC, completed, rejected with the carrier's reason,
+    canceled). The PIN and account number never leave Orion."""
+    ids = _subscribed(port.partner_id, EventType.PORT_STATE_CHANGED)
+    if not ids:
+        return
+    data = {"port": {"reference": port.reference,
+                     "customer": port.customer.name if port.customer else "",
+                     "numbers": list(port.numbers.order_by("e164")
+                                     .values_list("e164", flat=True)),
+                     "losing_carrier": port.losing_carrier,
+                     "foc_at": port.foc_at.isoformat() if port.foc_at else None,
+                     "rejection_reason": port.rejection_reason},
+            "from_state": from_state, "to_state": to_state}
+    event_emit(partner_id=port.partner_id, event=EventType.PORT_STATE_CHANGED, data=data,
                endpoint_ids=ids)

@@ -23,11 +23,13 @@ ERROR_MAX_LENGTH = 300
 class EventType(models.TextChoices):
     ORDER_STATE_CHANGED = "order.state_changed", "Order state changed"
     BACKORDER_FILLED = "backorder.filled", "Backorder filled"
+    PORT_STATE_CHANGED = "port.state_changed", "Port request state changed"
     PING = "ping", "Test ping"
 
 
 # What a partner may subscribe to; a ping goes to the one endpoint whose button was pressed.
-SUBSCRIBABLE_EVENTS = (EventType.ORDER_STATE_CHANGED, EventType.BACKORDER_FILLED)
+SUBSCRIBABLE_EVENTS = (EventType.ORDER_STATE_CHANGED, EventType.BACKORDER_FILLED,
+                       EventType.PORT_STATE_CHANGED)
 
 
 class DeliveryStatus(models.TextChoices):
