@@ -34,6 +34,7 @@ from orion.core.exceptions import NotFound, OrionError
 from orion.core.permissions import require_provider_staff
 from orion.numbers.models import DID
 from orion.numbers.states import NumberState
+from orion.orders.models import Order
 from orion.orders.states import PROVISIONED_STATES, PROVISIONING_STATES
 from orion.users.models import OrderUser
 
@@ -230,6 +231,35 @@ def drift_accept(*, user: User, entry_id: int, reason: str) -> DriftEntry:
                                              "expected": entry.expected,
                                              "actual": entry.actual})
     return entry
+
+
+def order_drift_accept_retry(*, user: User, order_id: int, reason: str) -> Order:
+    """From a failed order's page (staff): accept the drift entry its failure names (the
+    baseline moves, so ``desired_for`` takes BroadWorks' value) and retry the order, in one
+    transaction with its audit row. Refused with the reason's problem, or when the order did
+    not fail on an open drift entry."""
+    from orion.adoption.selectors import order_drift
+    from orion.orders.selectors import order_get
+    from orion.provisioning.repair import order_retry
+
+    require_provider_staff(user, what="order")
+    if not " ".join(reason.split()):
+        raise DriftRefused("Say why BroadWorks' value is right (the reason is audited).",
+                           field="reason")
+    with transaction.atomic():
+        order = order_get(user=user, order_id=order_id)
+        entry = order_drift(user=user, order=order)
+        if entry is None:
+            raise DriftRefused("This order did not fail on a change made outside Orion that "
+                               "is still open: use Retry.")
+        accepted = drift_accept(user=user, entry_id=entry.pk, reason=reason)
+        order = order_retry(order_id=order.pk, user=user)
+        audit_record(actor=user, action="adoption.drift_accept_retry", obj=order,
+                     reason=accepted.reason,
+                     changes={"drift": accepted.pk, "kind": accepted.kind,
+                              "name": accepted.name, "expected": accepted.expected,
+                              "actual": accepted.actual})
+    return order
 
 
 _AUTH_FIELDS = {"service_pack": ("service_pack_authorization", "service_pack_name"),

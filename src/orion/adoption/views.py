@@ -84,3 +84,31 @@ def drift_page(request: AuthedRequest) -> HttpResponse:
     return render(request, "adoption/drift.html",
                   {"counts": counts, "entries": entries, "problem": problem,
                    "problem_entry": problem_entry}, status=422 if problem else 200)
+
+
+def order_accept_retry(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Staff, from a failed order's page: accept BroadWorks' value for the drift entry the
+    failure names, and retry the order. A refusal is shown next to the reason field."""
+    from django.contrib import messages
+
+    from orion.adoption.drift import DriftRefused, order_drift_accept_retry
+    from orion.orders.selectors import order_get
+
+    if not request.user.is_provider_staff:
+        raise NotFound("No such order.")
+    order = order_get(user=request.user, order_id=pk)
+    problem, reason = "", ""
+    if request.method == "POST":
+        reason = request.POST.get("reason", "")[:400]
+        try:
+            order_drift_accept_retry(user=request.user, order_id=order.pk, reason=reason)
+        except DriftRefused as exc:
+            problem = exc.message
+        else:
+            messages.success(request, "BroadWorks' value accepted; provisioning continues "
+                             "from the failed step.")
+            return redirect("orders:detail", pk=order.pk)
+    entry = selectors.order_drift(user=request.user, order=order)
+    return render(request, "adoption/order_accept.html",
+                  {"order": order, "entry": entry, "problem": problem, "reason": reason},
+                  status=422 if problem else 200)

@@ -11,13 +11,17 @@ class ProvisioningConflict(ProvisioningError):
     """BroadWorks already holds something different from what the order wants.
 
     Never overwritten silently: the order stops in failed with this message, staff repair.
+    ``drift`` names the difference as the drift audit would (kind, name, Orion's value,
+    BroadWorks' value), so the run can record it and staff can accept it from the order.
     """
 
     code = "provisioning_conflict"
 
-    def __init__(self, message: str, *, step: str):
+    def __init__(self, message: str, *, step: str,
+                 drift: tuple[str, str, str, str] | None = None):
         super().__init__(message)
         self.step = step
+        self.drift = drift
 
 
 class ProvisioningStepFailed(ProvisioningError):

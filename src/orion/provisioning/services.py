@@ -169,7 +169,7 @@ def order_provision(*, order_id: int, config: BroadWorksConfig | None = None,
         except (ProvisioningConflict, ProvisioningStepFailed) as exc:
             _flush_exchanges(order)
             run.check_fence()
-            return _fail(run, exc.step, exc.message, code=exc.code)
+            return _fail(run, exc.step, _with_drift(order, exc), code=exc.code)
         finally:
             try:
                 _flush_exchanges(order)
@@ -327,6 +327,21 @@ def _complete(run: _Run) -> str:
         notify_after_commit(order)
     logger.info("order %s: provisioning finished in state %s", order.number, order.state)
     return order.state
+
+
+def _with_drift(order: Order, exc: ProvisioningConflict | ProvisioningStepFailed) -> str:
+    """A change made outside Orion is recorded as the customer's drift entry (the nightly
+    audit may have found it already), and the failure names it: staff accept it or
+    re-provision from the order page or the drift page."""
+    drift = getattr(exc, "drift", None)
+    if drift is None or order.customer_id is None:
+        return exc.message
+    from orion.adoption.conflicts import drift_record
+
+    kind, name, expected, actual = drift
+    entry = drift_record(customer_id=order.customer_id, kind=kind, name=name,
+                         expected=expected, actual=actual)
+    return f"{exc.message.removesuffix('.')} (drift #{entry.pk})."
 
 
 def _fail(run: _Run, step_key: str, message: str, *, code: str) -> str:

@@ -183,7 +183,9 @@ def _group_authorizations(desired: Desired, seen: Observed, actions: list[Action
                     f'BroadWorks authorizes "{name}" {current.get(name)} times for group '
                     f"{desired.group_id}; Orion expected {before} before this order (and "
                     f"{quantity} after it). Someone changed it outside Orion.",
-                    step="group_services")
+                    step="group_services",
+                    drift=("quantity", f"{kind.removesuffix('_authorization')}:{name}",
+                           str(before), str(current.get(name, "0"))))
             auth.setdefault(kind, []).append(
                 {key: name, "authorized_quantity": {"quantity": have + mine}})
     if auth:
