@@ -34,7 +34,7 @@ OBJECTS = {
 _hooks = itertools.count()
 _ports = itertools.count()
 # Object URLs only provider staff may open: the owning partner gets 404 as well.
-STAFF_ONLY = {"orders/<int:pk>/oci-log/"}
+STAFF_ONLY = {"orders/<int:pk>/oci-log/", "orders/<int:pk>/accept-drift/"}
 NO_OBJECT = {"", "search/", "login/", "logout/", "password-reset/", "password-reset/done/",
              "reset/done/", "orders/", "orders/new-enterprise/",
              # Staff-only DID pages (ids in query/body; partners get 404: tests/numbers).
