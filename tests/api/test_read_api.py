@@ -89,5 +89,8 @@ def test_backorder_queue_and_fill_are_staff_only(api_a, api_staff, tenant_a):
     assert "change order" in refused.json()["message"]
     assert DID.objects.get(pk=did.pk).state == "assigned"
     assert api_staff.post(f"/orders/{order.pk}/cancel", {"reason": "test"}).status_code == 200
-    assert DID.objects.get(pk=did.pk).state == "quarantined"
+    # Never in service (the order never reached BroadWorks): back in stock at once.
+    assert DID.objects.get(pk=did.pk).state == "available"
+    assert api_staff.post(f"/numbers/{did.pk}/quarantine", {"days": 5}).json()["state"] \
+        == "quarantined"
     assert api_staff.post(f"/numbers/{did.pk}/unquarantine").json()["state"] == "available"
