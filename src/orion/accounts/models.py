@@ -123,6 +123,10 @@ class Enterprise(models.Model):
         null=True, blank=True,
         help_text="Set when the order that created the enterprise was cancelled: the account "
                   "is kept for the record but hidden from search and from new orders.")
+    disconnected_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="Set when the disconnect of its last customer removed the enterprise from "
+                  "BroadWorks (the partner ticked \"remove the enterprise\").")
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -198,6 +202,10 @@ class Customer(models.Model):
         null=True, blank=True,
         help_text="Set when the order that created the customer was cancelled: the account "
                   "is kept for the record but hidden from search and from new orders.")
+    disconnected_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="Set when a disconnect order removed the customer from BroadWorks: the "
+                  "account stays, read-only, with its history, and is marked Disconnected.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = CustomerQuerySet.as_manager()
@@ -228,6 +236,8 @@ class Customer(models.Model):
         """Active once an order provisioned it; Cancelled when its creating order was."""
         if self.cancelled_at is not None:
             return "Cancelled"
+        if self.disconnected_at is not None:
+            return "Disconnected"
         return "Active" if self.activated_at is not None else "Pending"
 
     @property

@@ -56,6 +56,19 @@ class OrderKind(models.TextChoices):
     NEW_ENTERPRISE = "new_enterprise", "New enterprise"
     NEW_CUSTOMER = "new_customer", "New customer in an existing enterprise"
     ADD_SERVICES = "add_services", "Add services to an existing customer"
+    # Day two (TMF622 order item actions modify and delete): an existing customer's packages,
+    # numbers and users change, or the customer leaves. Both take effect on ``effective_date``.
+    CHANGE = "change", "Change services of an existing customer"
+    DISCONNECT = "disconnect", "Disconnect an existing customer"
+
+
+# The kinds that act on a customer that already exists (and so must name it).
+EXISTING_CUSTOMER_KINDS: tuple[str, ...] = (
+    OrderKind.ADD_SERVICES, OrderKind.CHANGE, OrderKind.DISCONNECT)
+# The day-two kinds: one open at a time per customer, effective on a date.
+DAY_TWO_KINDS: tuple[str, ...] = (OrderKind.CHANGE, OrderKind.DISCONNECT)
+# Longest disconnect reason (what the audit log keeps too).
+DISCONNECT_REASON_MAX_LENGTH = 200
 
 
 class OrderQuerySet(models.QuerySet["Order"]):
@@ -120,6 +133,13 @@ class Order(models.Model):
                                     default=ServiceType.HOSTED)
     billing_start_date = models.DateField(null=True, blank=True)
     notes = models.TextField(blank=True, max_length=4000)
+    # Change and disconnect orders: the day their changes take effect in BroadWorks and in
+    # billing (today or later; the provisioning job is deferred to it).
+    effective_date = models.DateField(null=True, blank=True)
+    # Disconnect orders: why the customer leaves, and whether the enterprise goes too when
+    # this is its last customer.
+    disconnect_reason = models.CharField(max_length=DISCONNECT_REASON_MAX_LENGTH, blank=True)
+    remove_enterprise = models.BooleanField(default=False, db_default=False)
     # Counts the draft's saved edits of its details (autosave): a write that names an older
     # version comes from a tab that has not seen the latest edit and is refused, never merged.
     version = models.PositiveIntegerField(default=1, db_default=1)
@@ -130,8 +150,20 @@ class Order(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(
-                condition=~Q(kind="add_services") | Q(customer__isnull=False),
-                name="order_add_services_has_customer"),
+                condition=~Q(kind__in=EXISTING_CUSTOMER_KINDS) | Q(customer__isnull=False),
+                name="order_existing_customer_kinds_have_customer"),
+            # Day-two orders are saved with the date they take effect.
+            models.CheckConstraint(
+                condition=~Q(kind__in=DAY_TWO_KINDS) | Q(state="draft")
+                | Q(effective_date__isnull=False),
+                name="order_day_two_placed_has_effective_date"),
+            # One open change or disconnect per customer: it waits for the ones before it to
+            # finish (or be cancelled) before another can be saved.
+            models.UniqueConstraint(
+                fields=["customer"],
+                condition=Q(kind__in=DAY_TWO_KINDS)
+                & ~Q(state__in=["draft", "completed", "cancelled"]),
+                name="order_one_open_day_two_per_customer"),
             models.CheckConstraint(
                 condition=~Q(kind="new_customer") | Q(enterprise__isnull=False),
                 name="order_new_customer_has_enterprise"),
@@ -178,6 +210,10 @@ class OrderLine(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
     package = models.ForeignKey(Package, on_delete=models.PROTECT, related_name="+")
     quantity = models.PositiveIntegerField(default=1)
+    # Change orders: the quantity the customer had before this order (0: a package it adds).
+    # ``quantity`` is then the new quantity, 0 when the change removes the package. Orders of
+    # the other kinds leave it 0.
+    previous_quantity = models.PositiveIntegerField(default=0, db_default=0)
     charge_type = models.CharField(max_length=3, choices=ChargeType.choices)
     unit_price = models.DecimalField(max_digits=10, decimal_places=2)
     included_dids = models.PositiveSmallIntegerField(default=0)
@@ -187,8 +223,11 @@ class OrderLine(models.Model):
         ordering = ["package__order_type__sort_order", "package__sort_order", "id"]
         constraints = [
             models.UniqueConstraint(fields=["order", "package"], name="order_line_one_per_package"),
-            models.CheckConstraint(condition=Q(quantity__gte=1) & Q(quantity__lte=MAX_QUANTITY),
-                                   name=f"order_line_quantity_1_to_{MAX_QUANTITY}"),
+            # 0 only on a change order's line that removes a package it had.
+            models.CheckConstraint(
+                condition=(Q(quantity__gte=1) | Q(previous_quantity__gte=1))
+                & Q(quantity__lte=MAX_QUANTITY) & Q(previous_quantity__lte=MAX_QUANTITY),
+                name=f"order_line_quantity_0_to_{MAX_QUANTITY}"),
             models.CheckConstraint(condition=Q(unit_price__gte=0),
                                    name="order_line_price_not_negative"),
         ]
