@@ -46,3 +46,10 @@ class TollFreeNeedsPackage(NumberError):
     DID."""
 
     code = "toll_free_needs_package"
+
+
+class E911Refused(NumberError):
+    """A location an E911 provider would refuse (not a US state, a P.O. box, no house
+    number, a malformed ZIP); ``field`` names the control to fix."""
+
+    code = "e911_refused"

@@ -298,3 +298,50 @@ def import_summary(*, added: int, already_present: int, rejected: int,
     if open_backorders:
         text += f"; {open_backorders} open backorders match: fill them on the queue"
     return text
+
+
+# The E911 rules the model's constraints hold too (the service says why, by field).
+E911_STATE_RE = r"^[A-Z]{2}$"
+E911_ZIP_RE = r"^[0-9]{5}(-[0-9]{4})?$"
+E911_HOUSE_NUMBER_RE = r"^[0-9]"
+
+
+class E911Location(models.Model):
+    """The dispatchable location of one number (Kari's Law, RAY BAUM'S Act): where a 911
+    call from it is sent. Checked as an E911 provisioning API checks it (``services.e911``):
+    a US state or territory code, a 5 or 9 digit ZIP, a street that starts with a house
+    number and is not a P.O. box. One per number; it goes when the number leaves the
+    customer (released, aged, returned to stock)."""
+
+    did = models.OneToOneField(DID, on_delete=models.CASCADE, related_name="e911")
+    address_line1 = models.CharField("street (house number and street name)", max_length=80)
+    address_line2 = models.CharField("building / floor / suite", max_length=60, blank=True)
+    city = models.CharField(max_length=50)
+    state = models.CharField(max_length=2)
+    zip_code = models.CharField("ZIP", max_length=10)
+    # True while it is the customer's service address copied by default (not typed for the
+    # number): the page says "customer's address".
+    is_default = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = "E911 location"
+        constraints = [
+            models.CheckConstraint(condition=Q(state__regex=E911_STATE_RE),
+                                   name="e911_state_format"),
+            models.CheckConstraint(condition=Q(zip_code__regex=E911_ZIP_RE),
+                                   name="e911_zip_format"),
+            models.CheckConstraint(condition=Q(address_line1__regex=E911_HOUSE_NUMBER_RE),
+                                   name="e911_street_has_house_number"),
+            models.CheckConstraint(condition=~Q(city=""), name="e911_city_given"),
+        ]
+
+    def __str__(self) -> str:
+        return self.one_line
+
+    @property
+    def one_line(self) -> str:
+        street = ", ".join(p for p in (self.address_line1, self.address_line2) if p)
+        return f"{street}, {self.city}, {self.state} {self.zip_code}"

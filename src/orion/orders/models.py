@@ -132,6 +132,17 @@ class Order(models.Model):
     service_type = models.CharField(max_length=10, choices=ServiceType.choices,
                                     default=ServiceType.HOSTED)
     billing_start_date = models.DateField(null=True, blank=True)
+    # "On port completion": the Billing Start Date above is the expected port date, replaced
+    # by the day the order's last port completes (issue 18; the partner may still move it
+    # until the service is activated).
+    billing_start_on_port = models.BooleanField(
+        "billing starts on port completion", default=False, db_default=False)
+    # The service is live only once something outside Orion is ready (a circuit, the
+    # customer's PBX): provisioning does not activate the order; the partner or staff mark
+    # it live (``order_mark_live``).
+    awaiting_turn_up = models.BooleanField(
+        "awaiting turn-up", default=False, db_default=False,
+        help_text="A circuit or the customer's PBX must be ready before the service is live.")
     notes = models.TextField(blank=True, max_length=4000)
     # Change and disconnect orders: the day their changes take effect in BroadWorks and in
     # billing (today or later; the provisioning job is deferred to it).

@@ -124,6 +124,10 @@ class PortedNumber(models.Model):
     port = models.ForeignKey(PortRequest, on_delete=models.CASCADE, related_name="numbers")
     e164 = models.CharField("number", max_length=12)
     is_open = models.BooleanField(default=True)
+    # The user (seat) of the request's order that gets this number at completion; none: the
+    # number goes to the group only.
+    user = models.ForeignKey("users.OrderUser", null=True, blank=True,
+                             on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         ordering = ["e164"]

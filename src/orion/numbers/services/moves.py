@@ -26,7 +26,7 @@ from orion.numbers.exceptions import (
     InvalidNumberTransition,
     NotEnoughNumbers,
 )
-from orion.numbers.models import DID
+from orion.numbers.models import DID, E911Location
 from orion.numbers.states import TRANSITIONS, NumberState, sources_of
 from orion.orders.exceptions import OrderNotEditable
 from orion.orders.models import Order
@@ -208,9 +208,18 @@ def dids_move(*, queryset: QuerySet[DID], to: str, by: User | None = None,
     The first of the two jobs of ``_move``: named numbers (a draft's, an order's, a staff
     member's pick). Locks in id order unless ``skip_locked``; see ``_move``.
     """
-    return _move(queryset=queryset, to=to, by=by, order=order, note=note,
-                 from_states=from_states, limit=limit, skip_locked=skip_locked,
-                 lock_order=lock_order, **values)
+    moved = _move(queryset=queryset, to=to, by=by, order=order, note=note,
+                  from_states=from_states, limit=limit, skip_locked=skip_locked,
+                  lock_order=lock_order, **values)
+    if moved and to in _LEAVES_CUSTOMER:
+        # A 911 location belongs to the customer's use of the number: the next owner must
+        # give its own (never inherit someone else's dispatch address).
+        E911Location.objects.filter(did_id__in=[m.id for m in moved]).delete()
+    return moved
+
+
+# Moves after which the number is nobody's: its E911 location goes with it.
+_LEAVES_CUSTOMER = frozenset({NumberState.AVAILABLE, NumberState.QUARANTINED})
 
 
 def dids_pick(*, prefix: tuple[str, str], limit: int, to: str, by: User | None = None,
