@@ -42,13 +42,15 @@ from orion.adoption.reads import (
     read_enterprises,
     read_groups,
 )
-from orion.audit.services import audit_record
+from orion.audit.models import AuditEntry
+from orion.audit.services import audit_entry, audit_record, audit_record_many
 from orion.broadworks.config import BroadWorksConfig
 from orion.broadworks.pool import BroadWorksPool
 from orion.catalog.models import Package
+from orion.core.bulk import rows_update
 from orion.core.exceptions import OrionError
 from orion.core.permissions import require_provider_staff
-from orion.numbers.services.adoption import numbers_adopt
+from orion.numbers.services.adoption import numbers_adopt_many
 from orion.orders.models import OrderLine
 from orion.orders.states import PROVISIONED_STATES, PROVISIONING_STATES
 
@@ -207,6 +209,9 @@ def broadworks_import(*, partner: Partner, service_providers: list[str], dry_run
 
 def _apply(*, partner: Partner, enterprises: list[SeenEnterprise], report: ImportReport,
            by: User | None, via: str, run: ImportRun | None) -> None:
+    """Write each enterprise's records. An enterprise's groups are written together (a few
+    statements per enterprise, not per group: an adopted system has thousands of groups) and
+    their audit rows in one INSERT, all in the caller's transaction."""
     catalog = _catalog_map()
     for seen in enterprises:
         if seen.error:
@@ -217,18 +222,20 @@ def _apply(*, partner: Partner, enterprises: list[SeenEnterprise], report: Impor
             continue
         _domains(enterprise=enterprise, seen=seen, report=report)
         authorized: set[tuple[str, str]] = set()
+        readable: list[SeenGroup] = []
         for group in seen.groups:
             authorized |= {(BaselineKind.SERVICE_PACK, name) for name in group.packs}
             if group.error:
                 report.refuse(f"group {seen.sp_id}/{group.group_id}", group.error)
-                continue
-            customer = _customer(enterprise=enterprise, seen=seen, group=group, report=report,
-                                 by=by, via=via)
-            if customer is None:
-                continue
-            _numbers(customer=customer, seen=seen, group=group, report=report, by=by, via=via)
-            _baseline(customer=customer, seen=seen, group=group, report=report, catalog=catalog,
-                      by=by, via=via, run=run)
+            else:
+                readable.append(group)
+        audits: list[AuditEntry] = []
+        pairs = _customers(enterprise=enterprise, seen=seen, groups=readable, report=report,
+                           by=by, via=via, audits=audits)
+        _numbers(pairs=pairs, seen=seen, report=report, by=by, via=via, audits=audits)
+        _baselines(pairs=pairs, seen=seen, report=report, catalog=catalog, by=by, via=via,
+                   run=run, audits=audits)
+        audit_record_many(audits)
         for pack in sorted(seen.packs):
             if (BaselineKind.SERVICE_PACK, pack) not in authorized and \
                     (BaselineKind.SERVICE_PACK, pack) not in catalog:
@@ -356,46 +363,61 @@ def _same(customer: Customer, name: str, value: str) -> bool:
     return held == value or (cut is not None and held[:cut] == value)
 
 
-def _customer(*, enterprise: Enterprise, seen: SeenEnterprise, group: SeenGroup,
-              report: ImportReport, by: User | None, via: str) -> Customer | None:
-    what = f"group {seen.sp_id}/{group.group_id}"
-    values, problem = _customer_values(enterprise, group)
-    if problem:
-        report.refuse(what, problem)
-        return None
-    customer = (Customer.objects.select_for_update().select_related("enterprise")
-                .filter(enterprise=enterprise, bw_group_id=group.group_id).first())
-    if customer is None:
-        customer = Customer.objects.create(
-            enterprise=enterprise, partner_id=enterprise.partner_id, bw_group_id=group.group_id,
-            service_type=ServiceType.HOSTED, activated_at=timezone.now(), **values)
-        audit_record(actor=by, action="adoption.customer_import", obj=customer, via=via,
-                     changes={"bw_group_id": group.group_id, "name": values["name"]})
+def _customers(*, enterprise: Enterprise, seen: SeenEnterprise, groups: list[SeenGroup],
+               report: ImportReport, by: User | None, via: str,
+               audits: list[AuditEntry]) -> list[tuple[SeenGroup, Customer]]:
+    """The customers of an enterprise's groups, created or updated: the groups that can be
+    imported, each with its customer (the others are refused with the reason)."""
+    ids = [g.group_id for g in groups]
+    held = {c.bw_group_id: c for c in Customer.objects.select_for_update()
+            .select_related("enterprise").filter(enterprise=enterprise, bw_group_id__in=ids)}
+    busy = set(Customer.objects.filter(pk__in=[c.pk for c in held.values()],
+                                       orders__state__in=PROVISIONING_STATES)
+               .values_list("pk", flat=True))
+    pairs: list[tuple[SeenGroup, Customer]] = []
+    new: list[tuple[SeenGroup, Customer]] = []
+    for group in groups:
+        what = f"group {seen.sp_id}/{group.group_id}"
+        values, problem = _customer_values(enterprise, group)
+        if problem:
+            report.refuse(what, problem)
+            continue
+        customer = held.get(group.group_id)
+        if customer is None:
+            new.append((group, Customer(
+                enterprise=enterprise, partner_id=enterprise.partner_id,
+                bw_group_id=group.group_id, service_type=ServiceType.HOSTED,
+                activated_at=timezone.now(), **values)))
+            continue
+        if customer.cancelled_at is not None:
+            report.refuse(what, "cancelled in Orion")
+            continue
+        if customer.is_trunking:
+            report.refuse(what, "a trunking customer in Orion (trunking is not in BroadWorks)")
+            continue
+        if customer.activated_at is None or customer.pk in busy:
+            report.refuse(what, "an order of Orion's is being provisioned: import it once the "
+                                "order is done")
+            continue
+        pairs.append((group, customer))
+        changes = {name: [str(getattr(customer, name)), value]
+                   for name, value in values.items() if not _same(customer, name, value)}
+        if not changes:
+            report.unchanged["customers"] += 1
+            continue
+        for name, (_, value) in changes.items():
+            setattr(customer, name, value)
+        customer.save(update_fields=list(changes))
+        audits.append(audit_entry(actor=by, action="adoption.customer_update", obj=customer,
+                                  via=via, changes=changes))
+        report.updated["customers"] += 1
+    Customer.objects.bulk_create([customer for _, customer in new])
+    for group, customer in new:
+        audits.append(audit_entry(actor=by, action="adoption.customer_import", obj=customer,
+                                  via=via, changes={"bw_group_id": group.group_id,
+                                                    "name": customer.name}))
         report.created["customers"] += 1
-        return customer
-    if customer.cancelled_at is not None:
-        report.refuse(what, "cancelled in Orion")
-        return None
-    if customer.is_trunking:
-        report.refuse(what, "a trunking customer in Orion (trunking is not in BroadWorks)")
-        return None
-    if customer.activated_at is None or customer.orders.filter(
-            state__in=PROVISIONING_STATES).exists():
-        report.refuse(what, "an order of Orion's is being provisioned: import it once the "
-                            "order is done")
-        return None
-    changes = {name: [str(getattr(customer, name)), value] for name, value in values.items()
-               if not _same(customer, name, value)}
-    if not changes:
-        report.unchanged["customers"] += 1
-        return customer
-    for name, (_, value) in changes.items():
-        setattr(customer, name, value)
-    customer.save(update_fields=list(changes))
-    audit_record(actor=by, action="adoption.customer_update", obj=customer, via=via,
-                 changes=changes)
-    report.updated["customers"] += 1
-    return customer
+    return pairs + new
 
 
 def e164(number: str) -> str:
@@ -403,36 +425,48 @@ def e164(number: str) -> str:
     return number.replace("-", "")
 
 
-def _numbers(*, customer: Customer, seen: SeenEnterprise, group: SeenGroup,
-             report: ImportReport, by: User | None, via: str) -> None:
-    result = numbers_adopt(customer=customer, numbers=sorted(e164(n) for n in group.numbers),
-                           by=by)
-    report.created["numbers"] += len(result.created)
-    report.updated["numbers"] += len(result.adopted)
-    report.unchanged["numbers"] += len(result.unchanged)
-    for number, reason in result.refused:
-        report.refuse(f"number {number} of {seen.sp_id}/{group.group_id}", reason)
-    if result.created or result.adopted:
-        audit_record(actor=by, action="adoption.numbers_import", obj=customer, via=via,
-                     changes={"created": len(result.created), "adopted": len(result.adopted)})
+def _numbers(*, pairs: list[tuple[SeenGroup, Customer]], seen: SeenEnterprise,
+             report: ImportReport, by: User | None, via: str,
+             audits: list[AuditEntry]) -> None:
+    results = numbers_adopt_many(
+        wanted=[(customer, sorted(e164(n) for n in group.numbers)) for group, customer in pairs],
+        by=by)
+    for (group, customer), result in zip(pairs, results, strict=True):
+        report.created["numbers"] += len(result.created)
+        report.updated["numbers"] += len(result.adopted)
+        report.unchanged["numbers"] += len(result.unchanged)
+        for number, reason in result.refused:
+            report.refuse(f"number {number} of {seen.sp_id}/{group.group_id}", reason)
+        if result.created or result.adopted:
+            audits.append(audit_entry(actor=by, action="adoption.numbers_import", obj=customer,
+                                      via=via, changes={"created": len(result.created),
+                                                        "adopted": len(result.adopted)}))
 
 
 def _orion_share(customer: Customer) -> dict[tuple[str, str], int]:
     """What the customer's provisioned orders put in BroadWorks, by (kind, name): the part of
     BroadWorks' quantities that Orion's records explain already."""
-    rows = (OrderLine.objects.filter(order__customer=customer,
+    return _orion_shares([customer.pk]).get(customer.pk, {})
+
+
+def _orion_shares(customer_ids: list[int]) -> dict[int, dict[tuple[str, str], int]]:
+    """``_orion_share`` of several customers in one query (customer id -> share)."""
+    rows = (OrderLine.objects.filter(order__customer_id__in=customer_ids,
                                      order__state__in=PROVISIONED_STATES)
             .exclude(package__bw_kind="none")
-            .values(kind=F("package__bw_kind"), name=F("package__bw_name"))
+            .values(customer=F("order__customer_id"), kind=F("package__bw_kind"),
+                    name=F("package__bw_name"))
             .annotate(total=Sum("quantity")))
-    return {(row["kind"], row["name"]): row["total"] for row in rows}
+    out: dict[int, dict[tuple[str, str], int]] = defaultdict(dict)
+    for row in rows:
+        out[row["customer"]][(row["kind"], row["name"])] = row["total"]
+    return out
 
 
-def _baseline(*, customer: Customer, seen: SeenEnterprise, group: SeenGroup,
-              report: ImportReport, catalog: dict[tuple[str, str], Package],
-              by: User | None, via: str, run: ImportRun | None) -> None:
+def _wanted(*, seen: SeenEnterprise, group: SeenGroup, share: dict[tuple[str, str], int],
+            report: ImportReport, catalog: dict[tuple[str, str], Package],
+            ) -> dict[tuple[str, str], tuple[int, Package]]:
     """The group's authorized quantities beyond Orion's own orders, matched to the catalog."""
-    share = _orion_share(customer)
     wanted: dict[tuple[str, str], tuple[int, Package]] = {}
     for attribute, kind in KINDS:
         for name, text in sorted(getattr(group, attribute).items()):
@@ -456,35 +490,71 @@ def _baseline(*, customer: Customer, seen: SeenEnterprise, group: SeenGroup,
                 continue
             if extra:
                 wanted[(kind, name)] = (extra, package)
-    baseline = ImportBaseline.objects.filter(customer=customer).first()
-    held = {} if baseline is None else {
-        (q.bw_kind, q.bw_name): q.quantity for q in baseline.quantities.all()}
-    target = {key: quantity for key, (quantity, _) in wanted.items()}
-    if baseline is None and (not target and customer.orders.exists()):
-        return  # a customer Orion created whose group holds nothing beyond its orders
-    if baseline is not None and held == target:
-        report.unchanged["baselines"] += 1
-        return
-    if baseline is None:
-        baseline = ImportBaseline.objects.create(customer=customer, run=run,
-                                                 user_count=len(group.users),
-                                                 user_ids=sorted(group.users))
-        report.created["baselines"] += 1
-        action = "adoption.baseline_import"
-    else:
-        baseline.quantities.all().delete()
-        baseline.run = run
-        baseline.save(update_fields=["run", "updated_at"])
-        report.updated["baselines"] += 1
-        action = "adoption.baseline_update"
-    BaselineQuantity.objects.bulk_create(
-        BaselineQuantity(baseline=baseline, bw_kind=kind, bw_name=name, quantity=quantity,
-                         package=package)
-        for (kind, name), (quantity, package) in sorted(wanted.items()))
-    audit_record(actor=by, action=action, obj=customer, via=via,
-                 changes={"quantities": {f"{kind}:{name}": q for (kind, name), q in
-                                         sorted(target.items())}, "before": {
-                     f"{kind}:{name}": q for (kind, name), q in sorted(held.items())}})
+    return wanted
+
+
+def _baselines(*, pairs: list[tuple[SeenGroup, Customer]], seen: SeenEnterprise,
+               report: ImportReport, catalog: dict[tuple[str, str], Package],
+               by: User | None, via: str, run: ImportRun | None,
+               audits: list[AuditEntry]) -> None:
+    """Each customer's baseline: created, replaced when the quantities differ, else left."""
+    ids = [customer.pk for _, customer in pairs]
+    shares = _orion_shares(ids)
+    baselines = {b.customer_id: b for b in ImportBaseline.objects.filter(customer_id__in=ids)
+                 .prefetch_related("quantities")}
+    with_orders = set(Customer.objects.filter(pk__in=ids, orders__isnull=False)
+                      .values_list("pk", flat=True))
+    created: list[tuple[ImportBaseline, dict[tuple[str, str], tuple[int, Package]]]] = []
+    replaced: list[ImportBaseline] = []
+    rows: list[BaselineQuantity] = []
+    for group, customer in pairs:
+        wanted = _wanted(seen=seen, group=group, share=shares.get(customer.pk, {}),
+                         report=report, catalog=catalog)
+        baseline = baselines.get(customer.pk)
+        held = {} if baseline is None else {
+            (q.bw_kind, q.bw_name): q.quantity for q in baseline.quantities.all()}
+        target = {key: quantity for key, (quantity, _) in wanted.items()}
+        if baseline is None and (not target and customer.pk in with_orders):
+            continue  # a customer Orion created whose group holds nothing beyond its orders
+        if baseline is not None and held == target:
+            report.unchanged["baselines"] += 1
+            continue
+        if baseline is None:
+            baseline = ImportBaseline(customer=customer, run=run, user_count=len(group.users),
+                                      user_ids=sorted(group.users))
+            created.append((baseline, wanted))
+            report.created["baselines"] += 1
+            action = "adoption.baseline_import"
+        else:
+            baseline.run = run
+            replaced.append(baseline)
+            rows += _quantity_rows(baseline, wanted)
+            report.updated["baselines"] += 1
+            action = "adoption.baseline_update"
+        audits.append(audit_entry(
+            actor=by, action=action, obj=customer, via=via,
+            changes={"quantities": {f"{kind}:{name}": q for (kind, name), q in
+                                    sorted(target.items())},
+                     "before": {f"{kind}:{name}": q for (kind, name), q in
+                                sorted(held.items())}}))
+    if replaced:
+        BaselineQuantity.objects.filter(baseline__in=replaced).delete()
+        now = timezone.now()
+        for baseline in replaced:
+            baseline.updated_at = now
+        rows_update(replaced, ["run", "updated_at"])
+    ImportBaseline.objects.bulk_create([baseline for baseline, _ in created])
+    for baseline, wanted in created:
+        rows += _quantity_rows(baseline, wanted)
+    BaselineQuantity.objects.bulk_create(rows, batch_size=2000)
+
+
+def _quantity_rows(baseline: ImportBaseline,
+                   wanted: dict[tuple[str, str], tuple[int, Package]],
+                   ) -> list[BaselineQuantity]:
+    return [BaselineQuantity(baseline=baseline, bw_kind=kind, bw_name=name, quantity=quantity,
+                             package=package)
+            for (kind, name), (quantity, package) in sorted(wanted.items())]
 
 
 # -- the staff page's runs ---------------------------------------------------------------------

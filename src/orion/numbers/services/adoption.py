@@ -29,29 +29,44 @@ def numbers_adopt(*, customer: Customer, numbers: list[str], by: User | None) ->
     assigned; available ones move to assigned; a number of another customer, on an order's
     draft or ageing is refused with the reason (never taken away from its holder). Call inside
     the import's transaction."""
-    result = AdoptedNumbers()
+    return numbers_adopt_many(wanted=[(customer, numbers)], by=by)[0]
+
+
+def numbers_adopt_many(*, wanted: list[tuple[Customer, list[str]]],
+                       by: User | None) -> list[AdoptedNumbers]:
+    """``numbers_adopt`` for several customers at once (the import's groups of one
+    enterprise): one read of the inventory and one INSERT for all their new numbers, instead
+    of a few statements per group. The results in the order of ``wanted``."""
     pattern = re.compile(E164_NANP)
-    valid = []
-    for number in numbers:
-        if pattern.match(number):
-            valid.append(number)
-        else:
-            result.refused.append((number, "not a North American number Orion can hold"))
-    existing = {d.e164: d for d in DID.objects.select_for_update().filter(e164__in=valid)}
+    results = [AdoptedNumbers() for _ in wanted]
+    valid: list[tuple[int, str]] = []
+    for index, (_, numbers) in enumerate(wanted):
+        for number in numbers:
+            if pattern.match(number):
+                valid.append((index, number))
+            else:
+                results[index].refused.append(
+                    (number, "not a North American number Orion can hold"))
+    existing = {d.e164: d for d in DID.objects.select_for_update().filter(
+        e164__in=[number for _, number in valid])}
     now = timezone.now()
     events: list[DIDEvent] = []
     new: list[DID] = []
-    for number in valid:
+    for index, number in valid:
+        customer, result = wanted[index][0], results[index]
         did = existing.get(number)
         if did is None:
-            new.append(DID(e164=number, npa=number[2:5], nxx=number[5:8],
-                           state=NumberState.ASSIGNED, customer=customer))
+            did = DID(e164=number, npa=number[2:5], nxx=number[5:8],
+                      state=NumberState.ASSIGNED, customer=customer)
+            existing[number] = did  # a number two groups list is the first one's
+            new.append(did)
             result.created.append(number)
         elif did.state == NumberState.ASSIGNED and did.customer_id == customer.pk:
             result.unchanged.append(number)
-        elif did.state == NumberState.AVAILABLE:
+        elif did.state == NumberState.AVAILABLE and did.pk is not None:
             DID.objects.filter(pk=did.pk, state=NumberState.AVAILABLE).update(
                 state=NumberState.ASSIGNED, customer=customer, updated_at=now)
+            did.state, did.customer = NumberState.ASSIGNED, customer
             events.append(DIDEvent(did=did, from_state=NumberState.AVAILABLE,
                                    to_state=NumberState.ASSIGNED, changed_by=by,
                                    note=ADOPTED_NOTE))
@@ -61,8 +76,8 @@ def numbers_adopt(*, customer: Customer, numbers: list[str], by: User | None) ->
                 f"{did.get_state_display().lower()} in Orion's inventory"
             result.refused.append((number, f"{holder}: not moved"))
     # One INSERT for the new numbers (an adopted group may hold thousands), then their history.
-    for did in DID.objects.bulk_create(new, batch_size=1000):
+    for did in DID.objects.bulk_create(new, batch_size=2000):
         events.append(DIDEvent(did=did, from_state="", to_state=NumberState.ASSIGNED,
                                changed_by=by, note=ADOPTED_NOTE))
-    DIDEvent.objects.bulk_create(events, batch_size=1000)
-    return result
+    DIDEvent.objects.bulk_create(events, batch_size=2000)
+    return results
