@@ -14,7 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from orion.accounts.exceptions import DomainInUse
@@ -29,6 +30,7 @@ from orion.core.exceptions import NotFound
 from orion.numbers import conf as number_conf
 from orion.numbers.nanp import display
 from orion.numbers.services import order_numbers_place, order_numbers_released
+from orion.orders import changes
 from orion.orders.exceptions import (
     DuplicateAccountName,
     NumbersReleased,
@@ -71,10 +73,10 @@ def order_start(*, user: User, kind: str, enterprise: Enterprise | None = None,
     if kind == OrderKind.NEW_CUSTOMER and enterprise is None:
         raise OrderError("A new customer needs its enterprise.", code="target_required",
                          field="enterprise_id")
-    if kind == OrderKind.ADD_SERVICES:
+    if kind in (OrderKind.ADD_SERVICES, OrderKind.CHANGE):
         if customer is None:
-            raise OrderError("Adding services needs the customer.", code="target_required",
-                             field="customer_id")
+            raise OrderError("Adding or changing services needs the customer.",
+                             code="target_required", field="customer_id")
         enterprise = customer.enterprise
     for account in (customer, enterprise):
         if account is not None and account.cancelled_at is not None:
@@ -105,6 +107,37 @@ def order_start(*, user: User, kind: str, enterprise: Enterprise | None = None,
             audit_record(actor=user, action="order.start_for_partner", obj=order, changes={
                 "kind": order.kind, "partner": partner_id,
                 "enterprise": order.enterprise_id, "customer": order.customer_id})
+    return order
+
+
+def order_change_start(*, user: User, customer_id: int) -> Order:
+    """Change Services: a change order for the customer, its form prefilled with what the
+    customer has now (``changes.customer_current_quantities``), one line per monthly package
+    with previous quantity = quantity; the partner then raises, lowers (0 removes) or adds.
+
+    Another partner's customer is a NotFound; a disconnected or cancelled customer, or one
+    with an open change or disconnect, is refused with the reason.
+    """
+    customer = (Customer.objects.visible_to(user).select_related("enterprise")
+                .filter(pk=customer_id).first())
+    if customer is None:
+        raise NotFound("No such customer.")
+    problem = changes.customer_change_problem(customer)
+    if problem:
+        raise OrderError(problem, code="customer_not_changeable")
+    other = changes.open_day_two_order(customer=customer)
+    if other is not None:
+        raise OrderError(changes.open_day_two_message(other), code="day_two_order_open")
+    current = changes.customer_current_quantities(customer=customer)
+    packages = Package.objects.filter(pk__in=current, charge_type="MRC", is_extra_did=False)
+    with transaction.atomic():
+        order = order_start(user=user, kind=OrderKind.CHANGE, customer=customer)
+        have = set(order.lines.values_list("package_id", flat=True))
+        OrderLine.objects.bulk_create(
+            OrderLine(order=order, package=p, quantity=current[p.pk],
+                      previous_quantity=current[p.pk], charge_type=p.charge_type,
+                      unit_price=p.price, included_dids=p.included_dids)
+            for p in packages.order_by("pk") if p.pk not in have)
     return order
 
 
@@ -188,14 +221,17 @@ def order_lines_add(*, user: User, order_id: int, order_type_id: int,
     return new_lines
 
 
-def validate_quantity(value: object) -> int:
+def validate_quantity(value: object, *, allow_zero: bool = False) -> int:
+    """A line's quantity, 1-9,999; 0 too on a change order's line of a package the customer
+    has (0 removes it, the order_line_quantity_0_to_9999 constraint)."""
+    lowest = 0 if allow_zero else 1
     try:
         quantity = ascii_int(value)
     except (TypeError, ValueError):
-        raise OrderError(f"Enter the quantity as a whole number from 1 to {MAX_QUANTITY:,}.",
-                         code="invalid_quantity", field="quantity") from None
-    if not 1 <= quantity <= MAX_QUANTITY:
-        raise OrderError(f"The quantity must be from 1 to {MAX_QUANTITY:,}.",
+        raise OrderError(f"Enter the quantity as a whole number from {lowest} to "
+                         f"{MAX_QUANTITY:,}.", code="invalid_quantity", field="quantity") from None
+    if not lowest <= quantity <= MAX_QUANTITY:
+        raise OrderError(f"The quantity must be from {lowest} to {MAX_QUANTITY:,}.",
                          code="invalid_quantity", field="quantity")
     return quantity
 
@@ -209,7 +245,7 @@ def order_line_set_quantity(*, user: User, order_id: int, line_id: int,
         raise NotFound("That package is not on this order.")
     # A seat is a BroadWorks user: past the group's user limit, that is the reason given.
     seat_quantity_check(order=order, line=line, quantity=quantity)
-    value = validate_quantity(quantity)
+    value = validate_quantity(quantity, allow_zero=line.previous_quantity > 0)
     line.quantity = value
     line.save(update_fields=["quantity"])
     return line
@@ -218,6 +254,11 @@ def order_line_set_quantity(*, user: User, order_id: int, line_id: int,
 @transaction.atomic
 def order_line_remove(*, user: User, order_id: int, line_id: int) -> None:
     order = _editable_draft(user=user, order_id=order_id, lock=True)
+    # A change order removes a package the customer has by lowering it to 0 (the line stays
+    # and says "removed"); a package the change itself added just leaves the order.
+    if order.kind == OrderKind.CHANGE and order.lines.filter(
+            pk=line_id, previous_quantity__gt=0).update(quantity=0):
+        return
     deleted, _ = order.lines.filter(pk=line_id).delete()
     if not deleted:
         raise NotFound("That package is not on this order.")
@@ -246,6 +287,8 @@ class OrderDetails:
     # warning of Save Order ("This is a different customer, save anyway").
     confirm_duplicate: bool = False
     save_without_released: bool = False
+    # Change orders: the day the change takes effect (its Billing Start Date too).
+    effective_date: date | None = None
 
 
 BILLING_START_MAX_AHEAD_DAYS = 730
@@ -319,7 +362,10 @@ def order_save(*, user: User, order_id: int, details: OrderDetails) -> SaveResul
             if order.number:
                 return SaveResult(order=order, created=False)
             raise OrderNotEditable(f"Order {order} can no longer be saved.")
-        _check_order(order, details)
+        if order.kind == OrderKind.CHANGE:
+            _check_change(order, details)
+        else:
+            _check_order(order, details)
         # The users (seats) follow the seat lines and keep BroadWorks' rules (orion.users).
         order_users_check(order=order)
         if not details.confirm_duplicate:
@@ -357,11 +403,25 @@ def order_save(*, user: User, order_id: int, details: OrderDetails) -> SaveResul
         order_users_place(order=order)
         _extra_did_line(order, placed.extra_dids)
         _freeze_prices(order)
-        order_transition(order=order, to=OrderState.ACKNOWLEDGED, by=user,
-                         note="Saved from the order form.")
+        try:
+            with transaction.atomic():
+                order_transition(order=order, to=OrderState.ACKNOWLEDGED, by=user,
+                                 note="Saved from the order form.")
+        except IntegrityError as exc:
+            # Two change/disconnect saves for one customer at the same moment: the database
+            # keeps one open (order_one_open_day_two_per_customer); this one says why.
+            if "order_one_open_day_two_per_customer" not in str(exc):
+                raise
+            raise OrderValidationError({"effective_date": [
+                f"{order.account_name} already has an open change or disconnect order; wait "
+                "until it is completed or cancel it, then save this one."]}) from exc
         audit_record(actor=user, action="order.save", obj=order, changes={
             "kind": order.kind, "state": [OrderState.DRAFT, OrderState.ACKNOWLEDGED],
             "customer": order.customer_id, "billing_start_date": order.billing_start_date,
+            **({"effective_date": order.effective_date,
+                "lines": {line.package.name: [line.previous_quantity, line.quantity]
+                          for line in order.lines.select_related("package")}}
+               if order.kind == OrderKind.CHANGE else {}),
             # Staff placing it for the partner (their own draft, or one the partner started).
             **({"on_behalf_of": order.partner_id}
                if order.placed_by_staff_id or user.is_provider_staff else {})})
@@ -394,6 +454,22 @@ def _check_order(order: Order, details: OrderDetails) -> None:
         raise OrderValidationError(errors)
 
 
+def _check_change(order: Order, details: OrderDetails) -> None:
+    """Save Order of a change: the effective date, and what BroadWorks would refuse
+    (``orion.orders.changes``), each reason under its field. Then the lines that change
+    nothing leave the order: it records only what changes, and the unchanged lines keep
+    their frozen prices on the orders that ordered them."""
+    assert order.customer is not None
+    errors = changes.change_problems(order)
+    problem = changes.effective_date_problem(details.effective_date,
+                                             time_zone=order.customer.time_zone)
+    if problem:
+        errors.setdefault("effective_date", []).insert(0, problem)
+    if errors:
+        raise OrderValidationError(errors)
+    order.lines.filter(quantity=F("previous_quantity")).delete()
+
+
 def _check_duplicate_name(order: Order, details: OrderDetails) -> None:
     """A new enterprise or customer named like an active one of the partner (case and
     punctuation folded) is most likely that one, ordered twice: refused until confirmed."""
@@ -410,6 +486,9 @@ def _check_duplicate_name(order: Order, details: OrderDetails) -> None:
 
 def _apply_details(order: Order, details: OrderDetails) -> None:
     order.billing_start_date = details.billing_start_date
+    if order.kind == OrderKind.CHANGE:
+        # A change bills from the day it takes effect.
+        order.effective_date = order.billing_start_date = details.effective_date
     order.notes = details.notes
     if order.creates_account:
         for field in ("enterprise_name", *ACCOUNT_FIELDS):

@@ -23,10 +23,11 @@ from orion.broadworks.exceptions import OCIAlreadyExists, OCIConnectionError, OC
 from orion.broadworks.pool import BroadWorksPool
 from orion.core.bulk import rows_update
 from orion.orders.lifecycle import order_activate, order_transition
-from orion.orders.models import Order
+from orion.orders.models import Order, OrderKind
 from orion.orders.states import PROVISIONING_STATES, OrderState
 from orion.provisioning import plan
 from orion.provisioning.exceptions import (
+    ProvisioningBusy,
     ProvisioningConflict,
     ProvisioningStepFailed,
 )
@@ -147,6 +148,7 @@ def order_provision(*, order_id: int, config: BroadWorksConfig | None = None,
     if order.customer.is_trunking:
         order_transition(order=order, to=OrderState.HELD, by=None, note=TRUNKING_HELD_NOTE)
         return order.state
+    _wait_for_earlier_orders(order)
     enterprise_lock(enterprise_id=enterprise_id, fence=fence)
     try:
         order.refresh_from_db()
@@ -179,6 +181,20 @@ def order_provision(*, order_id: int, config: BroadWorksConfig | None = None,
         return _complete(run)
     finally:
         enterprise_unlock(enterprise_id=enterprise_id)
+
+
+def _wait_for_earlier_orders(order: Order) -> None:
+    """A change order diffs against what the customer's earlier orders put in BroadWorks:
+    while one of them is still being provisioned, the change waits (ProvisioningBusy brings
+    the job back later) rather than racing it."""
+    if order.kind != OrderKind.CHANGE or order.customer_id is None:
+        return
+    earlier = (Order.objects.filter(customer_id=order.customer_id, pk__lt=order.pk,
+                                    state__in=PROVISIONING_STATES)
+               .values_list("number", flat=True).first())
+    if earlier is not None:
+        raise ProvisioningBusy(f"waiting for the customer's earlier order {earlier} to be "
+                               "provisioned first")
 
 
 def _converge(run: _Run, client: BroadWorksClient) -> None:

@@ -199,9 +199,12 @@ def seat_quantity_check(*, order: Order, line: OrderLine, quantity: object) -> N
         return  # not a number: the quantity's own rule says so
     if value > conf.BROADWORKS_USER_LIMIT_MAX:
         return  # past any BroadWorks group: the quantity's own range says so
-    others = sum(other.quantity for other in order.lines.select_related("package")
+    # A change order's lines add users for their increase only.
+    others = sum(max(0, other.quantity - other.previous_quantity)
+                 for other in order.lines.select_related("package")
                  if other.package.is_seat and other.pk != line.pk)
-    problem = user_limit_problem(group_for(order), others + value)
+    problem = user_limit_problem(group_for(order),
+                                 others + max(0, value - line.previous_quantity))
     if problem:
         raise UserError(problem, code="user_limit", field="quantity")
 

@@ -68,7 +68,10 @@ def order_users_sync(*, order: Order) -> str | None:
     group = rules.group_for(order)
     seat_lines = [line for line in order.lines.select_related("package").order_by("id")
                   if line.package.is_seat]
-    problem = rules.user_limit_problem(group, sum(line.quantity for line in seat_lines))
+    # A change order's seat line adds users for its increase only (its previous quantity
+    # already has them); other orders' lines have previous quantity 0.
+    added = {line.pk: max(0, line.quantity - line.previous_quantity) for line in seat_lines}
+    problem = rules.user_limit_problem(group, sum(added.values()))
     if problem:
         return problem
     users = list(order.users.all())
@@ -83,7 +86,7 @@ def order_users_sync(*, order: Order) -> str | None:
     for u in users:
         by_line.setdefault(u.line_id, []).append(u)
     extra = [u.pk for line in seat_lines
-             for u in sorted(by_line.get(line.pk, []), key=lambda u: u.position)[line.quantity:]]
+             for u in sorted(by_line.get(line.pk, []), key=lambda u: u.position)[added[line.pk]:]]
     if extra:
         OrderUser.objects.filter(pk__in=extra).delete()
         users = [u for u in users if u.pk not in extra]
@@ -100,7 +103,7 @@ def order_users_sync(*, order: Order) -> str | None:
     position = max((u.position for u in users), default=0)
     new: list[OrderUser] = []
     for line in seat_lines:
-        for _ in range(max(0, line.quantity - len(by_line.get(line.pk, [])))):
+        for _ in range(max(0, added[line.pk] - len(by_line.get(line.pk, [])))):
             position += 1
             extension = _next_extension(used_ext, length=group.extension_length, after=last)
             used_ext.add(extension)

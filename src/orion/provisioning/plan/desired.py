@@ -109,14 +109,17 @@ def _quantities(lines: list[OrderLine]) -> tuple[dict[str, int], dict[str, int],
     seats = 0
     for line in lines:
         package = line.package
+        # A line's delta: a change order's line moves the quantity from ``previous_quantity``
+        # (negative when it lowers or removes); every other line adds its quantity (from 0).
+        delta = line.quantity - line.previous_quantity
         if package.bw_kind == BroadWorksKind.SERVICE_PACK:
-            packs[package.bw_name] += line.quantity
+            packs[package.bw_name] += delta
             contents[package.bw_name] = tuple(package.bw_services)
-            seats += line.quantity if package.is_seat else 0
+            seats += delta if package.is_seat else 0
         elif package.bw_kind == BroadWorksKind.USER_SERVICE:
-            users[package.bw_name] += line.quantity
+            users[package.bw_name] += delta
         elif package.bw_kind == BroadWorksKind.GROUP_SERVICE:
-            groups[package.bw_name] += line.quantity
+            groups[package.bw_name] += delta
     return dict(packs), dict(users), dict(groups), contents, seats
 
 
@@ -177,6 +180,7 @@ def desired_for(order: Order) -> Desired:
     from django.db.models import OuterRef, Subquery
 
     from orion.numbers.models import DID
+    from orion.porting.models import PortedNumber
     from orion.provisioning.models import ProvisioningStep
 
     customer, enterprise = order.customer, order.enterprise
@@ -217,8 +221,15 @@ def desired_for(order: Order) -> Desired:
     unsure = [_quantities(lines_by_order[pk]) for pk in sorted(uncertain)]
     for extra in unsure:
         contents = {**extra[3], **contents}
-    numbers = DID.objects.filter(customer=customer, state="assigned").values_list("e164",
-                                                                                   flat=True)
+    # A service pack a change removed (quantity 0 after it) is no longer ordered: nothing
+    # of it is created again (the diff removes the group's authorization of it).
+    contents = {name: services for name, services in contents.items()
+                if packs.get(name, 0) > 0 or any(u[0].get(name) for u in unsure)}
+    # A number still in an open port request is not ours yet (the losing carrier serves
+    # it): BroadWorks gets it when the port completes.
+    numbers = (DID.objects.filter(customer=customer, state="assigned")
+               .exclude(e164__in=PortedNumber.objects.filter(is_open=True).values("e164"))
+               .values_list("e164", flat=True))
     enterprise_known = enterprise.customers.filter(
         activated_at__isnull=False, service_type="hosted").exists()
     return Desired(

@@ -156,11 +156,20 @@ def _group(desired: Desired, seen: Observed, actions: list[Action]) -> None:
 
 
 def _group_authorizations(desired: Desired, seen: Observed, actions: list[Action]) -> None:
-    """Group authorizations with absolute quantities (earlier orders + this one)."""
+    """Group authorizations with absolute quantities (earlier orders + this one).
+
+    A change order may lower a quantity (``quantity < previous``) or take it to 0, which
+    removes the authorization (``unauthorized``); a group service is unassigned from the
+    group first, since BroadWorks refuses to unauthorize an assigned one. BroadWorks refuses
+    a quantity below what the group's users use: the form refused that first, so a refusal
+    here means users were added outside Orion.
+    """
     sp_fields = {"service_provider_id": desired.sp_id}
     group_fields = {**sp_fields, "group_id": desired.group_id}
     # Group authorizations with quantities, then assignment of group services.
     auth: dict[str, list[dict[str, Any]]] = {}
+    changed: list[str] = []
+    unassign: list[str] = []
     for kind, key, target, previous, unsure, current in (
         ("service_pack_authorization", "service_pack_name", desired.pack_qty,
          desired.prev_pack_qty, desired.uncertain_pack_qty, seen.group_packs),
@@ -186,19 +195,34 @@ def _group_authorizations(desired: Desired, seen: Observed, actions: list[Action
                     step="group_services",
                     drift=("quantity", f"{kind.removesuffix('_authorization')}:{name}",
                            str(before), str(current.get(name, "0"))))
+            if have + mine <= 0:
+                auth.setdefault(kind, []).append({key: name, "unauthorized": True})
+                changed.append(f"{name} removed")
+                if kind == "group_service_authorization" and name in seen.group_assigned:
+                    unassign.append(name)
+                continue
             auth.setdefault(kind, []).append(
                 {key: name, "authorized_quantity": {"quantity": have + mine}})
+            if mine < 0:
+                changed.append(f"{name} lowered {have} -> {have + mine}")
+    if unassign:
+        actions.append(Action("group_services", ("GroupServiceUnassignListRequest", {
+            **group_fields, "service_name": unassign}),
+            f"group services unassigned from {desired.group_id}: {', '.join(unassign)}"))
     if auth:
+        what = f"service authorizations of {desired.group_id}"
+        if changed:
+            what += f" ({'; '.join(changed)})"
         actions.append(Action("group_services", ("GroupServiceModifyAuthorizationListRequest",
-                                                 {**group_fields, **auth}),
-                              f"service authorizations of {desired.group_id}"))
+                                                 {**group_fields, **auth}), what))
 
 
 def _group_service_assignment(desired: Desired, seen: Observed, actions: list[Action]) -> None:
     """Group services ordered are assigned to the group."""
     sp_fields = {"service_provider_id": desired.sp_id}
     group_fields = {**sp_fields, "group_id": desired.group_id}
-    to_assign = [s for s in sorted(desired.group_services) if s not in seen.group_assigned]
+    to_assign = [s for s, qty in sorted(desired.group_services.items())
+                 if qty > 0 and s not in seen.group_assigned]
     if to_assign:
         actions.append(Action("group_services", ("GroupServiceAssignListRequest", {
             **group_fields, "service_name": to_assign}),
