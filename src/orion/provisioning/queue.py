@@ -8,16 +8,21 @@ backorder) and orders (Save Order) queue provisioning through here, never throug
 
 from __future__ import annotations
 
+from datetime import datetime, time
+
 from django.db import transaction
+from django.utils import timezone
 from procrastinate.exceptions import AlreadyEnqueued
 
 from orion.accounts.models import User
+from orion.core.clock import zone
 from orion.orders.lifecycle import order_transition
-from orion.orders.models import Order
+from orion.orders.models import Order, OrderKind
 from orion.orders.states import OrderState
 from orion.provisioning.models import ProvisioningStep, StepStatus
 from orion.provisioning.notifications import notify_after_commit
 from orion.provisioning.plan import STEPS
+from orion.provisioning.plan.removal import DISCONNECT_STEPS
 from orion.provisioning.tasks import provision_order, rollback_order
 
 TRUNKING_HELD_NOTE = (
@@ -37,18 +42,40 @@ def order_provisioning_start(*, order: Order) -> None:
         notify_after_commit(order)
         return
     steps_create(order=order)
-    provisioning_job_defer(order=order)
+    provisioning_job_defer(order=order, schedule_at=effective_start(order))
 
 
-def provisioning_job_defer(*, order: Order, delay_seconds: int = 0, wait_round: int = 0) -> bool:
+def effective_start(order: Order) -> datetime | None:
+    """When a change or disconnect dated later may start: midnight of its effective date in
+    the customer's time zone. None for an order that starts at once (no date, or today)."""
+    if order.effective_date is None:
+        return None
+    assert order.customer is not None  # a saved order has its account
+    tz = zone(order.customer.time_zone)
+    start = datetime.combine(order.effective_date, time.min, tzinfo=tz)
+    return start if start > timezone.now() else None
+
+
+def provisioning_job_defer(*, order: Order, delay_seconds: int = 0, wait_round: int = 0,
+                           schedule_at: datetime | None = None) -> bool:
     """Queue the provisioning job of ``order``, in the caller's transaction.
 
     One lock per enterprise (Procrastinate runs an enterprise's jobs one after the other) and
     one queueing lock per order (at most one waiting job per order, however often the sweep,
     a retry or a waiting run asks). Returns False when a job was already waiting.
+
+    ``schedule_at`` (a change or disconnect dated later) defers the job to that moment. Such
+    a job carries no enterprise lock: Procrastinate lets no job of a lock run while an
+    earlier one of the same lock waits, scheduled or not, so a disconnect dated next month
+    would hold up every order of the enterprise until then. When it fires, the run takes the
+    enterprise's advisory lock (``fencing``) and, if the enterprise is busy, comes back as a
+    locked job like any waiting run.
     """
-    options: dict[str, object] = {"lock": f"enterprise-{order.enterprise_id}",
-                                  "queueing_lock": f"order-{order.pk}"}
+    options: dict[str, object] = {"queueing_lock": f"order-{order.pk}"}
+    if schedule_at is not None and schedule_at > timezone.now():
+        options["schedule_at"] = schedule_at
+    else:
+        options["lock"] = f"enterprise-{order.enterprise_id}"
     if delay_seconds:
         options["schedule_in"] = {"seconds": delay_seconds}
     kwargs: dict[str, int] = {"order_id": order.pk}
@@ -105,11 +132,12 @@ def order_numbers_added(*, order: Order, by: User | None) -> None:
 
 def steps_create(*, order: Order) -> None:
     """The order's steps, once ("step 4 of 11"), so the page shows the plan from the start."""
+    steps = DISCONNECT_STEPS if order.kind == OrderKind.DISCONNECT else STEPS
     have = set(order.provisioning_steps.values_list("key", flat=True))
-    if len(have) == len(STEPS):
+    if len(have) == len(steps):
         return
     # An order saved before a step was added to the plan gets the new step too (new steps
     # come last, so the positions agree).
     ProvisioningStep.objects.bulk_create(
         ProvisioningStep(order=order, position=n, key=key, label=label)
-        for n, (key, label) in enumerate(STEPS, start=1) if key not in have)
+        for n, (key, label) in enumerate(steps, start=1) if key not in have)

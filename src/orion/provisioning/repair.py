@@ -17,7 +17,7 @@ from orion.core.exceptions import NotFound, OrionError
 from orion.core.permissions import require_provider_staff
 from orion.numbers.services import order_numbers_quarantine, order_numbers_return
 from orion.orders.lifecycle import clean_reason, order_activate, order_transition
-from orion.orders.models import Order
+from orion.orders.models import Order, OrderKind
 from orion.orders.states import CANCELLABLE_STATES, PROVISIONING_STATES, OrderState
 from orion.provisioning.models import (
     FINISHED_STEP_STATUSES,
@@ -134,7 +134,9 @@ def order_cancel(*, order_id: int, user: User, reason: str = "") -> CancelResult
             raise OrionError(f"Order {order} is {order.get_state_display()} and cannot be "
                              "cancelled.", code="not_cancellable")
         created = [item for step in order.provisioning_steps.all() for item in step.created]
-        reached = _reached_broadworks(order)
+        # A disconnect is never rolled back: what it removed (users, numbers, the group)
+        # is not put back; cancelling a stopped one leaves the customer as BroadWorks has it.
+        reached = _reached_broadworks(order) and order.kind != OrderKind.DISCONNECT
         rollback = None
         released = 0
         if reached:

@@ -52,6 +52,8 @@ def provision_order(context: JobContext, order_id: int, wait_round: int = 0) -> 
     Whatever happens, the job does not end while its order is still acknowledged or in
     progress: a permanent or unexpected error ends the order in failed, with a reason.
     """
+    from orion.orders.models import Order, OrderKind
+    from orion.provisioning.disconnect import order_disconnect
     from orion.provisioning.queue import provisioning_job_defer
     from orion.provisioning.services import (
         order_fail_after_retries,
@@ -62,8 +64,11 @@ def provision_order(context: JobContext, order_id: int, wait_round: int = 0) -> 
     job = context.job
     fence = (JobFence(job_id=job.id, worker_id=job.worker_id)
              if job.id is not None and job.worker_id is not None else None)
+    # A disconnect removes the customer's group instead of adding to it.
+    disconnect = Order.objects.filter(pk=order_id, kind=OrderKind.DISCONNECT).exists()
     try:
-        return _session_loss_is_transient(order_provision, order_id=order_id, fence=fence)
+        return _session_loss_is_transient(order_disconnect if disconnect else order_provision,
+                                          order_id=order_id, fence=fence)
     except ProvisioningFenced as exc:
         # Another worker owns the order now; the worker will not record this job's outcome.
         logger.warning("order id %s: stopped without writing: %s", order_id, exc)
@@ -76,8 +81,6 @@ def provision_order(context: JobContext, order_id: int, wait_round: int = 0) -> 
         # so that waiting never uses up the retries meant for faults.
         delay = WAIT_SECONDS[min(wait_round, len(WAIT_SECONDS) - 1)]
         logger.info("order id %s: %s (next look in %s s)", order_id, exc, delay)
-        from orion.orders.models import Order
-
         provisioning_job_defer(order=Order.objects.get(pk=order_id), delay_seconds=delay,
                                wait_round=wait_round + 1)
         return "waiting"

@@ -418,6 +418,18 @@ def order_numbers_return(*, order: Order, by: User | None, note: str) -> int:
         customer_id=None, reserved_until=None, backorder_id=None, is_for_trunking=False))
 
 
+def customer_numbers_quarantine(*, customer_id: int, order: Order, by: User | None,
+                                note: str) -> int:
+    """A disconnected customer's numbers (whichever order brought them) age in quarantine,
+    as a released number does: callers may still dial them for a while. ``order`` is the
+    disconnect, named in each number's history. Returns how many numbers were taken back."""
+    return len(dids_move(
+        queryset=DID.objects.filter(customer_id=customer_id), to=S.QUARANTINED,
+        from_states=[S.ASSIGNED], by=by, order=order, note=note, order_id=None,
+        customer_id=None, reserved_until=None, backorder_id=None,
+        quarantined_until=timezone.now() + timedelta(days=conf.quarantine_days())))
+
+
 def order_numbers_quarantine(*, order: Order, by: User | None, note: str) -> int:
     """An order ended before its numbers were in service (cancelled): they age in quarantine
     before anyone else may take them, since some may already have reached BroadWorks.

@@ -41,6 +41,13 @@ REMOVAL_STEPS: tuple[tuple[str, str], ...] = (
     ("enterprise", "removing the enterprise"),
 )
 REMOVAL_LABELS = dict(REMOVAL_STEPS)
+# The steps a disconnect order shows ("removing users (2 of 5)"): the whole group goes, so
+# its services and authorizations go with it, never one by one.
+DISCONNECT_STEPS: tuple[tuple[str, str], ...] = (
+    ("check", "checking BroadWorks"),
+    *((key, label) for key, label in REMOVAL_STEPS
+      if key in ("users", "devices", "group_numbers", "numbers", "group", "enterprise")),
+)
 _CHUNK = 100  # numbers per list request, as the add diff sends them
 
 
@@ -187,6 +194,23 @@ def removal_for(order: Order) -> Removal:
         packs=tuple(sorted(made_packs - used_packs)),
         enterprise_services=tuple(sorted(made_services - used_services)),
     )
+
+
+def group_removal(*, sp_id: str, group_id: str, seen: Observed, numbers: tuple[str, ...] = (),
+                  remove_enterprise: bool = False) -> Removal:
+    """Everything of a group, for a disconnect (the removal of one order, generalised): every
+    user and phone BroadWorks lists in the group, every number assigned to it and the
+    customer's own ``numbers`` (BroadWorks' form) still in the enterprise, the group; the
+    enterprise too when ``remove_enterprise`` (``removal_actions`` keeps it while BroadWorks
+    lists another group in it).
+
+    Built from the read of each round, so a re-run after a crash names only what is left.
+    """
+    in_group = {n for n, g in seen.sp_numbers.items() if g == group_id}
+    return Removal(sp_id=sp_id, group_id=group_id, users=tuple(sorted(seen.users)),
+                   devices=tuple(sorted(seen.devices)),
+                   numbers=tuple(sorted(in_group | set(numbers))), delete_group=True,
+                   delete_enterprise=remove_enterprise)
 
 
 def _qty(text: str | None) -> int | None:
