@@ -83,6 +83,11 @@ def order_start(*, user: User, kind: str, enterprise: Enterprise | None = None,
             raise OrderError(f"{account.name} was cancelled with the order that created it; "
                              "start a new order for a new account instead.",
                              code="account_cancelled")
+    if customer is not None and customer.disconnected_at is not None:
+        raise OrderError(f"{customer.name} was disconnected on "
+                         f"{local_date(customer.disconnected_at, customer.time_zone):%Y-%m-%d}; "
+                         "it is kept read-only, with its history. Start a new customer order "
+                         "instead.", code="customer_disconnected")
     partner_id = _order_partner_id(user=user, enterprise=enterprise, partner=partner)
     for_partner = user.is_provider_staff
     reusable = Order.objects.filter(
