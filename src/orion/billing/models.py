@@ -53,7 +53,8 @@ class InvoiceRunLine(models.Model):
     order_number = models.CharField(max_length=20)
     package = models.CharField(max_length=120)
     charge_type = models.CharField(max_length=3)
-    quantity = models.PositiveIntegerField()
+    # Negative on a change order's decrease (a credit line: the delta it bills); never 0.
+    quantity = models.IntegerField()
     unit_price = models.DecimalField(max_digits=10, decimal_places=2)
     period_start = models.DateField()
     period_end = models.DateField()
@@ -62,7 +63,7 @@ class InvoiceRunLine(models.Model):
     class Meta:
         ordering = ["id"]
         constraints = [
-            models.CheckConstraint(condition=Q(quantity__gte=1), name="invoice_line_quantity"),
+            models.CheckConstraint(condition=~Q(quantity=0), name="invoice_line_quantity_not_0"),
             models.CheckConstraint(condition=Q(period_end__gte=models.F("period_start")),
                                    name="invoice_line_period_order"),
             models.UniqueConstraint(fields=["run", "order_line"], name="invoice_line_once"),

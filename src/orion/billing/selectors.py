@@ -75,7 +75,10 @@ def subscriptions(*, user: Viewer, customer_id: int | None = None, partner_id: i
             customer_id=customer.pk, customer_name=customer.name,
             enterprise_name=order.enterprise.name, partner_name=order.partner.name,
             time_zone=tz, package=line.package.name, charge_type=line.charge_type,
-            quantity=line.quantity, unit_price=line.unit_price,
+            # A change order's line bills its delta from the effective date (its Billing
+            # Start Date): +2 seats bill two more, a removal is a negative (credit) line; the
+            # lines of the orders before it keep their frozen prices. Other lines: 0 before.
+            quantity=line.quantity - line.previous_quantity, unit_price=line.unit_price,
             billing_start=order.billing_start_date,
             activated_on=ch.local_date(order.activated_at, tz) if order.activated_at else None,
             ends_on=ends_on))
@@ -193,4 +196,3 @@ def customer_billing(*, user: User, customer_id: int, today: date | None = None
                               Decimal("0.00")),
         subscriptions=[(s, s.status(today)) for s in subs], upcoming=upcoming,
         history=history, runs=runs, orders=orders)
-
