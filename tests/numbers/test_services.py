@@ -137,9 +137,11 @@ def test_save_order_assigns_numbers_and_freezes_extra_did_charge(tenant_a, inven
     extra_price = Package.objects.get(is_extra_did=True).price
     assert quote.dids_selected == included + 2 + 3
     assert quote.extra_dids == 5
+    # Each hosted number bills the E911 Surcharge; the trunking one has no location.
+    assert quote.e911_count == len(picks) - 1
     assert quote.mrc_total == sum(
         (ln.amount for ln in quote.lines if ln.charge_type == "MRC"), Decimal(0)
-    ) + 5 * extra_price
+    ) + 5 * extra_price + quote.e911_amount
 
     result = order_save(user=tenant_a.user, order_id=draft_a.pk, details=f.new_customer_details())
     order = result.order

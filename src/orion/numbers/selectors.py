@@ -13,7 +13,7 @@ from orion.catalog.models import Package
 from orion.core.exceptions import NotFound
 from orion.core.permissions import require_provider_staff
 from orion.numbers import conf
-from orion.numbers.models import DID, Backorder, DIDEvent
+from orion.numbers.models import DID, Backorder, DIDEvent, E911Location
 from orion.numbers.nanp import TOLL_FREE_PACKAGE, clean_npa, clean_nxx, is_toll_free
 from orion.numbers.states import NumberState
 from orion.orders.models import Order
@@ -84,6 +84,39 @@ class OrderNumbers:
     def extra(self) -> int:
         return max(0, self.selected - self.included)
 
+    # E911 (``services.e911``): whether the order's numbers must have a location (a hosted
+    # customer's), and the monthly surcharge per located number.
+    hosted: bool = True
+    e911_price: Decimal = Decimal("0.00")
+
+    @property
+    def e911_count(self) -> int:
+        """Numbers that bill the E911 Surcharge: those with a location, and the hosted ones
+        still without (they take the customer's address or hold the order until given one),
+        never toll-free numbers (they receive calls only)."""
+        return sum(1 for d in self.dids if not is_toll_free(d.npa) and (
+            did_location(d) is not None or (self.hosted and not d.is_for_trunking)))
+
+    @property
+    def e911_amount(self) -> Decimal:
+        return self.e911_price * self.e911_count
+
+
+def did_location(did: DID) -> E911Location | None:
+    """The number's E911 location, or None (read through ``select_related("e911")``)."""
+    try:
+        return did.e911
+    except E911Location.DoesNotExist:
+        return None
+
+
+def order_is_hosted(order: Order) -> bool:
+    """Whether the order's numbers need an E911 location: a hosted customer's (a draft that
+    creates its customer says so by its service type)."""
+    if order.customer is not None:
+        return not order.customer.is_trunking
+    return order.service_type != "trunking"
+
 
 def order_toll_free_allowance(*, order: Order) -> int:
     """How many toll-free numbers the order may hold: the quantity of its toll-free package
@@ -102,10 +135,21 @@ def order_numbers(*, order: Order, included: int = 0) -> OrderNumbers:
     The caller has already checked the user may see ``order``.
     """
     dids = list(order.dids.filter(state__in=[NumberState.RESERVED, NumberState.ASSIGNED])
-                .order_by("e164"))
+                .select_related("e911").order_by("e164"))
     extra = extra_did_package()
+    surcharge = e911_surcharge_package()
     return OrderNumbers(dids=dids, backorders=list(order.did_backorders.all()),
-                        included=included, extra_did_price=extra.price if extra else Decimal(0))
+                        included=included, extra_did_price=extra.price if extra else Decimal(0),
+                        hosted=order_is_hosted(order),
+                        e911_price=surcharge.price if surcharge else Decimal(0))
+
+
+# The catalog's fee billed monthly per located number (catalog/data.py).
+E911_SURCHARGE_PACKAGE = "E911 Surcharge"
+
+
+def e911_surcharge_package() -> Package | None:
+    return Package.objects.filter(name=E911_SURCHARGE_PACKAGE).order_by("pk").first()
 
 
 # --- staff -------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from orion.audit.models import REASON_MAX_LENGTH
 from orion.orders.exceptions import InvalidTransition, OrderError, StaleOrderState
 from orion.orders.models import Order, OrderStateChange
 from orion.orders.states import TRANSITIONS, OrderState
+from orion.porting.states import OPEN_STATES as OPEN_PORT_STATES
 from orion.webhooks.events import order_state_changed
 
 
@@ -61,6 +62,32 @@ def order_activate(*, order: Order) -> None:
     if customer.activated_at is None:
         customer.activated_at = now
         customer.save(update_fields=["activated_at"])
+
+
+def order_open_ports(order: Order) -> list[str]:
+    """The references of the order's port requests still open (their numbers are not ours
+    yet): the service is not live before the last one completes."""
+    pks = (order.port_requests.filter(state__in=OPEN_PORT_STATES)
+           .order_by("pk").values_list("pk", flat=True))
+    return [f"P-{pk}" for pk in pks]
+
+
+AWAITING_PORT = "Awaiting port completion"
+AWAITING_TURN_UP = "Awaiting turn-up"
+
+
+def order_activation_waits(order: Order) -> list[str]:
+    """What a provisioned order waits for before it is live (its activation), as the order
+    page and the API name it: open ports, a turn-up outside Orion."""
+    if order.activated_at is not None or order.state in (OrderState.DRAFT,
+                                                         OrderState.CANCELLED):
+        return []
+    waits = []
+    if order_open_ports(order):
+        waits.append(AWAITING_PORT)
+    if order.awaiting_turn_up:
+        waits.append(AWAITING_TURN_UP)
+    return waits
 
 
 def clean_reason(reason: str | None) -> str:

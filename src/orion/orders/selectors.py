@@ -11,7 +11,7 @@ from orion.accounts.models import Customer, User
 from orion.audit.models import AuditEntry
 from orion.core.exceptions import NotFound
 from orion.numbers.models import DID, Backorder
-from orion.numbers.selectors import OrderNumbers, order_numbers
+from orion.numbers.selectors import E911_SURCHARGE_PACKAGE, OrderNumbers, order_numbers
 from orion.orders.models import Order, OrderLine
 from orion.orders.states import PROVISIONED_STATES
 
@@ -38,6 +38,15 @@ class Quote:
     def extra_did_amount(self) -> Decimal:
         return self.extra_did_price * self.extra_dids
 
+    # The "E911 Surcharge": one per number with (or due) an E911 location; a virtual line on
+    # a draft, the real line once saved (``numbers.services.e911.e911_surcharge_sync``).
+    e911_count: int = 0
+    e911_price: Decimal = Decimal("0.00")
+
+    @property
+    def e911_amount(self) -> Decimal:
+        return self.e911_price * self.e911_count
+
 
 def order_quote(*, order: Order) -> Quote:
     """Totals of the order's lines: monthly (MRC), one-time (NRC), DIDs included at no charge.
@@ -48,7 +57,8 @@ def order_quote(*, order: Order) -> Quote:
     """
     lines = list(order.lines.select_related("package__order_type"))
     if order.is_draft:
-        lines = [line for line in lines if not line.package.is_extra_did]
+        lines = [line for line in lines if not line.package.is_extra_did
+                 and line.package.name != E911_SURCHARGE_PACKAGE]
     mrc = nrc = Decimal("0.00")
     included = seats = 0
     grouped: dict[str, list[OrderLine]] = {}
@@ -66,16 +76,19 @@ def order_quote(*, order: Order) -> Quote:
         grouped.setdefault(line.package.order_type.name, []).append(line)
     numbers = order_numbers(order=order, included=included)
     extra, extra_price = numbers.extra, numbers.extra_did_price
+    e911 = numbers.e911_count
     if order.is_draft:
-        mrc += extra_price * extra
+        mrc += extra_price * extra + numbers.e911_price * e911
     else:
+        e911 = 0  # the saved order's own line is among ``lines``
         frozen = next((line for line in lines if line.package.is_extra_did), None)
         extra = frozen.quantity if frozen else 0
         extra_price = frozen.unit_price if frozen else extra_price
     return Quote(lines=lines, mrc_total=mrc, nrc_total=nrc, included_dids=included, seats=seats,
                  by_order_type=grouped, dids_selected=numbers.selected,
                  dids_backordered=numbers.backordered, extra_dids=extra,
-                 extra_did_price=extra_price, numbers=numbers)
+                 extra_did_price=extra_price, numbers=numbers, e911_count=e911,
+                 e911_price=numbers.e911_price)
 
 
 def order_get(*, user: User, order_id: int) -> Order:

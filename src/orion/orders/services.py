@@ -30,6 +30,7 @@ from orion.core.exceptions import NotFound
 from orion.numbers import conf as number_conf
 from orion.numbers.nanp import display
 from orion.numbers.services import order_numbers_place, order_numbers_released
+from orion.numbers.services.e911 import e911_surcharge_sync
 from orion.orders import changes
 from orion.orders.exceptions import (
     DuplicateAccountName,
@@ -408,6 +409,7 @@ def order_save(*, user: User, order_id: int, details: OrderDetails) -> SaveResul
         order_users_place(order=order)
         _extra_did_line(order, placed.extra_dids)
         _freeze_prices(order)
+        e911_surcharge_sync(order=order)  # the "E911 Surcharge" line, one per number
         try:
             with transaction.atomic():
                 order_transition(order=order, to=OrderState.ACKNOWLEDGED, by=user,

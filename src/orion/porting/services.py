@@ -8,6 +8,7 @@ written into an audit row, a log line or an answer (pages show ``pin_hint``).
 from __future__ import annotations
 
 import logging
+import zoneinfo
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -22,6 +23,10 @@ from orion.audit.services import audit_record
 from orion.core.exceptions import NotFound
 from orion.numbers.exceptions import InvalidNumber
 from orion.numbers.nanp import display, to_e164
+from orion.numbers.services.porting import numbers_port_in
+from orion.orders.activation import order_billing_start_on_port
+from orion.orders.lifecycle import order_open_ports
+from orion.orders.models import Order
 from orion.porting import storage
 from orion.porting.businessdays import add_business_days, holiday_name, is_business_day
 from orion.porting.exceptions import (
@@ -53,6 +58,8 @@ from orion.porting.states import (
     TRANSITIONS,
     PortState,
 )
+from orion.provisioning.resume import order_port_closed
+from orion.users.models import OrderUser
 from orion.webhooks.events import port_state_changed
 
 logger = logging.getLogger(__name__)
@@ -361,8 +368,16 @@ def port_submit(*, user: User, port_id: int, via: str | None = None) -> PortRequ
 
 def port_cancel(*, user: User, port_id: int, reason: str = "",
                 via: str | None = None) -> PortRequest:
-    return _move(user=user, port_id=port_id, to=PortState.CANCELED,
-                 note=_reason(reason, required=False), via=via)
+    """Cancel the request; an order that waited only for it goes on without its numbers."""
+    note = _reason(reason, required=False)
+    with transaction.atomic():
+        port = _move(user=user, port_id=port_id, to=PortState.CANCELED, note=note, via=via)
+        order = _placed_order(port)
+        if order is not None and not order_open_ports(order):
+            order_port_closed(order=order, by=user,
+                              note=f"Port {port.reference} canceled; finishing the order "
+                                   "without its numbers.")
+    return port
 
 
 def port_mark_pending(*, user: User, port_id: int, note: str = "",
@@ -416,7 +431,65 @@ def port_complete(*, user: User, port_id: int, via: str | None = None) -> PortRe
     if port.foc_at is not None and timezone.localdate() < timezone.localtime(port.foc_at).date():
         raise PortRefused(f"The port is scheduled for {timezone.localtime(port.foc_at):%Y-%m-%d}"
                           "; it can be completed on that date or later.", field="state")
-    return _move(user=user, port_id=port_id, to=PortState.COMPLETED, via=via)
+    with transaction.atomic():
+        port = _move(user=user, port_id=port_id, to=PortState.COMPLETED, via=via)
+        _completion_provision(port=port, user=user)
+    return port
+
+
+def _placed_order(port: PortRequest) -> Order | None:
+    """The saved order the request belongs to (a draft's request waits for Save Order)."""
+    if port.order_id is None:
+        return None
+    order = (Order.objects.select_for_update(of=("self",), no_key=True)
+             .select_related("customer").get(pk=port.order_id))
+    return None if order.is_draft else order
+
+
+def _completion_provision(*, port: PortRequest, user: User) -> None:
+    """The numbers are ours now (item 4 of issue 18), in the completion's transaction: they
+    enter the inventory assigned to the customer and the request's order, go to the users
+    chosen on the request, the order's Billing Start Date follows the completion when it was
+    left "on port completion", and the order is provisioned again (the same diff engine adds
+    the numbers to the enterprise and the group, and activates the order after its last
+    port). A request without an order leaves its numbers assigned to the customer: the
+    customer's next order provisions them."""
+    order = _placed_order(port)
+    if port.order_id is not None and order is None:
+        raise PortRefused("The request's order is still a draft: save the order first, then "
+                          "complete the port.", field="state")
+    customer = order.customer if order is not None else port.customer
+    if customer is None:
+        raise PortRefused("The request has no customer to give its numbers to.",
+                          field="state")
+    rows = list(port.numbers.all())
+    dids = numbers_port_in(numbers=[r.e164 for r in rows], customer=customer, order=order,
+                           by=user, note=f"Ported in ({port.reference})")
+    given = []
+    for row in rows:
+        if row.user_id is None or order is None:
+            continue
+        seat = OrderUser.objects.select_for_update().filter(
+            pk=row.user_id, order_id=order.pk, number__isnull=True).first()
+        if seat is not None:
+            seat.number = dids[row.e164]
+            seat.save(update_fields=["number"])
+            given.append(f"{display(row.e164)} to {seat}")
+    today = timezone.localdate(timezone=zoneinfo.ZoneInfo(customer.time_zone)) \
+        if customer.time_zone else timezone.localdate()
+    billing = False
+    if order is not None:
+        billing = order_billing_start_on_port(order=order, day=today, by=user,
+                                              port_reference=port.reference)
+        if not order_open_ports(order):
+            order_port_closed(order=order, by=user,
+                              note=f"Port {port.reference} completed; provisioning its "
+                                   "numbers.")
+    audit_record(actor=user, action="port.numbers_in", obj=port,
+                 changes={"numbers": [display(r.e164) for r in rows], "users": given,
+                          "order_id": order.pk if order else None,
+                          "customer_id": customer.pk, "billing_start_date":
+                          today.isoformat() if billing else None})
 
 
 def port_reject(*, user: User, port_id: int, reason: str,

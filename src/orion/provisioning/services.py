@@ -22,7 +22,8 @@ from orion.broadworks.config import MAX_COMMANDS_PER_DOCUMENT, BroadWorksConfig
 from orion.broadworks.exceptions import OCIAlreadyExists, OCIConnectionError, OCIError
 from orion.broadworks.pool import BroadWorksPool
 from orion.core.bulk import rows_update
-from orion.orders.lifecycle import order_activate, order_transition
+from orion.numbers.services.e911 import e911_held_note, order_e911_defaults_apply
+from orion.orders.lifecycle import order_activate, order_open_ports, order_transition
 from orion.orders.models import Order, OrderKind
 from orion.orders.states import PROVISIONING_STATES, OrderState
 from orion.provisioning import plan
@@ -154,6 +155,8 @@ def order_provision(*, order_id: int, config: BroadWorksConfig | None = None,
         order.refresh_from_db()
         if order.state not in PROVISIONING_STATES:
             return order.state
+        if _e911_hold(order):
+            return order.state
         if order.state == OrderState.ACKNOWLEDGED:
             order_transition(order=order, to=OrderState.IN_PROGRESS, by=None,
                              note="Provisioning into BroadWorks started.")
@@ -195,6 +198,22 @@ def _wait_for_earlier_orders(order: Order) -> None:
     if earlier is not None:
         raise ProvisioningBusy(f"waiting for the customer's earlier order {earlier} to be "
                                "provisioned first")
+
+
+def _e911_hold(order: Order) -> bool:
+    """Hold the order while one of its hosted numbers has no dispatchable location (after the
+    customer's service address was given to those without one): a 911 call from it could not
+    be routed. Giving the last one queues the order again (``numbers.services.e911``)."""
+    with transaction.atomic():
+        missing = order_e911_defaults_apply(order=order)
+        if not missing:
+            return False
+        order_transition(order=order, to=OrderState.HELD, by=None,
+                         note=e911_held_note(missing))
+        notify_after_commit(order)
+    logger.info("order %s: held for %s number(s) without an E911 location", order.number,
+                len(missing))
+    return True
 
 
 def _converge(run: _Run, client: BroadWorksClient) -> None:
@@ -333,10 +352,19 @@ def _complete(run: _Run) -> str:
         order = (Order.objects.select_for_update(of=("self",), no_key=True)
                  .select_related("customer").get(pk=order.pk))
         pending = sum(b.pending for b in order.did_backorders.all())
-        order_activate(order=order)
+        # Live means live: not while numbers are still porting in, nor while the customer's
+        # circuit or PBX awaits its turn-up (then "Mark live" activates it).
+        ports = order_open_ports(order)
+        if not ports and not order.awaiting_turn_up:
+            order_activate(order=order)
+        waits = []
+        if ports:
+            waits.append(f"awaiting port completion ({', '.join(ports)})")
         if pending:
+            waits.append(f"{pending} backordered DID(s) still pending")
+        if waits:
             order_transition(order=order, to=OrderState.PARTIAL, by=None,
-                             note=f"Provisioned; {pending} backordered DID(s) still pending.")
+                             note=f"Provisioned; {'; '.join(waits)}.")
         else:
             order_transition(order=order, to=OrderState.COMPLETED, by=None,
                              note="Provisioned into BroadWorks.")

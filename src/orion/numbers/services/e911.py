@@ -21,10 +21,10 @@ from django.db.models import Q, QuerySet
 from orion.accounts.models import Customer, User, Viewer
 from orion.accounts.validators import clean_name, normalize_state, normalize_zip
 from orion.audit.services import audit_record
-from orion.catalog.models import Package
 from orion.core.exceptions import NotFound
 from orion.numbers.exceptions import E911Refused
 from orion.numbers.models import DID, E911Location
+from orion.numbers.selectors import e911_surcharge_package, order_numbers
 from orion.numbers.states import NumberState
 from orion.orders.models import Order, OrderLine
 from orion.orders.states import OrderState
@@ -32,8 +32,6 @@ from orion.provisioning.resume import order_e911_fixed
 
 logger = logging.getLogger(__name__)
 
-# The catalog's fee billed monthly per located number (catalog/data.py).
-E911_SURCHARGE_PACKAGE = "E911 Surcharge"
 # The note of an order held for missing locations; the order page shows it as the reason and
 # ``e911_set`` recognises it to queue the order again once every number is fixed.
 E911_HELD_PREFIX = "E911: give a dispatchable location for"
@@ -193,16 +191,12 @@ def e911_held_note(missing: list[DID]) -> str:
             "a P.O. box or no house number). Fix them on the DIDs list; the order continues.")
 
 
-def e911_surcharge_package() -> Package | None:
-    return Package.objects.filter(name=E911_SURCHARGE_PACKAGE).order_by("pk").first()
-
-
 def e911_surcharge_sync(*, order: Order) -> int:
-    """The order's "E911 Surcharge" line: one per number of the order with a location (at
-    the catalog's price when the line is first written, like the Additional DID line)."""
+    """The order's "E911 Surcharge" line, one per number that bills it (``OrderNumbers.
+    e911_count``: Save Order writes it, provisioning and each edit keep it true), at the
+    catalog's price when the line is first written, like the Additional DID line."""
     package = e911_surcharge_package()
-    count = DID.objects.filter(order=order, state=NumberState.ASSIGNED,
-                               e911__isnull=False).count()
+    count = order_numbers(order=order).e911_count
     if package is None:
         return count
     if count:
