@@ -49,7 +49,7 @@ SYSTEM_DOMAIN = "voip.orion.test"
 def _numbers(enterprise: int, group: int) -> list[str]:
     """50 numbers of one group: five runs of 10 consecutive numbers, one number apart."""
     base = group * 60
-    return [f"+1-312{200 + enterprise:03d}{base + i + i // 10:04d}"
+    return [f"+1-312{520 + enterprise:03d}{base + i + i // 10:04d}"  # no N11 exchange
             for i in range(NUMBERS_PER_GROUP)]
 
 

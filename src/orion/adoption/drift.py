@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from orion.accounts.models import Customer, User
 from orion.adoption.models import (
+    BaselineKind,
     BaselineQuantity,
     DriftEntry,
     DriftKind,
@@ -119,11 +120,28 @@ def _differences(customer: Customer, group: SeenGroup, catalog: set[Key],
         for name, text in getattr(group, attribute).items():
             if (kind, name) in catalog:
                 actual[(kind, name)] = str(text)
-    for key in sorted(set(expected) | set(actual)):
-        want = str(expected.get(key, 0))
-        have = actual.get(key, "0")
-        if want != have:
-            out[(DriftKind.QUANTITY, f"{key[0]}:{key[1]}")] = (want, have)
+    # Group services: one Orion counts must be assigned (the plan assigns every one it
+    # counts); one it counts none of must not be. An assigned one Orion counts none of is
+    # that kind only (not also a quantity): accepting it takes its quantity.
+    for (bw_kind, bw_name), count in sorted(expected.items()):
+        if bw_kind == BaselineKind.GROUP_SERVICE and count and \
+                bw_name in group.group_services and bw_name not in group.assigned:
+            out[(DriftKind.GS_UNASSIGNED, bw_name)] = ("assigned", "unassigned")
+    subsumed: set[Key] = set()
+    for service in sorted(group.assigned):
+        held_key: Key = (BaselineKind.GROUP_SERVICE, service)
+        if held_key in catalog and not expected.get(held_key):
+            out[(DriftKind.GS_ASSIGNED, service)] = ("0", actual.get(held_key, "0"))
+            subsumed.add(held_key)
+    for key in sorted((set(expected) | set(actual)) - subsumed):
+        wanted = str(expected.get(key, 0))
+        have = actual.get(key)
+        if key[0] == BaselineKind.SERVICE_PACK and wanted != "0" and have is None:
+            out[(DriftKind.PACK_MISSING, key[1])] = (wanted, "absent")
+        elif key[0] == BaselineKind.SERVICE_PACK and wanted == "0" and have is not None:
+            out[(DriftKind.PACK_EXTRA, key[1])] = ("0", have)
+        elif wanted != (have or "0"):
+            out[(DriftKind.QUANTITY, f"{key[0]}:{key[1]}")] = (wanted, have or "0")
     return out
 
 
@@ -173,12 +191,65 @@ def drift_audit(*, config: BroadWorksConfig | None = None, sessions: int = 4) ->
     return report
 
 
+_BASELINE_MOVES = frozenset({DriftKind.QUANTITY, DriftKind.PACK_MISSING, DriftKind.PACK_EXTRA,
+                             DriftKind.GS_ASSIGNED})
+
+
+def _accept_refusal(entry: DriftEntry) -> str:
+    """Why Accept cannot take BroadWorks' value for ``entry`` (shown on the page)."""
+    if entry.kind == DriftKind.GS_UNASSIGNED:
+        return ("Orion assigns every group service it counts: the customer's next order "
+                "would assign it again. Re-provision, or remove the service from the "
+                "customer's orders.")
+    return ("BroadWorks holds nothing to accept here: restore it in BroadWorks (or "
+            "re-provision), and the next audit closes it.")
+
+
+def _baseline_move(entry: DriftEntry) -> tuple[str, str, int]:
+    """(kind, name, by how much the baseline moves) to take BroadWorks' value."""
+    if entry.kind == DriftKind.QUANTITY:
+        kind, _, name = entry.name.partition(":")
+        actual, expected = entry.actual, entry.expected
+    elif entry.kind == DriftKind.PACK_MISSING:
+        kind, name, actual, expected = BaselineKind.SERVICE_PACK, entry.name, "0", entry.expected
+    elif entry.kind == DriftKind.PACK_EXTRA:
+        kind, name, actual, expected = BaselineKind.SERVICE_PACK, entry.name, entry.actual, "0"
+    else:  # an assigned group service Orion counts none of: take its quantity
+        kind, name, actual, expected = BaselineKind.GROUP_SERVICE, entry.name, entry.actual, "0"
+    if not actual.isdigit() or not expected.isdigit():
+        raise DriftRefused(f"BroadWorks holds {actual}: Orion can only take a number of a "
+                           "catalog package as its baseline.")
+    return kind, name, int(actual) - int(expected)
+
+
+def _move_baseline(customer: Customer, kind: str, name: str, delta: int) -> None:
+    """Move the customer's baseline of (kind, name) by ``delta`` (in the caller's
+    transaction); refused when it would go below zero (Orion's orders put it there)."""
+    package = _catalog_map().get((kind, name))
+    if package is None:
+        raise DriftRefused("No catalog package maps to it: Orion can only take a catalog "
+                           "package's quantity as its baseline.")
+    baseline, _ = ImportBaseline.objects.get_or_create(customer=customer)
+    row = baseline.quantities.filter(bw_kind=kind, bw_name=name).first()
+    now_qty = (row.quantity if row else 0) + delta
+    if now_qty < 0:
+        raise DriftRefused("BroadWorks holds less than Orion's orders put there: "
+                           "re-provision instead.")
+    if row is not None and now_qty == 0:
+        row.delete()
+    elif row is not None:
+        row.quantity = now_qty
+        row.save(update_fields=["quantity"])
+    elif now_qty:
+        BaselineQuantity.objects.create(baseline=baseline, bw_kind=BaselineKind(kind),
+                                        bw_name=name, quantity=now_qty, package=package)
+
+
 def drift_accept(*, user: User, entry_id: int, reason: str) -> DriftEntry:
     """Take BroadWorks' value as the new baseline (staff, with a reason). A quantity moves
     the customer's baseline by the difference; an extra number is recorded as the
     customer's. A missing group or number has no BroadWorks value to take: fix it in
     BroadWorks, and the next audit closes the entry."""
-    from orion.adoption.models import BaselineKind
     from orion.numbers.services.adoption import numbers_adopt
 
     require_provider_staff(user)
@@ -191,26 +262,9 @@ def drift_accept(*, user: User, entry_id: int, reason: str) -> DriftEntry:
                  .filter(pk=entry_id, resolved_at__isnull=True).first())
         if entry is None:
             raise NotFound("No such open difference.")
-        if entry.kind == DriftKind.QUANTITY:
-            kind, _, name = entry.name.partition(":")
-            package = _catalog_map().get((kind, name))
-            if package is None or not entry.actual.isdigit():
-                raise DriftRefused(f"BroadWorks holds {entry.actual}: Orion can only take a "
-                                   "number of a catalog package as its baseline.")
-            baseline, _ = ImportBaseline.objects.get_or_create(customer=entry.customer)
-            row = baseline.quantities.filter(bw_kind=kind, bw_name=name).first()
-            now_qty = (row.quantity if row else 0) + int(entry.actual) - int(entry.expected)
-            if now_qty < 0:
-                raise DriftRefused("BroadWorks holds less than Orion's orders put there: "
-                                   "re-provision instead.")
-            if row is not None and now_qty == 0:
-                row.delete()
-            elif row is not None:
-                row.quantity = now_qty
-                row.save(update_fields=["quantity"])
-            elif now_qty:
-                BaselineQuantity.objects.create(baseline=baseline, bw_kind=BaselineKind(kind),
-                                                bw_name=name, quantity=now_qty, package=package)
+        if entry.kind in _BASELINE_MOVES:
+            kind, name, delta = _baseline_move(entry)
+            _move_baseline(entry.customer, kind, name, delta)
         elif entry.kind == DriftKind.USER_EXTRA:
             baseline, _ = ImportBaseline.objects.get_or_create(customer=entry.customer)
             baseline.user_ids = sorted({*(baseline.user_ids or []), entry.name})
@@ -220,8 +274,7 @@ def drift_accept(*, user: User, entry_id: int, reason: str) -> DriftEntry:
             if result.refused:
                 raise DriftRefused(f"{entry.name}: {result.refused[0][1]}.")
         else:
-            raise DriftRefused("BroadWorks holds nothing to accept here: restore it in "
-                               "BroadWorks (or re-provision), and the next audit closes it.")
+            raise DriftRefused(_accept_refusal(entry))
         entry.resolved_at, entry.resolution = timezone.now(), "accepted"
         entry.resolved_by, entry.reason = user, reason
         entry.save(update_fields=["resolved_at", "resolution", "resolved_by", "reason",
@@ -274,7 +327,8 @@ def _reprovision_refusal(entry: DriftEntry) -> str:
             return ("Orion's records hold none of it: Accept it, or remove it in BroadWorks "
                     "(Orion does not take authorizations away).")
         return ""
-    if entry.kind == DriftKind.NUMBER_MISSING:
+    if entry.kind in (DriftKind.NUMBER_MISSING, DriftKind.PACK_MISSING, DriftKind.PACK_EXTRA,
+                      DriftKind.GS_UNASSIGNED, DriftKind.GS_ASSIGNED):
         return ""
     if entry.kind == DriftKind.NUMBER_EXTRA:
         return "Orion does not remove numbers from a group: Accept it, or unassign it in " \
@@ -328,17 +382,40 @@ def drift_reprovision_run(*, entry_id: int, config: BroadWorksConfig | None = No
         table, key = _AUTH_FIELDS[kind]
         requests = [("GroupServiceModifyAuthorizationListRequest", {**group, table: [
             {key: name, "authorized_quantity": {"quantity": int(entry.expected)}}]})]
+    elif entry.kind == DriftKind.PACK_MISSING:
+        requests = [("GroupServiceModifyAuthorizationListRequest", {
+            **group, "service_pack_authorization": [
+                {"service_pack_name": entry.name,
+                 "authorized_quantity": {"quantity": int(entry.expected)}}]})]
+    elif entry.kind == DriftKind.PACK_EXTRA:
+        # BroadWorks refuses while users hold the pack: the entry keeps its answer.
+        requests = [("GroupServiceModifyAuthorizationListRequest", {
+            **group, "service_pack_authorization": [
+                {"service_pack_name": entry.name, "unauthorized": True}]})]
+    elif entry.kind == DriftKind.GS_UNASSIGNED:
+        requests = [("GroupServiceAssignListRequest", {**group, "service_name": [entry.name]})]
+    elif entry.kind == DriftKind.GS_ASSIGNED:
+        # Unassigned, then no longer authorized (a later document: BroadWorks refuses to
+        # take away an assigned service, and runs a document's commands after a refusal).
+        requests = [("GroupServiceUnassignListRequest", {**group, "service_name": [entry.name]})]
     else:
         number = f"+1-{entry.name.removeprefix('+1')}"
         requests = [("ServiceProviderDnAddListRequest",
                      {"service_provider_id": group["service_provider_id"],
                       "phone_number": [number]}),
                     ("GroupDnAssignListRequest", {**group, "phone_number": [number]})]
+    later = []
+    if entry.kind == DriftKind.GS_ASSIGNED:
+        later = [("GroupServiceModifyAuthorizationListRequest", {
+            **group, "group_service_authorization": [
+                {"service_name": entry.name, "unauthorized": True}]})]
     try:
         with BroadWorksClient(config or settings.ORION_BROADWORKS) as bw:
             results = bw.batch(requests)
-        failed = [r.error for r in results
-                  if r.error is not None and not isinstance(r.error, OCIAlreadyExists)]
+            failed = [r.error for r in results
+                      if r.error is not None and not isinstance(r.error, OCIAlreadyExists)]
+            if later and not failed:
+                failed = [r.error for r in bw.batch(later) if r.error is not None]
     except OCIError as exc:
         failed = [exc]
     if failed:

@@ -127,6 +127,16 @@ class DriftKind(models.TextChoices):
     QUANTITY = "quantity", "Authorization quantity"
     USER_MISSING = "user_missing", "User missing"
     USER_EXTRA = "user_extra", "Extra user"
+    PACK_MISSING = "pack_missing", "Service pack missing"
+    PACK_EXTRA = "pack_extra", "Extra service pack"
+    GS_UNASSIGNED = "gs_unassigned", "Group service unassigned"
+    GS_ASSIGNED = "gs_assigned", "Group service assigned"
+
+
+#: Kinds whose BroadWorks value Accept can take (the others say why on the page).
+ACCEPTABLE_KINDS = frozenset({DriftKind.QUANTITY, DriftKind.NUMBER_EXTRA, DriftKind.USER_EXTRA,
+                              DriftKind.PACK_MISSING, DriftKind.PACK_EXTRA,
+                              DriftKind.GS_ASSIGNED})
 
 
 class DriftEntry(models.Model):
@@ -158,7 +168,9 @@ class DriftEntry(models.Model):
                                     name="drift_one_open_entry"),
             models.CheckConstraint(
                 condition=Q(kind__in=["group_missing", "number_missing", "number_extra",
-                                      "quantity", "user_missing", "user_extra"]),
+                                      "quantity", "user_missing", "user_extra",
+                                      "pack_missing", "pack_extra", "gs_unassigned",
+                                      "gs_assigned"]),
                 name="drift_kind_valid"),
             models.CheckConstraint(
                 condition=Q(resolved_at__isnull=True, resolution="")
@@ -175,3 +187,16 @@ class DriftEntry(models.Model):
         """The name as staff read it: "user service Call Forwarding Always", a number."""
         kind, _, name = self.name.partition(":")
         return f"{kind.replace('_', ' ')} {name}" if self.kind == DriftKind.QUANTITY else self.name
+
+    @property
+    def can_accept(self) -> bool:
+        return self.kind in ACCEPTABLE_KINDS
+
+    @property
+    def can_reprovision(self) -> bool:
+        """Whether Re-provision can make BroadWorks match (``drift._reprovision_refusal``)."""
+        if self.kind == DriftKind.QUANTITY:
+            return self.expected != "0"
+        return self.kind in (DriftKind.NUMBER_MISSING, DriftKind.PACK_MISSING,
+                             DriftKind.PACK_EXTRA, DriftKind.GS_UNASSIGNED,
+                             DriftKind.GS_ASSIGNED)

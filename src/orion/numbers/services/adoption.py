@@ -42,11 +42,16 @@ def numbers_adopt_many(*, wanted: list[tuple[Customer, list[str]]],
     valid: list[tuple[int, str]] = []
     for index, (_, numbers) in enumerate(wanted):
         for number in numbers:
-            if pattern.match(number):
-                valid.append((index, number))
-            else:
+            if not pattern.match(number):
                 results[index].refused.append(
                     (number, "not a North American number Orion can hold"))
+            elif number[3:5] == "11" or number[6:8] == "11":
+                # BroadWorks holds what was typed; Orion's inventory refuses N11 codes (211,
+                # 911, ...) in the database, which would stop the whole import.
+                results[index].refused.append(
+                    (number, "an N11 service code as its area or exchange code"))
+            else:
+                valid.append((index, number))
     existing = {d.e164: d for d in DID.objects.select_for_update().filter(
         e164__in=[number for _, number in valid])}
     now = timezone.now()
