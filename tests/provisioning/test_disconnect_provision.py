@@ -76,7 +76,7 @@ def test_a_disconnect_removes_users_phones_numbers_and_the_group_and_orion_agree
 
     gone = _disconnect(tenant_a.user, customer)
     assert gone.state == OrderState.ACKNOWLEDGED and gone.number
-    [(status, lock, scheduled_at)] = _jobs(gone.pk)  # dated today: runs at once, locked
+    [(status, lock, _at)] = _jobs(gone.pk)  # dated today: runs at once, locked
     assert status == "todo" and lock == f"enterprise-{gone.enterprise_id}"
     assert disconnect.order_disconnect(order_id=gone.pk, config=bw_config) == \
         OrderState.COMPLETED

@@ -19,7 +19,7 @@ from orion.billing.charges import BillingMonth, Charge, Subscription, Totals
 from orion.billing.models import InvoiceRunLine
 from orion.core.clock import local_today
 from orion.core.exceptions import NotFound
-from orion.orders.models import Order, OrderLine, OrderStateChange
+from orion.orders.models import Order, OrderKind, OrderLine, OrderStateChange
 from orion.orders.states import OrderState
 
 HISTORY_MONTHS = 24
@@ -58,6 +58,12 @@ def subscriptions(*, user: Viewer, customer_id: int | None = None, partner_id: i
     cancelled_at = dict(
         OrderStateChange.objects.filter(order__in=orders, to_state=OrderState.CANCELLED)
         .values_list("order_id", "changed_at"))
+    # A completed disconnect ends every subscription of its customer on the disconnect day
+    # (billed through the end of it, in the customer's time zone).
+    disconnected_on = dict(
+        Order.objects.filter(kind=OrderKind.DISCONNECT, state=OrderState.COMPLETED,
+                             customer_id__in=orders.values("customer_id"))
+        .values_list("customer_id", "effective_date"))
     result = []
     for line in lines:
         order = line.order
@@ -70,6 +76,9 @@ def subscriptions(*, user: Viewer, customer_id: int | None = None, partner_id: i
         if order.state == OrderState.CANCELLED:
             moment = cancelled_at.get(order.pk) or order.updated_at
             ends_on = ch.local_date(moment, tz)
+        last_day = disconnected_on.get(customer.pk)
+        if last_day is not None and (ends_on is None or last_day < ends_on):
+            ends_on = last_day
         result.append(Subscription(
             line_id=line.pk, order_id=order.pk, order_number=order.number or "",
             customer_id=customer.pk, customer_name=customer.name,
@@ -196,3 +205,4 @@ def customer_billing(*, user: User, customer_id: int, today: date | None = None
                               Decimal("0.00")),
         subscriptions=[(s, s.status(today)) for s in subs], upcoming=upcoming,
         history=history, runs=runs, orders=orders)
+

@@ -185,14 +185,21 @@ def order_disconnect_save(*, user: User, customer_id: int, details: DisconnectDe
 
 
 def _drafts_cancel(*, user: User, customer: Customer) -> list[int]:
-    """The customer's open drafts end with the disconnect: nothing more may be ordered."""
+    """The customer's open drafts end with the disconnect: nothing more may be ordered.
+
+    A draft was never an order (no number, no history), so it is discarded as the partner's
+    Discard does (``orders.drafts``): its reserved numbers go back to the inventory at once,
+    and an audit row says why it went."""
     cancelled = []
     for draft in (Order.objects.select_for_update(of=("self",), no_key=True)
                   .filter(customer=customer, state=OrderState.DRAFT).order_by("pk")):
-        order_draft_numbers_release(order=draft, by=user)
-        order_transition(order=draft, to=OrderState.CANCELLED, by=user,
-                         note="Cancelled: the customer is being disconnected.")
+        released = order_draft_numbers_release(order=draft, by=user)
+        audit_record(actor=user, action="order.draft_discard", obj=draft,
+                     reason="The customer is being disconnected.",
+                     changes={"kind": draft.kind, "account": draft.account_name,
+                              "numbers_released": released})
         cancelled.append(draft.pk)
+        draft.delete()  # lines and backorders go with it (CASCADE)
     return cancelled
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import include, path
 
-from orion.orders import form_views, views
+from orion.orders import disconnect_views, form_views, views
 
 app_name = "orders"
 urlpatterns = [
@@ -12,6 +12,9 @@ urlpatterns = [
          name="start_customer_in_enterprise"),
     path("customers/<int:pk>/add-package-forms/", form_views.start_add_services,
          name="start_add_services"),
+    path("customers/<int:pk>/disconnect/", disconnect_views.disconnect_form, name="disconnect"),
+    path("orders/<int:pk>/disconnect/cancel/", disconnect_views.disconnect_cancel,
+         name="disconnect_cancel"),
     path("orders/<int:pk>/", views.order_detail, name="detail"),
     path("orders/<int:pk>/form/", views.order_form, name="form"),
     path("orders/<int:pk>/billing-start-date/", views.billing_start_date,

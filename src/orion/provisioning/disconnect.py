@@ -60,10 +60,11 @@ MAX_ROUNDS = 3
 def earlier_orders_in_provisioning(order: Order) -> list[str]:
     """The customer's orders saved before this disconnect that a worker is still provisioning:
     the disconnect waits for them, so that nothing they add arrives after the group went."""
-    return list(Order.objects.filter(customer_id=order.customer_id,
-                                     state__in=PROVISIONING_STATES,
-                                     submitted_at__lt=order.submitted_at)
-                .exclude(pk=order.pk).order_by("submitted_at").values_list("number", flat=True))
+    assert order.customer_id is not None  # a placed order has its account
+    return [number or "" for number in Order.objects.filter(
+        customer_id=order.customer_id, state__in=PROVISIONING_STATES,
+        submitted_at__lt=order.submitted_at).exclude(pk=order.pk).order_by("submitted_at")
+        .values_list("number", flat=True)]
 
 
 def order_disconnect(*, order_id: int, config: BroadWorksConfig | None = None,
@@ -228,12 +229,18 @@ def _record(run: _Run, actions: list[plan.Action], answers: list, totals: dict[s
 def _complete(run: _Run) -> str:
     """BroadWorks holds nothing of the group: the customer is Disconnected in Orion too."""
     now = timezone.now()
-    run.order.provisioning_steps.exclude(key__in=run.touched | {"check"}).exclude(
-        status__in=(StepStatus.DONE, StepStatus.FAILED)).update(
-        status=StepStatus.NOT_NEEDED, finished_at=now)
+    # A step an earlier (crashed) run did the work of is done; one with nothing to remove
+    # had nothing to do.
+    open_steps = run.order.provisioning_steps.exclude(key="check").exclude(
+        status__in=(StepStatus.DONE, StepStatus.NOT_NEEDED))
+    open_steps.exclude(created=[]).update(status=StepStatus.DONE, finished_at=now, error="",
+                                          error_code="")
+    open_steps.filter(created=[]).update(status=StepStatus.NOT_NEEDED, finished_at=now,
+                                         error="", error_code="")
     with transaction.atomic():
         order = (Order.objects.select_for_update(of=("self",), no_key=True)
                  .select_related("customer", "enterprise").get(pk=run.order.pk))
+        assert order.customer_id is not None and order.enterprise_id is not None
         customer = Customer.objects.select_for_update().get(pk=order.customer_id)
         note = f"Customer disconnected ({order.number})."
         numbers = customer_numbers_quarantine(customer_id=customer.pk, order=order, by=None,
