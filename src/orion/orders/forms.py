@@ -13,6 +13,7 @@ from orion.accounts import validators as v
 from orion.accounts.models import ServiceType
 from orion.accounts.selectors import DuplicateAccount
 from orion.broadworks import schema
+from orion.orders.changes import effective_date_problem
 from orion.orders.models import (
     ACCOUNT_FIELDS,
     CUSTOMER_INFORMATION,
@@ -42,6 +43,12 @@ class OrderDetailsForm(forms.Form):
     billing_start_date = forms.DateField(
         label="Billing Start Date", widget=forms.DateInput(attrs={"type": "date"}),
         help_text="Today or later. Can be changed until the service is activated.")
+    # Change orders: the day the change takes effect in BroadWorks and billing (it replaces
+    # the Billing Start Date on their form).
+    effective_date = forms.DateField(
+        label="Effective date", widget=forms.DateInput(attrs={"type": "date"}), required=False,
+        help_text="Today or later, in the customer's time zone. The change is made in "
+                  "BroadWorks on that day, and billed from it.")
     enterprise_name = forms.CharField(label=ENTERPRISE_NAME_LABEL, required=False,
                                       max_length=400)
     company_name = forms.CharField(label=ACCOUNT_FIELDS["company_name"], required=False,
@@ -90,6 +97,7 @@ class OrderDetailsForm(forms.Form):
         self.order = order
         self.autosave = autosave
         self.stale = False  # the template offers a reload link when True
+        self.package_errors: list[str] = []  # Save Order's refusals about the lines
         self.released: list[str] = []  # numbers released meanwhile (Save Order asks first)
         self.duplicate: DuplicateAccount | None = None  # set by the page when Save Order refuses
         # What the draft holds (autosaved) is what the form shows, after a refresh too.
@@ -110,7 +118,16 @@ class OrderDetailsForm(forms.Form):
                 self.fields[name].widget.attrs["required"] = "required"
             self.fields["time_zone"].widget.attrs["list"] = "time-zones"
             self.fields["time_zone"].widget.attrs["autocomplete"] = "off"
-        self.fields["billing_start_date"].widget.attrs["required"] = "required"
+        if order.kind == OrderKind.CHANGE:
+            # A change bills from its effective date: one date, not two.
+            del self.fields["billing_start_date"]
+            self.fields["effective_date"].required = True
+            self.fields["effective_date"].widget.attrs["required"] = "required"
+            if order.effective_date:
+                self.initial.setdefault("effective_date", order.effective_date)
+        else:
+            del self.fields["effective_date"]
+            self.fields["billing_start_date"].widget.attrs["required"] = "required"
 
     @property
     def customer_information(self) -> list[forms.BoundField]:
@@ -137,6 +154,12 @@ class OrderDetailsForm(forms.Form):
             problem = billing_start_date_problem(value, time_zone=str(tz or ""))
             if problem:
                 self.add_error("billing_start_date", problem)
+        effective = cleaned.get("effective_date")
+        if isinstance(effective, date) and self.order.customer is not None:
+            problem = effective_date_problem(effective,
+                                             time_zone=self.order.customer.time_zone)
+            if problem:
+                self.add_error("effective_date", problem)
         return cleaned
 
     def _check_draft_version(self, version: object) -> None:
@@ -232,4 +255,6 @@ class OrderDetailsForm(forms.Form):
 
     def details(self) -> OrderDetails:
         data = {k: val for k, val in self.cleaned_data.items() if k in OrderDetails.__annotations__}
+        if self.order.kind == OrderKind.CHANGE:
+            data["billing_start_date"] = data.get("effective_date")
         return OrderDetails(**data)

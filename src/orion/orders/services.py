@@ -29,6 +29,7 @@ from orion.core.clock import local_date, local_today
 from orion.core.exceptions import NotFound
 from orion.numbers import conf as number_conf
 from orion.numbers.nanp import display
+from orion.numbers.selectors import E911_SURCHARGE_PACKAGE
 from orion.numbers.services import order_numbers_place, order_numbers_released
 from orion.numbers.services.e911 import e911_surcharge_sync
 from orion.orders import changes
@@ -52,7 +53,7 @@ from orion.orders.models import (
 from orion.orders.states import BILLING_START_CLOSED_STATES, OrderState
 from orion.provisioning.queue import order_provisioning_start
 from orion.users.rules import seat_quantity_check
-from orion.users.services import order_users_check, order_users_place
+from orion.users.services import order_users_check, order_users_place, order_users_release
 
 logger = logging.getLogger(__name__)
 DRAFT_REUSE_WINDOW = timedelta(hours=12)
@@ -135,7 +136,10 @@ def order_change_start(*, user: User, customer_id: int) -> Order:
     if other is not None:
         raise OrderError(changes.open_day_two_message(other), code="day_two_order_open")
     current = changes.customer_current_quantities(customer=customer)
-    packages = Package.objects.filter(pk__in=current, charge_type="MRC", is_extra_did=False)
+    # The monthly packages the partner chose; the lines Save Order computes (Additional DID,
+    # the E911 surcharge per number) follow the numbers, not the form.
+    packages = (Package.objects.filter(pk__in=current, charge_type="MRC", is_extra_did=False)
+                .exclude(name=E911_SURCHARGE_PACKAGE))
     with transaction.atomic():
         order = order_start(user=user, kind=OrderKind.CHANGE, customer=customer)
         have = set(order.lines.values_list("package_id", flat=True))
@@ -144,6 +148,36 @@ def order_change_start(*, user: User, customer_id: int) -> Order:
                       previous_quantity=current[p.pk], charge_type=p.charge_type,
                       unit_price=p.price, included_dids=p.included_dids)
             for p in packages.order_by("pk") if p.pk not in have)
+    return order
+
+
+def order_change_cancel(*, user: User, order_id: int, reason: str = "") -> Order:
+    """Cancel a change order before it takes effect: until its effective date (the customer's
+    day) and while it still waits (acknowledged), the partner may take it back. Its job finds
+    the order cancelled and sends nothing; the users it added stop being live. Audited."""
+    reason = clean_reason(reason)
+    with transaction.atomic():
+        order = (Order.objects.visible_to(user).select_for_update(of=("self",), no_key=True)
+                 .select_related("customer").filter(pk=order_id).first())
+        if order is None or order.kind != OrderKind.CHANGE:
+            raise NotFound("No such change order.")
+        assert order.customer is not None and order.effective_date is not None
+        if order.state != OrderState.ACKNOWLEDGED:
+            raise OrderError(f"Change {order} is {order.get_state_display().lower()}: it can "
+                             "only be cancelled while it waits for its effective date.",
+                             code="not_cancellable")
+        if local_today(order.customer.time_zone) > order.effective_date:
+            raise OrderError(f"Change {order} took effect on {order.effective_date:%Y-%m-%d}; "
+                             "order another change instead.", code="not_cancellable")
+        order.provisioning_steps.filter(status="pending").update(status="cancelled")
+        order_transition(order=order, to=OrderState.CANCELLED, by=user,
+                         note=("Change cancelled." + (f" Reason: {reason}" if reason else ""))
+                         [:500])
+        released = order_users_release(order=order)
+        audit_record(actor=user, action="order.change_cancel", obj=order, reason=reason,
+                     changes={"state": [OrderState.ACKNOWLEDGED, OrderState.CANCELLED],
+                              "customer": order.customer_id, "users_released": released})
+    logger.info("order %s: change cancelled by %s", order.number, user.username)
     return order
 
 
@@ -317,6 +351,8 @@ def billing_start_date_problem(value: date, *, time_zone: str) -> str | None:
 def order_billing_start_date_open(*, order: Order) -> bool:
     """Whether the partner may still move a placed order's Billing Start Date (until the
     service is activated); afterwards only staff correct it, with a reason."""
+    if order.kind == OrderKind.CHANGE:
+        return False  # a change bills from its effective date
     return order.activated_at is None and order.state not in BILLING_START_CLOSED_STATES
 
 

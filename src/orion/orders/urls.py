@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import include, path
 
-from orion.orders import disconnect_views, form_views, views
+from orion.orders import change_views, disconnect_views, form_views, views
 
 app_name = "orders"
 urlpatterns = [
@@ -12,6 +12,9 @@ urlpatterns = [
          name="start_customer_in_enterprise"),
     path("customers/<int:pk>/add-package-forms/", form_views.start_add_services,
          name="start_add_services"),
+    path("customers/<int:pk>/change-services/", change_views.start_change,
+         name="start_change"),
+    path("orders/<int:pk>/change/cancel/", change_views.change_cancel, name="change_cancel"),
     path("customers/<int:pk>/disconnect/", disconnect_views.disconnect_form, name="disconnect"),
     path("orders/<int:pk>/disconnect/cancel/", disconnect_views.disconnect_cancel,
          name="disconnect_cancel"),

@@ -126,6 +126,9 @@ def order_form(request: AuthedRequest, pk: int) -> HttpResponse:
                     form.released = exc.released
                 for field, errors in exc.errors.items():
                     for error in errors:
+                        if field == "packages":
+                            # Shown in the Order Packages section, next to the lines.
+                            form.package_errors.append(error)
                         form.add_error(field if field in form.fields else None, error)
             except OrionError as exc:
                 form.add_error(None, exc.message)
