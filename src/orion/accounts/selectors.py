@@ -80,7 +80,7 @@ def account_list(*, user: Viewer, name: str = "", sort: str = "name",
 def customer_numbers(*, customer: Customer) -> list[DID]:
     """The DIDs assigned to the customer (what its Overview tab lists), in number order."""
     return list(DID.objects.filter(customer=customer, state=NumberState.ASSIGNED)
-                .order_by("e164"))
+                .select_related("e911").order_by("e164"))
 
 
 def name_fold(name: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from orion.numbers import views
+from orion.numbers import e911_views, views
 
 app_name = "numbers"
 urlpatterns = [
@@ -16,4 +16,6 @@ urlpatterns = [
     path("backorders/fill/", views.backorder_fill, name="backorder_fill"),
     path("import/", views.imports, name="imports"),
     path("import/progress/", views.import_progress, name="import_progress"),
+    # Not staff only: a number's E911 location, for its partner (another partner: 404).
+    path("<int:pk>/e911/", e911_views.e911_edit, name="e911"),
 ]

@@ -43,6 +43,14 @@ class OrderDetailsForm(forms.Form):
     billing_start_date = forms.DateField(
         label="Billing Start Date", widget=forms.DateInput(attrs={"type": "date"}),
         help_text="Today or later. Can be changed until the service is activated.")
+    billing_start_on_port = forms.BooleanField(
+        label="On port completion", required=False,
+        help_text="Numbers are porting in: billing starts the day the last port completes "
+                  "(the date above is the expected one).")
+    awaiting_turn_up = forms.BooleanField(
+        label="Awaiting turn-up: a circuit or the customer's PBX", required=False,
+        help_text="The service is live only when you (or operations) mark it live on the "
+                  "order page.")
     # Change orders: the day the change takes effect in BroadWorks and billing (it replaces
     # the Billing Start Date on their form).
     effective_date = forms.DateField(
@@ -101,7 +109,8 @@ class OrderDetailsForm(forms.Form):
         self.released: list[str] = []  # numbers released meanwhile (Save Order asks first)
         self.duplicate: DuplicateAccount | None = None  # set by the page when Save Order refuses
         # What the draft holds (autosaved) is what the form shows, after a refresh too.
-        for name in ("enterprise_name", *ACCOUNT_FIELDS, "notes"):
+        for name in ("enterprise_name", *ACCOUNT_FIELDS, "notes", "billing_start_on_port",
+                     "awaiting_turn_up"):
             value = getattr(order, name)
             if value:
                 self.initial.setdefault(name, value)

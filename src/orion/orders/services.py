@@ -327,6 +327,11 @@ class OrderDetails:
     # warning of Save Order ("This is a different customer, save anyway").
     confirm_duplicate: bool = False
     save_without_released: bool = False
+    # Live activation (issue 18): the Billing Start Date above is the expected port date,
+    # replaced by the completion of the last port; the service waits for a turn-up outside
+    # Orion (a circuit, the PBX) and is activated by "Mark live".
+    billing_start_on_port: bool = False
+    awaiting_turn_up: bool = False
     # Change orders: the day the change takes effect (its Billing Start Date too).
     effective_date: date | None = None
 
@@ -533,6 +538,8 @@ def _apply_details(order: Order, details: OrderDetails) -> None:
         # A change bills from the day it takes effect.
         order.effective_date = order.billing_start_date = details.effective_date
     order.notes = details.notes
+    order.billing_start_on_port = details.billing_start_on_port
+    order.awaiting_turn_up = details.awaiting_turn_up
     if order.creates_account:
         for field in ("enterprise_name", *ACCOUNT_FIELDS):
             setattr(order, field, getattr(details, field))

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import include, path
 
 from orion.orders import change_views, disconnect_views, form_views, views
+from orion.orders.activation_views import mark_live
 
 app_name = "orders"
 urlpatterns = [
@@ -22,6 +23,7 @@ urlpatterns = [
     path("orders/<int:pk>/form/", views.order_form, name="form"),
     path("orders/<int:pk>/billing-start-date/", views.billing_start_date,
          name="billing_start_date"),
+    path("orders/<int:pk>/mark-live/", mark_live, name="mark_live"),
     path("orders/<int:pk>/form/packages/", views.package_picker, name="package_picker"),
     path("orders/<int:pk>/form/lines/", views.lines_add, name="lines_add"),
     path("orders/<int:pk>/form/lines/<int:line_pk>/quantity/", views.line_quantity,

@@ -25,6 +25,7 @@ from orion.numbers.nanp import TOLL_FREE_PACKAGE
 from orion.numbers.search import blocks_in_stock, number_query_clean, numbers_search
 from orion.numbers.selectors import order_toll_free_allowance
 from orion.orders import services
+from orion.orders.activation import order_mark_live_problem
 from orion.orders.exceptions import (
     DuplicateAccountName,
     NumbersReleased,
@@ -32,6 +33,7 @@ from orion.orders.exceptions import (
     OrderValidationError,
 )
 from orion.orders.forms import OrderDetailsForm
+from orion.orders.lifecycle import order_activation_waits
 from orion.orders.models import Order, OrderKind
 from orion.orders.selectors import order_billing_date_changes, order_get, order_list, order_quote
 from orion.orders.states import OrderState
@@ -234,6 +236,8 @@ def order_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "progress": order_progress(order=order),
         "trunking_numbers": order_trunking_numbers(order=order),
         "billing_form": services.order_billing_start_date_open(order=order),
+        "activation_waits": order_activation_waits(order),
+        "mark_live_problem": order_mark_live_problem(order),
         "cancellable_states": CANCELLABLE_STATES,
         "job_lost": request.user.is_provider_staff and order_job_lost(order=order),
         "users": order_user_rows(order=order)[0],

@@ -41,6 +41,13 @@ def _same_user(user: ProvisioningUser, seen: SeenUser) -> bool:
             and (seen.phone_number or "") == (user.phone_number or ""))
 
 
+def _gets_its_number(user: ProvisioningUser, seen: SeenUser) -> bool:
+    """The user exists as ordered but without the number it has been given since."""
+    return (bool(user.phone_number) and not seen.phone_number
+            and seen.first_name == user.first_name and seen.last_name == user.last_name
+            and (seen.extension or "") == user.extension)
+
+
 def _describe(first: str, last: str, extension: str, number: str | None) -> str:
     return f'"{first} {last}", extension {extension or "none"}, number {number or "none"}'
 
@@ -75,7 +82,13 @@ def users(desired: Desired, seen: Observed, actions: list[Action]) -> None:
     for user in desired.users:
         have = seen.users.get(user.user_id)
         if have is not None:
-            if not _same_user(user, have):
+            if _gets_its_number(user, have):
+                # Created before its number was ours (a port completed since): BroadWorks
+                # gets the number now; the numbers step assigned it to the group first.
+                actions.append(Action("users", ("UserModifyRequest17sp4", {
+                    "user_id": user.user_id, "phone_number": user.phone_number}),
+                    f"number {user.phone_number} for {user.user_id}"))
+            elif not _same_user(user, have):
                 raise ProvisioningConflict(
                     f"User {user.user_id} exists in BroadWorks as "
                     f"{_describe(have.first_name, have.last_name, have.extension, have.phone_number)}"  # noqa: E501
