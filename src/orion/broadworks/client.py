@@ -15,7 +15,7 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeAlias
@@ -90,26 +90,24 @@ def _as_request(item: RequestLike) -> OCIRequest:
     return ocip_request(name, **fields)
 
 
-def check_request(request: OCIRequest) -> None:
+def check_request(request: OCIRequest) -> Any:
     """Refuse, before anything is sent, a request the R25 schema would refuse.
 
     BroadWorks answers such a request with ``[Error 6004]`` after the earlier commands of
     the document already ran; failing here keeps a bug from turning into a half-done order.
-    Requests outside Orion's schema table are not checked (the server will say).
+    Requests outside Orion's schema table are not checked (the server will say). Returns the
+    checked ``<command>`` element (None when unchecked), which the document then reuses.
     """
     name = request.type_
     if not schema.knows(name):
-        return
+        return None
+    element = codec.command_element(request)
     try:
-        schema.validate_command(name, codec.command_element(request))
+        schema.validate_command(name, element)
     except schema.SchemaViolation as exc:
         logger.error("refusing to send an invalid %s: %s", name, exc)
         raise OCIInvalidRequest(name, str(exc)) from exc
-
-
-def _chunks(items: Sequence[OCIRequest], size: int) -> Iterator[Sequence[OCIRequest]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+    return element
 
 
 class BroadWorksClient:
@@ -226,12 +224,15 @@ class BroadWorksClient:
         :class:`OCIInvalidRequest` (a schema-invalid request: nothing was sent).
         """
         items = [_as_request(item) for item in requests]
-        for item in items:
-            check_request(item)  # all of them before the first document goes out
+        # All of them before the first document goes out; each element is encoded once.
+        elements = [check_request(item) for item in items]
         results: list[OCIResult] = []
         with self._lock:
-            for chunk in _chunks(items, MAX_COMMANDS_PER_DOCUMENT):
-                results.extend(self._exchange(chunk, resend=self.config.resend_on_disconnect))
+            for start in range(0, len(items), MAX_COMMANDS_PER_DOCUMENT):
+                results.extend(self._exchange(
+                    items[start:start + MAX_COMMANDS_PER_DOCUMENT],
+                    resend=self.config.resend_on_disconnect,
+                    elements=elements[start:start + MAX_COMMANDS_PER_DOCUMENT]))
         return results
 
     def batch_or_raise(self, requests: Sequence[RequestLike]) -> list[OCIResponse]:
@@ -241,7 +242,12 @@ class BroadWorksClient:
     # -- exchange -------------------------------------------------------------------
 
     def _exchange(
-        self, requests: Sequence[OCIRequest], *, resend: bool, timeout: float | None = None
+        self,
+        requests: Sequence[OCIRequest],
+        *,
+        resend: bool,
+        timeout: float | None = None,
+        elements: Sequence[Any] | None = None,
     ) -> list[OCIResult]:
         """Send one document on a logged-in session, recovering a lost session once."""
         attempts = 2 if resend else 1
@@ -251,7 +257,7 @@ class BroadWorksClient:
             if self.before_send is not None:
                 self.before_send()  # after any login: a pause there must not go unchecked
             try:
-                results = self._send_document(requests, timeout=timeout)
+                results = self._send_document(requests, timeout=timeout, elements=elements)
             except OCITimeout:
                 self._drop()
                 raise
@@ -274,13 +280,19 @@ class BroadWorksClient:
         return str(self._echo)
 
     def _send_document(
-        self, requests: Sequence[OCIRequest], *, timeout: float | None = None
+        self,
+        requests: Sequence[OCIRequest],
+        *,
+        timeout: float | None = None,
+        elements: Sequence[Any] | None = None,
     ) -> list[OCIResult]:
         """Write one document, read one answer, audit it, match answers to requests."""
         assert self._conn is not None
         echoes = [self._next_echo() for _ in requests]
         names = tuple(request.type_ for request in requests)
-        data = codec.encode_document(self.session_id, list(zip(requests, echoes, strict=True)))
+        data = codec.encode_document(
+            self.session_id, list(zip(requests, echoes, strict=True)), elements=elements
+        )
         started_at = datetime.now(UTC)
         start = time.monotonic()
         answer: bytes | None = None

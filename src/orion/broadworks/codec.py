@@ -284,16 +284,26 @@ def command_element(command: OCICommand) -> Any:
     return element
 
 
-def encode_document(session_id: str, commands: Sequence[tuple[OCICommand, str | None]]) -> bytes:
+def encode_document(
+    session_id: str,
+    commands: Sequence[tuple[OCICommand, str | None]],
+    *,
+    elements: Sequence[Any] | None = None,
+) -> bytes:
     """One BroadsoftDocument with each ``(command, echo)`` in order, as real servers write it.
 
     The envelope is written by hand because lxml puts namespace declarations before
     attributes; captures from live servers read
     ``<command echo="" xsi:type="c:SuccessResponse" xmlns:c="C" xmlns=""/>``.
+    ``elements``, parallel to ``commands``, are their ``command_element`` already built (the
+    client's schema check builds them); a None entry is built here.
     """
     parts = [_DOCUMENT_HEAD, f'<sessionId xmlns="">{escape_text(session_id)}</sessionId>']
-    for command, echo in commands:
-        text = etree.tostring(command_element(command), encoding="unicode", with_tail=False)
+    for index, (command, echo) in enumerate(commands):
+        element = elements[index] if elements is not None else None
+        if element is None:
+            element = command_element(command)
+        text = etree.tostring(element, encoding="unicode", with_tail=False)
         # the children as serialised inside the element (no repeated declarations)
         body = "" if text.endswith("/>") else text[text.index(">") + 1 : -len("</command>")]
         start = _command_start(command, echo)

@@ -414,7 +414,7 @@ def order_save(*, user: User, order_id: int, details: OrderDetails) -> SaveResul
         else:
             _check_order(order, details)
         # The users (seats) follow the seat lines and keep BroadWorks' rules (orion.users).
-        order_users_check(order=order)
+        seats = order_users_check(order=order)
         if not details.confirm_duplicate:
             _check_duplicate_name(order, details)
         if not details.save_without_released:
@@ -447,7 +447,7 @@ def order_save(*, user: User, order_id: int, details: OrderDetails) -> SaveResul
         order.submitted_at = timezone.now()
         order.save()
         placed = order_numbers_place(order=order, user=user)
-        order_users_place(order=order)
+        order_users_place(order=order, users=seats)
         _extra_did_line(order, placed.extra_dids)
         _freeze_prices(order)
         e911_surcharge_sync(order=order)  # the "E911 Surcharge" line, one per number

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -21,7 +22,7 @@ from orion.broadworks.client import BroadWorksClient, OCIExchange
 from orion.broadworks.config import MAX_COMMANDS_PER_DOCUMENT, BroadWorksConfig
 from orion.broadworks.exceptions import OCIAlreadyExists, OCIConnectionError, OCIError
 from orion.broadworks.pool import BroadWorksPool
-from orion.core.bulk import rows_update
+from orion.core.bulk import rows_insert_sql, rows_update, rows_update_sql
 from orion.numbers.services.e911 import e911_held_note, order_e911_defaults_apply
 from orion.orders.lifecycle import order_activate, order_open_ports, order_transition
 from orion.orders.models import Order, OrderKind
@@ -32,7 +33,14 @@ from orion.provisioning.exceptions import (
     ProvisioningConflict,
     ProvisioningStepFailed,
 )
-from orion.provisioning.fencing import JobFence, enterprise_lock, enterprise_unlock, fence_check
+from orion.provisioning.fencing import (
+    FENCE_GUARD,
+    JobFence,
+    enterprise_lock,
+    enterprise_unlock,
+    fence_check,
+    fenced_write,
+)
 from orion.provisioning.models import (
     FINISHED_STEP_STATUSES,
     OciExchangeLog,
@@ -94,16 +102,36 @@ def broadworks_pool(config: BroadWorksConfig) -> BroadWorksPool:
         return pool
 
 
-def _flush_exchanges(order: Order) -> None:
-    buffer = getattr(_audit, "buffer", None) or []
-    if buffer:
-        OciExchangeLog.objects.bulk_create(
-            OciExchangeLog(order=order, at=x.started_at,
+def _exchange_rows(order: Order) -> list[OciExchangeLog]:
+    return [OciExchangeLog(order=order, at=x.started_at,
                            commands=", ".join(x.commands)[:2000] or "(none)",
                            request_xml=x.request_xml, response_xml=x.response_xml or "",
                            duration_ms=int(x.duration * 1000), error=x.error or "")
-            for x in buffer)
-        buffer.clear()
+            for x in getattr(_audit, "buffer", None) or []]
+
+
+def _flush_exchanges(order: Order) -> None:
+    if rows := _exchange_rows(order):
+        OciExchangeLog.objects.bulk_create(rows)
+        _audit.buffer.clear()
+
+
+def _record(run: _Run, steps: Sequence[ProvisioningStep] = ()) -> None:
+    """The fence check, the OCI-P exchanges so far and ``steps``, in one statement.
+
+    The bookkeeping after every document is one round trip (not a transaction of five), and
+    nothing of it is written once the run lost its enterprise or its job.
+    """
+    enterprise_id = run.order.enterprise_id
+    assert enterprise_id is not None  # a placed order has its enterprise
+    statements = []
+    if logs := _exchange_rows(run.order):
+        statements.append(rows_insert_sql(logs, guard=FENCE_GUARD))
+    if steps:
+        statements.append(rows_update_sql(steps, _STEP_FIELDS, guard=FENCE_GUARD))
+    fenced_write(enterprise_id=enterprise_id, fence=run.fence, statements=statements)
+    if logs:
+        _audit.buffer.clear()
 
 
 def _step_update(step: ProvisioningStep, **fields: object) -> None:
@@ -180,8 +208,7 @@ def order_provision(*, order_id: int, config: BroadWorksConfig | None = None,
                 _flush_exchanges(order)
             finally:
                 _audit.buffer = None
-        run.check_fence()
-        return _complete(run)
+        return _complete(run)  # its first write checks the fence
     finally:
         enterprise_unlock(enterprise_id=enterprise_id)
 
@@ -219,23 +246,22 @@ def _e911_hold(order: Order) -> bool:
 def _converge(run: _Run, client: BroadWorksClient) -> None:
     """Read, diff, write; again if BroadWorks said "already exists" (to verify it).
 
-    Step bookkeeping and the OCI-P log are written in one transaction per phase, not row by
-    row: a run costs a handful of commits, not dozens.
+    Step bookkeeping and the OCI-P log are written in one statement per phase (``_record``,
+    with the fence check), not row by row: a run costs a handful of statements, not dozens.
     """
     check = run.steps["check"]
     for _ in range(MAX_ROUNDS):
         now = timezone.now()
-        run.check_fence()
-        _step_update(check, status=StepStatus.RUNNING, started_at=check.started_at or now,
-                     attempts=check.attempts + 1)
+        _set(check, status=StepStatus.RUNNING, started_at=check.started_at or now,
+             attempts=check.attempts + 1)
+        _record(run, [check])
         desired = plan.desired_for(run.order)
         run.with_work = plan.steps_with_work(desired)
         seen = plan.parse_reads(client.batch(plan.read_requests(desired)))
         if user_reads := plan.user_reads(desired, seen):
             plan.parse_user_reads(desired, seen, client.batch(user_reads))
         seen.users_elsewhere = set(run.users_elsewhere)
-        _flush_exchanges(run.order)
-        actions = plan.plan_actions(desired, seen)  # a conflict raises here
+        actions = plan.plan_actions(desired, seen)  # a conflict raises here (reads logged)
         run.users_total = len(desired.users)
         run.users_done = sum(1 for u in desired.users if u.user_id in seen.users)
         _set(check, status=StepStatus.DONE, finished_at=timezone.now(), error="",
@@ -248,8 +274,7 @@ def _converge(run: _Run, client: BroadWorksClient) -> None:
                  attempts=step.attempts + 1)
             changed.append(step)
         _label_users(run)
-        run.check_fence()
-        _steps_save(changed)
+        _record(run, changed)  # with the reads' exchanges
         if not actions:
             return
         recheck = False
@@ -260,10 +285,7 @@ def _converge(run: _Run, client: BroadWorksClient) -> None:
             later = {a.step for a in actions[start + MAX_COMMANDS_PER_DOCUMENT:]}
             # client.before_send re-checks the fence immediately before each document.
             results = client.batch([a.request for a in chunk])
-            with transaction.atomic():
-                run.check_fence()
-                _flush_exchanges(run.order)
-                again, failure = _record_results(run, chunk, results, later=later)
+            again, failure = _record_results(run, chunk, results, later=later)
             recheck = recheck or again
             if failure is not None:
                 raise failure
@@ -317,7 +339,8 @@ def _record_results(run: _Run, actions: list[plan.Action], results: list, *,
             _set(run.steps[key], status=StepStatus.DONE, finished_at=timezone.now(), error="",
                  error_code="")
     _label_users(run)
-    _steps_save([run.steps[key] for key in dict.fromkeys(a.step for a in actions)])
+    # This document's exchange and its steps, behind the fence, in one statement.
+    _record(run, [run.steps[key] for key in dict.fromkeys(a.step for a in actions)])
     return recheck, failure
 
 
@@ -342,7 +365,7 @@ def _finish_steps(run: _Run) -> None:
             status = StepStatus.SKIPPED
         _set(step, status=status, finished_at=now, error="", error_code="")
         finished.append(step)
-    _steps_save(finished)
+    _record(run, finished)
 
 
 def _complete(run: _Run) -> str:

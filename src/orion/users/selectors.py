@@ -87,17 +87,20 @@ def order_users_for_provisioning(order: Order) -> list[ProvisioningUser]:
         return []
     domain = _domain(order.customer)
     result = []
-    for u in order.users.live().select_related("number", "line__package").order_by("position"):
-        userpart = u.user_id.split("@", 1)[0]
+    # Plain rows, not model instances: a provisioning round reads every user of the order.
+    rows = order.users.live().order_by("position").values_list(
+        "user_id", "first_name", "last_name", "extension", "number__e164", "email",
+        "line__package__bw_name", "device_type", "mac_address")
+    for user_id, first, last, extension, e164, email, pack, device_type, mac in rows:
+        userpart = user_id.split("@", 1)[0]
         result.append(ProvisioningUser(
-            user_id=u.user_id, first_name=u.first_name, last_name=u.last_name,
-            calling_line_id_first_name=u.first_name, calling_line_id_last_name=u.last_name,
-            extension=u.extension,
-            phone_number=f"+1-{u.number.e164.removeprefix('+1')}" if u.number else None,
-            email=u.email, service_pack=u.line.package.bw_name, device_type=u.device_type,
-            mac_address=u.mac_address,
-            device_name=f"{userpart}_phone"[:40] if u.device_type else "",
-            line_port=f"{userpart}@{domain}" if u.device_type else ""))
+            user_id=user_id, first_name=first, last_name=last,
+            calling_line_id_first_name=first, calling_line_id_last_name=last,
+            extension=extension,
+            phone_number=f"+1-{e164.removeprefix('+1')}" if e164 else None,
+            email=email, service_pack=pack, device_type=device_type, mac_address=mac,
+            device_name=f"{userpart}_phone"[:40] if device_type else "",
+            line_port=f"{userpart}@{domain}" if device_type else ""))
     return result
 
 

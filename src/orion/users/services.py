@@ -65,6 +65,12 @@ def order_users_sync(*, order: Order) -> str | None:
     and prefilled users nobody edited yet take the order's free numbers in order.
     Returns why no users could be made (the group's user limit), or None.
     """
+    return _users_sync(order)[0]
+
+
+def _users_sync(order: Order) -> tuple[str | None, rules.Group, list[OrderUser]]:
+    """``order_users_sync``, also returning the group's rules and the users as they are now
+    (in position order), so Save Order checks them without reading them again."""
     group = rules.group_for(order)
     seat_lines = [line for line in order.lines.select_related("package").order_by("id")
                   if line.package.is_seat]
@@ -73,7 +79,7 @@ def order_users_sync(*, order: Order) -> str | None:
     added = {line.pk: max(0, line.quantity - line.previous_quantity) for line in seat_lines}
     problem = rules.user_limit_problem(group, sum(added.values()))
     if problem:
-        return problem
+        return problem, group, []
     users = list(order.users.all())
     stale_numbers = [u.pk for u in users
                      if u.number_id is not None and u.number_id not in group.numbers]
@@ -112,7 +118,7 @@ def order_users_sync(*, order: Order) -> str | None:
                                  last_name=str(position), extension=extension,
                                  number_id=free_numbers.pop(0) if free_numbers else None))
     OrderUser.objects.bulk_create(new)
-    return None
+    return None, group, sorted([*users, *new], key=lambda u: (u.position, u.pk or 0))
 
 
 def order_users_refresh(*, user: User, order_id: int) -> str | None:
@@ -278,14 +284,13 @@ def order_users_set(*, user: User, order_id: int, rows: Sequence[Mapping[str, ob
     return list(order.users.select_related("number", "line__package"))
 
 
-def order_users_check(*, order: Order) -> None:
+def order_users_check(*, order: Order) -> list[OrderUser]:
     """Save Order's check, under the draft's lock: the users follow the seat lines, and the
-    set keeps every rule. Raises ``OrderValidationError`` with the ``users`` field."""
-    problem = order_users_sync(order=order)
+    set keeps every rule. Raises ``OrderValidationError`` with the ``users`` field. Returns
+    the users checked (for ``order_users_place`` in the same transaction)."""
+    problem, group, users = _users_sync(order)
     if problem:
         raise OrderValidationError({"users": [problem]})
-    group = rules.group_for(order)
-    users = list(order.users.all())
     problems = rules.users_problems(group, [rules.Candidate.of(u) for u in users])
     if problems:
         first = next(iter(problems))
@@ -295,6 +300,7 @@ def order_users_check(*, order: Order) -> None:
             f"{count} user{'s' if count != 1 else ''} in the Users section "
             f"ha{'ve' if count != 1 else 's'} errors (User {users[first].position}: {message}); "
             "correct the rows marked there."]})
+    return users
 
 
 def _user_id(*, local: str, domain: str) -> str:
@@ -312,18 +318,20 @@ def _release_cancelled(users: list[OrderUser], *, customer_id: int) -> None:
      .update(is_live=False))
 
 
-def order_users_place(*, order: Order) -> int:
+def order_users_place(*, order: Order, users: list[OrderUser] | None = None) -> int:
     """Save Order, once the order has its customer: its users become live, Orion's record of
     the group's users, each with its BroadWorks user id ``<group id>_<extension>@<domain>``
     (unique in the whole system; on a clash the enterprise id goes in front).
 
     The customer row is locked first, so two orders for the same customer take their
     extensions one after the other; the database's unique constraints hold the rest.
+    ``users``: the order's users as ``order_users_check`` returned them in this transaction
+    (read again when not given).
     """
     customer = order.customer
     assert customer is not None and order.enterprise is not None
     type(customer).objects.select_for_update(no_key=True).filter(pk=customer.pk).first()
-    users = list(order.users.all())
+    users = list(order.users.all()) if users is None else users
     if not users:
         return 0
     _release_cancelled(users, customer_id=customer.pk)
