@@ -135,7 +135,8 @@ def _group(desired: Desired, seen: Observed, actions: list[Action]) -> None:
             raise ProvisioningConflict(
                 f"Group {desired.group_id} is missing from enterprise {desired.sp_id} in "
                 "BroadWorks, although Orion provisioned it before: it was removed outside "
-                "Orion. Restore it in BroadWorks, then press Retry.", step="group")
+                "Orion. Restore it in BroadWorks, then press Retry.", step="group",
+                drift=("group_missing", desired.group_id, "present", "absent"))
         actions.append(Action("group", ("GroupAddRequest", {
             **group_fields, "default_domain": desired.domain,
             "user_limit": desired.user_limit, "group_name": desired.group_name,
@@ -153,6 +154,20 @@ def _group(desired: Desired, seen: Observed, actions: list[Action]) -> None:
             actions.append(Action("group", ("GroupModifyRequest", {
                 **group_fields, "user_limit": desired.user_limit}),
                 f"user limit of {desired.group_id} raised to {desired.user_limit}"))
+
+
+def _authorization_drift(kind: str, name: str, before: int, held: str | None,
+                         assigned: bool) -> tuple[str, str, str, str]:
+    """The drift entry an unexplained authorization is, named as the audit names it
+    (``adoption.drift``): a service pack Orion counts that the group lacks, or holds that
+    Orion counts none of; an assigned group service Orion counts none of; else a quantity."""
+    if kind == "service_pack" and before and held is None:
+        return ("pack_missing", name, str(before), "absent")
+    if kind == "service_pack" and not before and held is not None:
+        return ("pack_extra", name, "0", held)
+    if kind == "group_service" and not before and assigned:
+        return ("gs_assigned", name, "0", held or "0")
+    return ("quantity", f"{kind}:{name}", str(before), held or "0")
 
 
 def _group_authorizations(desired: Desired, seen: Observed, actions: list[Action]) -> None:
@@ -188,13 +203,16 @@ def _group_authorizations(desired: Desired, seen: Observed, actions: list[Action
             if have is not None and have - before - mine in maybe:
                 continue  # already there, this order's share included
             if have is None or have - before not in maybe:
+                held = (f'authorizes "{name}" {current[name]} times' if name in current
+                        else f'does not authorize "{name}"')
                 raise ProvisioningConflict(
-                    f'BroadWorks authorizes "{name}" {current.get(name)} times for group '
+                    f"BroadWorks {held} for group "
                     f"{desired.group_id}; Orion expected {before} before this order (and "
                     f"{quantity} after it). Someone changed it outside Orion.",
                     step="group_services",
-                    drift=("quantity", f"{kind.removesuffix('_authorization')}:{name}",
-                           str(before), str(current.get(name, "0"))))
+                    drift=_authorization_drift(kind.removesuffix("_authorization"), name,
+                                               before, current.get(name),
+                                               name in seen.group_assigned))
             if have + mine <= 0:
                 auth.setdefault(kind, []).append({key: name, "unauthorized": True})
                 changed.append(f"{name} removed")
