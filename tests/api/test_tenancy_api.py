@@ -86,6 +86,9 @@ OPERATIONS: dict[str, tuple[str, dict, object]] = {
                                None),
     "order_retry": ("object", {"order_id": "placed"}, None),
     "order_cancel": ("object", {"order_id": "placed"}, {"reason": "tenancy"}),
+    # Disconnect orders (orion.api.routers.disconnect).
+    "customer_disconnect": ("object", {"customer_id": "customer"}, "disconnect_body"),
+    "order_disconnect_cancel": ("object", {"order_id": "placed"}, {"reason": "tenancy"}),
     "order_trunking_done": ("object", {"order_id": "placed"}, None),
     "order_trunk_facts_get": ("object", {"order_id": "placed"}, None),
     "order_trunk_facts_put": ("object", {"order_id": "placed"},
@@ -172,6 +175,8 @@ def body_for(spec, world: World, tenant) -> object:
                 "city": "Boston", "region": "MA", "zip_code": "02108",
                 "authorized_name": "Eve", "authorized_title": "Owner",
                 "desired_date": str(earliest_port_date())}
+    if spec == "disconnect_body":
+        return {"effective_date": tomorrow(), "reason": "tenancy"}
     if spec == "billing_body":
         return {"billing_start_date": tomorrow()}
     return spec

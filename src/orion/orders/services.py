@@ -72,6 +72,11 @@ def order_start(*, user: User, kind: str, enterprise: Enterprise | None = None,
     (``placed_by_staff``, and an ``order.start_for_partner`` audit entry). Everything the order
     then creates or reserves is that partner's, exactly as if the partner had placed it.
     """
+    if kind == OrderKind.DISCONNECT:
+        # Nothing to draft: saved in one step (orders.disconnect), never through a draft.
+        raise OrderError("A disconnect is saved in one step: use Disconnect customer on the "
+                         "customer's OrderForms tab (API: POST /customers/{id}/disconnect).",
+                         code="disconnect_in_one_step", field="kind")
     if kind == OrderKind.NEW_CUSTOMER and enterprise is None:
         raise OrderError("A new customer needs its enterprise.", code="target_required",
                          field="enterprise_id")
