@@ -15,6 +15,7 @@ from orion.api.routers import (
     billing,
     catalog,
     disconnect,
+    e911,
     numbers,
     orders,
     porting,
@@ -46,6 +47,7 @@ api.add_router("/", orders.router)
 api.add_router("/", disconnect.router)
 api.add_router("/", trunk.router)
 api.add_router("/", numbers.router)
+api.add_router("/", e911.router)
 api.add_router("/", users.router)
 api.add_router("/", webhooks.router)
 api.add_router("/", porting.router)

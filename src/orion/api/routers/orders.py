@@ -14,14 +14,17 @@ from orion.accounts.selectors import customer_get, enterprise_get
 from orion.api.auth import ApiRequest
 from orion.api.errors import error_body, responses
 from orion.api.schemas.common import MAX_ID, NO_NUL, Id, Json, PageMeta, PageParams, page, text
+from orion.api.schemas.e911 import E911LocationOut, e911_out
 from orion.audit.models import REASON_MAX_LENGTH
 from orion.core.exceptions import NotFound
 from orion.core.money import currency
 from orion.numbers import services as number_services
 from orion.numbers.models import DID, MAX_SELECTION, Backorder
+from orion.numbers.selectors import did_location
 from orion.orders import services
 from orion.orders.exceptions import OrderValidationError
 from orion.orders.forms import OrderDetailsForm
+from orion.orders.lifecycle import order_activation_waits
 from orion.orders.models import MAX_QUANTITY, Order, OrderKind
 from orion.orders.selectors import order_get, order_list, order_quote
 from orion.orders.states import OrderState
@@ -80,6 +83,8 @@ class DidOut(Schema):
     state: str
     is_for_trunking: bool
     reserved_until: datetime | None
+    e911: E911LocationOut | None = Field(
+        None, description="The number's dispatchable location (null: none given yet).")
 
 
 class BackorderOut(Schema):
@@ -109,6 +114,9 @@ class QuoteOut(Schema):
     dids_selected: int
     dids_backordered: int
     extra_dids: int
+    e911_count: int = Field(0, description="Numbers billing the E911 Surcharge (a draft's "
+                            "virtual line; a saved order's is among its lines).")
+    e911_price: Decimal = Decimal("0.00")
     extra_did_price: Decimal
 
 
@@ -128,6 +136,13 @@ class OrderOut(OrderSummaryOut):
     service_type: str
     notes: str
     is_trunking: bool
+    billing_start_on_port: bool = Field(
+        False, description="The Billing Start Date becomes the day the last port completes.")
+    awaiting_turn_up: bool = Field(
+        False, description="Activated by mark-live, not by provisioning.")
+    awaiting: list[str] = Field(
+        default_factory=list, description="What the provisioned order waits for before it "
+        "is live: 'Awaiting port completion', 'Awaiting turn-up'.")
     lines: list[LineOut]
     quote: QuoteOut
     dids: list[DidOut]
@@ -179,6 +194,12 @@ class OrderDetailsIn(Schema):
         False, description="Save although numbers of the draft were released because their "
                            "reservation ran out; without it Save Order refuses with code "
                            "numbers_released, naming them.")
+    billing_start_on_port: bool = Field(
+        False, description="Numbers are porting in: billing starts the day the last port "
+                           "completes (billing_start_date is the expected day).")
+    awaiting_turn_up: bool = Field(
+        False, description="A circuit or the customer's PBX must be turned up: the order is "
+                           "activated by POST /orders/{id}/mark-live, not by provisioning.")
 
 
 class SaveOut(Schema):
@@ -305,7 +326,7 @@ def backorder_out(b: Backorder) -> Json:
 def did_out(d: DID) -> Json:
     return {"id": d.pk, "number": d.e164, "display": d.display, "npa": d.npa, "nxx": d.nxx,
             "state": d.state, "is_for_trunking": d.is_for_trunking,
-            "reserved_until": d.reserved_until}
+            "reserved_until": d.reserved_until, "e911": e911_out(did_location(d))}
 
 
 def order_out(order: Order) -> Json:
@@ -321,6 +342,9 @@ def order_out(order: Order) -> Json:
     return {
         **order_summary(order), **{name: getattr(order, name) for name in detail_fields},
         "is_trunking": bool(order.customer and order.customer.is_trunking),
+        "billing_start_on_port": order.billing_start_on_port,
+        "awaiting_turn_up": order.awaiting_turn_up,
+        "awaiting": order_activation_waits(order),
         "lines": [{"id": line.pk, "package_id": line.package_id,
                    "package_name": line.package.name,
                    "order_type_id": line.package.order_type_id,
@@ -333,6 +357,7 @@ def order_out(order: Order) -> Json:
                   "included_dids": quote.included_dids, "seats": quote.seats,
                   "dids_selected": quote.dids_selected,
                   "dids_backordered": quote.dids_backordered, "extra_dids": quote.extra_dids,
+                  "e911_count": quote.e911_count, "e911_price": quote.e911_price,
                   "extra_did_price": quote.extra_did_price},
         "dids": [did_out(d) for d in numbers.dids],
         "backorders": [backorder_out(b) for b in numbers.backorders],
