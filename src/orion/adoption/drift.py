@@ -26,11 +26,12 @@ from orion.adoption.models import (
     ImportBaseline,
 )
 from orion.adoption.reads import ReadStats, SeenEnterprise, SeenGroup, _parse_group, send_all
-from orion.adoption.services import KINDS, _catalog_map, _orion_share, e164
+from orion.adoption.services import KINDS, _catalog_map, _orion_shares, e164
 from orion.audit.services import audit_record
 from orion.broadworks.config import BroadWorksConfig
 from orion.broadworks.exceptions import OCINotFound
 from orion.broadworks.pool import BroadWorksPool
+from orion.core.bulk import rows_update
 from orion.core.exceptions import NotFound, OrionError
 from orion.core.permissions import require_provider_staff
 from orion.numbers.models import DID
@@ -78,43 +79,60 @@ def _audited_customers() -> list[Customer]:
                 .exclude(pk__in=busy).order_by("pk"))
 
 
-def _expected_quantities(customer: Customer) -> dict[Key, int]:
-    expected: dict[Key, int] = dict(_orion_share(customer))
-    for kind, name, quantity in BaselineQuantity.objects.filter(
-            baseline__customer=customer).values_list("bw_kind", "bw_name", "quantity"):
-        expected[(kind, name)] = expected.get((kind, name), 0) + quantity
-    return expected
+@dataclass
+class _Held:
+    """What Orion's records say one customer's group holds (loaded for all at once)."""
+
+    numbers: set[str] = field(default_factory=set)
+    provisioned_users: set[str] = field(default_factory=set)
+    known_users: set[str] = field(default_factory=set)  # the import's, and any accepted
+    quantities: dict[Key, int] = field(default_factory=dict)
 
 
-def _known_users(customer: Customer) -> set[str]:
-    """Users Orion knows of without an order: the import's, and any staff accepted."""
-    ids = ImportBaseline.objects.filter(customer=customer).values_list("user_ids", flat=True)
-    return {u for row in ids for u in (row or [])}
+def _held(customers: list[Customer]) -> dict[int, _Held]:
+    """Orion's side of every audited customer in five queries (not five per customer: an
+    adopted system has thousands)."""
+    ids = [c.pk for c in customers]
+    held = {pk: _Held() for pk in ids}
+    for pk, number in DID.objects.filter(customer_id__in=ids, state=NumberState.ASSIGNED
+                                         ).values_list("customer_id", "e164"):
+        held[pk].numbers.add(number)
+    for pk, user_id in OrderUser.objects.filter(
+            customer_id__in=ids, is_live=True, order__state__in=PROVISIONED_STATES,
+    ).values_list("customer_id", "user_id"):
+        held[pk].provisioned_users.add(user_id)
+    for pk, user_ids in ImportBaseline.objects.filter(customer_id__in=ids).values_list(
+            "customer_id", "user_ids"):
+        held[pk].known_users |= set(user_ids or [])
+    for pk, share in _orion_shares(ids).items():
+        held[pk].quantities.update(share)
+    for pk, kind, name, quantity in BaselineQuantity.objects.filter(
+            baseline__customer_id__in=ids).values_list("baseline__customer_id", "bw_kind",
+                                                       "bw_name", "quantity"):
+        quantities = held[pk].quantities
+        quantities[(kind, name)] = quantities.get((kind, name), 0) + quantity
+    return held
 
 
-def _differences(customer: Customer, group: SeenGroup, catalog: set[Key],
+def _differences(customer: Customer, group: SeenGroup, catalog: set[Key], orion: _Held,
                  ) -> dict[tuple[str, str], tuple[str, str]]:
     """(kind, name) -> (expected, actual) for one customer."""
     if group.error:
         return {(DriftKind.GROUP_MISSING, customer.bw_group_id): ("present", group.error[:40])}
     out: dict[tuple[str, str], tuple[str, str]] = {}
     held = {e164(n) for n in group.numbers}
-    mine = set(DID.objects.filter(customer=customer, state=NumberState.ASSIGNED)
-               .values_list("e164", flat=True))
+    mine = orion.numbers
     for number in sorted(mine - held):
         out[(DriftKind.NUMBER_MISSING, number)] = ("assigned", "absent")
     for number in sorted(held - mine):
         out[(DriftKind.NUMBER_EXTRA, number)] = ("absent", "assigned")
-    known = _known_users(customer)
-    provisioned = set(OrderUser.objects.filter(
-        customer=customer, is_live=True, order__state__in=PROVISIONED_STATES)
-        .values_list("user_id", flat=True))
+    known, provisioned = orion.known_users, orion.provisioned_users
     held_users = set(group.users)
     for user_id in sorted(provisioned - held_users):
         out[(DriftKind.USER_MISSING, user_id)] = ("present", "absent")
     for user_id in sorted(held_users - provisioned - known):
         out[(DriftKind.USER_EXTRA, user_id)] = ("absent", "present")
-    expected = _expected_quantities(customer)
+    expected = orion.quantities
     actual: dict[Key, str] = {}
     for attribute, kind in KINDS:
         for name, text in getattr(group, attribute).items():
@@ -161,6 +179,13 @@ def drift_audit(*, config: BroadWorksConfig | None = None, sessions: int = 4) ->
     catalog = set(_catalog_map())
     now = timezone.now()
     with transaction.atomic():
+        orion = _held(customers)
+        open_: dict[tuple[int, str, str], DriftEntry] = {
+            (e.customer_id, e.kind, e.name): e for e in DriftEntry.objects.select_for_update()
+            .filter(customer_id__in=[c.pk for c in customers], resolved_at__isnull=True)}
+        seen: set[tuple[int, str, str]] = set()
+        new: list[DriftEntry] = []
+        changed: list[DriftEntry] = []
         for index, customer in enumerate(customers):
             mine = results[index * len(_READS):(index + 1) * len(_READS)]
             group = SeenGroup(group_id=customer.bw_group_id)
@@ -169,24 +194,25 @@ def drift_audit(*, config: BroadWorksConfig | None = None, sessions: int = 4) ->
             else:
                 _parse_group(SeenEnterprise(sp_id=customer.enterprise.bw_service_provider_id),
                              group, mine)
-            found = _differences(customer, group, catalog)
-            open_ = {(e.kind, e.name): e for e in DriftEntry.objects.select_for_update()
-                     .filter(customer=customer, resolved_at__isnull=True)}
-            for key, entry in open_.items():
-                if key not in found:
-                    entry.resolved_at, entry.resolution = now, "gone"
-                    entry.save(update_fields=["resolved_at", "resolution", "seen_at"])
-                    report.gone += 1
+            found = _differences(customer, group, catalog, orion[customer.pk])
             for (kind, name), (expected, actual) in found.items():
-                held = open_.get((kind, name))
+                key = (customer.pk, kind, name[:120])
+                seen.add(key)
+                held = open_.get(key)
                 if held is None:
-                    DriftEntry.objects.create(customer=customer, kind=kind, name=name[:120],
-                                              expected=expected, actual=actual)
-                    report.new += 1
+                    new.append(DriftEntry(customer=customer, kind=kind, name=name[:120],
+                                          expected=expected, actual=actual))
                 elif (held.expected, held.actual) != (expected, actual):
-                    held.expected, held.actual = expected, actual
-                    held.save(update_fields=["expected", "actual", "seen_at"])
+                    held.expected, held.actual, held.seen_at = expected, actual, now
+                    changed.append(held)
                 report.found[kind] = report.found.get(kind, 0) + 1
+        gone = [entry for key, entry in open_.items() if key not in seen]
+        for entry in gone:
+            entry.resolved_at, entry.resolution, entry.seen_at = now, "gone", now
+        rows_update(gone, ["resolved_at", "resolution", "seen_at"])
+        rows_update(changed, ["expected", "actual", "seen_at"])
+        DriftEntry.objects.bulk_create(new, batch_size=1000)
+        report.new, report.gone = len(new), len(gone)
     logger.info("adoption: drift audit: %s", " ".join(report.lines()))
     return report
 
