@@ -265,3 +265,20 @@ def test_another_partners_pages_are_404(client, tenant_a, tenant_b, active):
     assert client.get(f"/customers/{active.pk}/disconnect/").status_code == 404
     assert client.post(f"/customers/{active.pk}/disconnect/", {}).status_code == 404
     assert client.post(f"/orders/{order.pk}/disconnect/cancel/").status_code == 404
+
+
+def test_a_disconnected_customer_stays_findable_with_its_role_and_the_mark(
+        client, tenant_a, active):
+    from orion.accounts.search import account_search
+
+    active.disconnected_at = timezone.now()
+    active.save(update_fields=["disconnected_at"])
+    [hit] = [h for h in account_search(user=tenant_a.user, query=active.name).hits
+             if h.role == "Customer" and h.id == active.pk]
+    assert hit.status == "Disconnected"
+    client.force_login(tenant_a.user)
+    page = client.get("/search/", {"q": active.name})
+    assert b"Disconnected" in page.content
+    tab = client.get(f"/customers/{active.pk}/orderforms/")
+    assert b'id="customer-disconnected"' in tab.content
+    assert b'id="disconnect-customer"' not in tab.content

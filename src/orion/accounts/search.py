@@ -37,7 +37,8 @@ class AccountHit:
     enterprise_name: str
     city: str
     partner_name: str
-    status: str  # Customer.status; an enterprise shown is Active (cancelled ones are not)
+    status: str  # Customer.status; an enterprise is Active or Disconnected (cancelled
+    # ones are not shown); a disconnected customer stays findable, marked Disconnected
     domain: str  # the group's default domain (Customer.group_domain), the enterprise's
 
     @property
@@ -161,12 +162,15 @@ PROBE_PAGES = 8
 DENSE_MAX_PAGES = 1024
 
 _HITS_SQL = """
-SELECT 'Enterprise', e.id, e.name, e.id, e.name, '', p.name, 'Active', e.default_domain
+SELECT 'Enterprise', e.id, e.name, e.id, e.name, '', p.name,
+       CASE WHEN e.disconnected_at IS NULL THEN 'Active' ELSE 'Disconnected' END,
+       e.default_domain
   FROM accounts_enterprise e JOIN accounts_partner p ON p.id = e.partner_id
  WHERE e.id = ANY(%(enterprise_ids)s::bigint[]) AND e.cancelled_at IS NULL {scope_e}
 UNION ALL
 SELECT 'Customer', c.id, c.name, e.id, e.name, c.city, p.name,
-       CASE WHEN c.activated_at IS NULL THEN 'Pending' ELSE 'Active' END,
+       CASE WHEN c.disconnected_at IS NOT NULL THEN 'Disconnected'
+            WHEN c.activated_at IS NULL THEN 'Pending' ELSE 'Active' END,
        coalesce(nullif(c.domain, ''), e.default_domain)
   FROM accounts_customer c
   JOIN accounts_enterprise e ON e.id = c.enterprise_id
