@@ -89,6 +89,10 @@ OPERATIONS: dict[str, tuple[str, dict, object]] = {
     # Disconnect orders (orion.api.routers.disconnect).
     "customer_disconnect": ("object", {"customer_id": "customer"}, "disconnect_body"),
     "order_disconnect_cancel": ("object", {"order_id": "placed"}, {"reason": "tenancy"}),
+    # Change orders (orion.api.routers.changes).
+    "customer_change_start": ("object", {"customer_id": "customer"}, None),
+    "order_change_save": ("object", {"order_id": "placed"}, "change_body"),
+    "order_change_cancel": ("object", {"order_id": "placed"}, {"reason": "tenancy"}),
     "order_trunking_done": ("object", {"order_id": "placed"}, None),
     "order_trunk_facts_get": ("object", {"order_id": "placed"}, None),
     "order_trunk_facts_put": ("object", {"order_id": "placed"},
@@ -177,6 +181,8 @@ def body_for(spec, world: World, tenant) -> object:
                 "desired_date": str(earliest_port_date())}
     if spec == "disconnect_body":
         return {"effective_date": tomorrow(), "reason": "tenancy"}
+    if spec == "change_body":
+        return {"effective_date": tomorrow()}
     if spec == "billing_body":
         return {"billing_start_date": tomorrow()}
     return spec

@@ -14,6 +14,7 @@ from orion.api.routers import (
     accounts,
     billing,
     catalog,
+    changes,
     disconnect,
     e911,
     numbers,
@@ -44,6 +45,7 @@ api.add_router("/", tokens.router)
 api.add_router("/", accounts.router)
 api.add_router("/", catalog.router)
 api.add_router("/", orders.router)
+api.add_router("/", changes.router)
 api.add_router("/", disconnect.router)
 api.add_router("/", trunk.router)
 api.add_router("/", numbers.router)

@@ -14,7 +14,9 @@ Pure reads and checks: no writes here (``orion.orders.services`` places the orde
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.db.models import Q
 
@@ -61,6 +63,13 @@ def line_change_label(line: OrderLine) -> str:
         return "new"
     delta = line.quantity - line.previous_quantity
     return f"+{delta}" if delta > 0 else f"\u2212{-delta}"
+
+
+def monthly_change(lines: Iterable[OrderLine]) -> Decimal:
+    """The change in the monthly total: each monthly line's delta at its price (on a draft
+    the quote has put today's catalog prices on the lines)."""
+    return sum((line.unit_price * (line.quantity - line.previous_quantity)
+                for line in lines if line.charge_type == "MRC"), Decimal("0.00"))
 
 
 def effective_date_problem(value: date | None, *, time_zone: str) -> str | None:

@@ -22,6 +22,7 @@ from orion.numbers import services as number_services
 from orion.numbers.models import DID, MAX_SELECTION, Backorder
 from orion.numbers.selectors import did_location
 from orion.orders import services
+from orion.orders.changes import monthly_change
 from orion.orders.exceptions import OrderValidationError
 from orion.orders.forms import OrderDetailsForm
 from orion.orders.lifecycle import order_activation_waits
@@ -68,6 +69,8 @@ class LineOut(Schema):
     order_type_id: int
     order_type_name: str
     quantity: int
+    previous_quantity: int = Field(0, description="Change orders: the quantity the customer "
+                                   "had (0: a package the change adds); quantity 0 removes it.")
     charge_type: str
     unit_price: Decimal
     amount: Decimal
@@ -118,6 +121,9 @@ class QuoteOut(Schema):
                             "virtual line; a saved order's is among its lines).")
     e911_price: Decimal = Decimal("0.00")
     extra_did_price: Decimal
+    mrc_change: Decimal = Field(description="The change in the monthly total: each monthly "
+                                "line's (quantity - previous_quantity) x price (on orders "
+                                "other than changes, the monthly lines' total).")
 
 
 class OrderOut(OrderSummaryOut):
@@ -165,7 +171,8 @@ class LinesAddIn(Schema):
 
 
 class QuantityIn(Schema):
-    quantity: int = Field(..., ge=1, le=MAX_QUANTITY)
+    quantity: int = Field(..., ge=0, le=MAX_QUANTITY, description=(
+        "1-9,999; 0 only on a change order's line of a package the customer has (removes it)."))
 
 
 class OrderDetailsIn(Schema):
@@ -349,7 +356,8 @@ def order_out(order: Order) -> Json:
                    "package_name": line.package.name,
                    "order_type_id": line.package.order_type_id,
                    "order_type_name": line.package.order_type.name,
-                   "quantity": line.quantity, "charge_type": line.charge_type,
+                   "quantity": line.quantity, "previous_quantity": line.previous_quantity,
+                   "charge_type": line.charge_type,
                    "unit_price": line.unit_price, "amount": line.amount,
                    "included_dids": line.included_dids} for line in quote.lines],
         "quote": {"currency": currency(), "mrc_total": quote.mrc_total,
@@ -358,7 +366,8 @@ def order_out(order: Order) -> Json:
                   "dids_selected": quote.dids_selected,
                   "dids_backordered": quote.dids_backordered, "extra_dids": quote.extra_dids,
                   "e911_count": quote.e911_count, "e911_price": quote.e911_price,
-                  "extra_did_price": quote.extra_did_price},
+                  "extra_did_price": quote.extra_did_price,
+                  "mrc_change": monthly_change(quote.lines)},
         "dids": [did_out(d) for d in numbers.dids],
         "backorders": [backorder_out(b) for b in numbers.backorders],
         "history": [{"from_state": c.from_state, "to_state": c.to_state,

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django import template
 
+from orion.orders import changes
 from orion.orders.changes import line_change_label
 from orion.orders.models import OrderLine
 
@@ -20,7 +21,5 @@ def line_change(line: OrderLine) -> str:
 
 @register.filter
 def monthly_change(lines: list[OrderLine]) -> Decimal:
-    """The change in the monthly total: each monthly line's delta at its price (the quote has
-    already put the draft's prices on the lines)."""
-    return sum((line.unit_price * (line.quantity - line.previous_quantity)
-                for line in lines if line.charge_type == "MRC"), Decimal("0.00"))
+    """The change in the monthly total (``changes.monthly_change``)."""
+    return changes.monthly_change(lines)
