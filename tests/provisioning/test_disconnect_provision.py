@@ -107,6 +107,21 @@ def test_a_disconnect_removes_users_phones_numbers_and_the_group_and_orion_agree
                                      object_id=str(gone.pk)).count() == 1
 
 
+def test_the_pages_of_a_disconnected_customer(client, tenant_a, emulator, bw_config):
+    order, _ = _provisioned(tenant_a, bw_config, name="Gone Co", domain="gone.example",
+                            first=6125550800)
+    gone = _disconnect(tenant_a.user, order.customer)
+    disconnect.order_disconnect(order_id=gone.pk, config=bw_config)
+    client.force_login(tenant_a.user)
+    detail = client.get(f"/orders/{gone.pk}/")
+    assert detail.status_code == 200
+    assert b"removing users (3 of 3)" in detail.content and b"Completed" in detail.content
+    overview = client.get(f"/customers/{order.customer.pk}/")
+    assert b"Disconnected" in overview.content and b"No services: disconnected" in \
+        overview.content
+    assert client.get(f"/customers/{order.customer.pk}/orders/").status_code == 200
+
+
 def test_the_last_customer_with_remove_enterprise_takes_the_enterprise(
         tenant_a, emulator, bw_config):
     order, _ = _provisioned(tenant_a, bw_config, name="Last Co", domain="last.example",

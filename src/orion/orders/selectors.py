@@ -176,7 +176,10 @@ class CurrentService:
 
 def customer_services(*, customer: Customer) -> list[CurrentService]:
     """What the customer has now: the lines of its completed and partial orders (``orders.
-    states.PROVISIONED_STATES``), one row per package with the quantities summed."""
+    states.PROVISIONED_STATES``), one row per package with the quantities summed. A
+    disconnected customer has nothing any more (its orders stay, as its history)."""
+    if customer.disconnected_at is not None:
+        return []
     rows = (OrderLine.objects
             .filter(order__customer=customer, order__state__in=PROVISIONED_STATES)
             .values("package__order_type__name", "package__name")
