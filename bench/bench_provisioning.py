@@ -21,7 +21,14 @@ packages (3 seat service packs, user and group services, a one-off fee) and 10 D
 * baseline, same run, same machine: the same workers and the same plan, with the client's
   commands-per-document limit set to 1 in the worker process
   (``orion.broadworks.client.MAX_COMMANDS_PER_DOCUMENT = 1``), so every command is its own
-  round trip, as with broadworks-ocip's ``BroadworksAPI.command``.
+  round trip, as with broadworks-ocip's ``BroadworksAPI.command``. The plan is the same on
+  both sides, list commands included (``ServiceProviderDnAddListRequest``,
+  ``GroupDnAssignListRequest``: one command for all the order's numbers), so the baseline is
+  a careful one-command-per-round-trip client, not a strawman.
+* latency sweep (issue 20): the same sequential orders at 0, 5, 20 and 50 ms emulator
+  latency, in 3 rounds (batched and baseline workers alternating within each round); p50,
+  p95, p99 over all rounds and the min / median / max of the rounds' p50s, with the load
+  average at the start and the end.
 """
 
 from __future__ import annotations
@@ -41,7 +48,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from bench._db import use_bench_database
-from bench._report import summary_ms, write_section
+from bench._report import percentile, summary_ms, write_section
 
 BENCH_DB = "orion_bench_provisioning"
 LATENCY_MS = 20
@@ -58,6 +65,9 @@ DIDS = 10
 WARMUP = {"Enterprise Standard": 1}
 LOGIN_COMMANDS = {"AuthenticationRequest", "LoginRequest14sp4", "LoginRequest22V5",
                   "LogoutRequest"}
+SWEEP_LATENCIES_MS = (0, 5, 20, 50)
+SWEEP_ROUNDS = 3
+SWEEP_ORDERS = {"new_enterprise": 6, "new_customer": 4, "add_services": 4}  # per round
 BASELINE_WORKER = (
     "import sys\n"
     "import orion.broadworks.client as client\n"
@@ -405,6 +415,78 @@ def _run_mode(mode: Mode, placer: Placer, env: dict[str, str], logdir: Path,
         workers.stop()
 
 
+def _sweep_round(placer: Placer, env: dict[str, str], logdir: Path, emulator,
+                 results: dict[tuple[str, int, str], list[list[float]]]) -> None:
+    """One round of the latency sweep: batched, then baseline, every latency, every kind."""
+    for label, baseline in (("batched", False), ("baseline", True)):
+        workers = Workers(env, logdir, baseline=baseline)
+        try:
+            workers.start(1)
+            emulator.set_faults(latency_ms=LATENCY_MS)
+            _warm_up(placer, 1)
+            for latency in SWEEP_LATENCIES_MS:
+                emulator.set_faults(latency_ms=latency)
+                created = []
+                for kind, count in SWEEP_ORDERS.items():
+                    ids = []
+                    for n in range(count):
+                        if kind == "new_enterprise":
+                            order_id, details = placer.draft(kind)
+                        elif kind == "new_customer":
+                            order_id, details = placer.draft(
+                                kind, enterprise=created[n].enterprise)
+                        else:
+                            order_id, details = placer.draft(kind, customer=created[n].customer)
+                        order = placer.save(order_id, details)
+                        _wait([order.pk])
+                        ids.append(order.pk)
+                        if kind == "new_enterprise":
+                            created.append(order)
+                    _check_completed(ids)
+                    results.setdefault((label, latency, kind), []).append(
+                        _save_to_completed(ids))
+        finally:
+            workers.stop()
+            emulator.set_faults(latency_ms=LATENCY_MS)
+
+
+def _sweep_markdown(results: dict[tuple[str, int, str], list[list[float]]],
+                    load_before: tuple[float, ...], load_after: tuple[float, ...]) -> str:
+    kinds = {"new_enterprise": "new enterprise", "new_customer": "new customer (group)",
+             "add_services": "add services"}
+    per_round_orders = ", ".join(f"{n} {kinds[k]}" for k, n in SWEEP_ORDERS.items())
+    lines = [
+        "",
+        f"**Latency sweep** (issue 20): orders saved one at a time, 1 worker, at each emulator "
+        f"latency; {SWEEP_ROUNDS} rounds of {per_round_orders} "
+        "orders per client and latency, batched and baseline alternating within a round. "
+        "p50 / p95 / p99 over all rounds; the rounds' p50s as min / median / max. Load average "
+        f"(1 / 5 / 15 min) {' / '.join(f'{x:.1f}' for x in load_before)} at the start, "
+        f"{' / '.join(f'{x:.1f}' for x in load_after)} at the end.",
+        "",
+        "| latency | order kind | batched p50 / p95 / p99 ms | batched p50 of the rounds "
+        "(min / median / max) | baseline p50 / p95 / p99 ms | baseline p50 of the rounds | "
+        "speed-up p50 |",
+        "|---:|---|---:|---:|---:|---:|---:|",
+    ]
+    for latency in SWEEP_LATENCIES_MS:
+        for kind, label in kinds.items():
+            cells = []
+            p50s = {}
+            for side in ("batched", "baseline"):
+                rounds = results[(side, latency, kind)]
+                every = [x for r in rounds for x in r]
+                p = {q: percentile(every, q) * 1000 for q in (50, 95, 99)}
+                p50s[side] = p[50]
+                per_round = sorted(percentile(r, 50) * 1000 for r in rounds)
+                cells += [f"{p[50]:.0f} / {p[95]:.0f} / {p[99]:.0f}",
+                          f"{per_round[0]:.0f} / {statistics.median(per_round):.0f} / "
+                          f"{per_round[-1]:.0f}"]
+            lines.append(f"| {latency} ms | {label} | {' | '.join(cells)} | "
+                         f"{p50s['baseline'] / p50s['batched']:.1f}x |")
+    return "\n".join(lines)
+
+
 # -- report --------------------------------------------------------------------------------
 
 
@@ -509,6 +591,12 @@ def _markdown(batched: Mode, baseline: Mode, elapsed: float) -> str:
         f"{all_p50:.0f} ms - {_verdict(p50 < 1000 and all_p50 < 1000)}.",
         f"- at most 4 round trips per order after log-in: worst {worst} - "
         f"{_verdict(worst <= 4)}.",
+        "- issue 20: p50 under 45 ms for a new enterprise or group, under 60 ms for a "
+        "typical order: " + "; ".join(
+            f"{kinds[k]} {summary_ms(batched.latency[k])['p50']:.0f} ms "
+            f"({_verdict(summary_ms(batched.latency[k])['p50'] < limit)})"
+            for k, limit in (("new_enterprise", 45), ("new_customer", 45),
+                             ("add_services", 60))) + ".",
         "- at least 5x the baseline: " + "; ".join(
             f"{name} {value:.1f}x ({_verdict(value >= 5)})" for name, value in ratios.items())
         + ".",
@@ -516,7 +604,8 @@ def _markdown(batched: Mode, baseline: Mode, elapsed: float) -> str:
         f"**Where the time goes** (median over all orders saved one at a time): batched, "
         f"{oci_b:.0f} ms of {all_p50:.0f} ms in OCI-P exchanges ({docs_b:g} documents "
         f"per order), the rest in job pick-up and the worker's database work (reading the "
-        f"order, a few transactions of step updates and OCI-P log rows, completing); "
+        f"order, one statement of step updates and OCI-P log rows per document, "
+        f"completing); "
         f"baseline, {oci_o:.0f} ms in {docs_o:g} documents. Both sides pay the same fixed "
         f"cost outside OCI-P, which bounds the end-to-end ratio below the "
         f"{docs_o / docs_b:.1f}x fewer round trips; orders/s is bounded by CPU on this "
@@ -534,7 +623,9 @@ def main() -> None:
     _use_bench_database()
     from orion.broadworks.emulator import EmulatorServer
 
-    orders_per_mode = (sum(SEQUENTIAL.values()) + 2 * BURST) * DIDS + 3 * CONCURRENCY
+    orders_per_mode = ((sum(SEQUENTIAL.values()) + 2 * BURST
+                        + SWEEP_ROUNDS * len(SWEEP_LATENCIES_MS) * sum(SWEEP_ORDERS.values()))
+                       * DIDS + (3 + SWEEP_ROUNDS) * CONCURRENCY)
     user, numbers = _load(2 * orders_per_mode)
     placer = Placer(user, numbers, uuid.uuid4().hex[:8])
     emulator = EmulatorServer(port=0, control_port=0)
@@ -543,12 +634,19 @@ def main() -> None:
     env = _worker_env(host, port)
     batched, baseline = Mode("batched"), Mode("baseline")
     logdir = Path(tempfile.mkdtemp(prefix="bench-provisioning-"))  # worker logs
+    sweep: dict[tuple[str, int, str], list[list[float]]] = {}
     try:
         _run_mode(batched, placer, env, logdir, baseline=False)
         _run_mode(baseline, placer, env, logdir, baseline=True)
+        load_before = os.getloadavg()
+        for n in range(SWEEP_ROUNDS):
+            _sweep_round(placer, env, logdir, emulator, sweep)
+            print(f"  latency sweep: round {n + 1} of {SWEEP_ROUNDS} done", flush=True)
+        load_after = os.getloadavg()
     finally:
         emulator.stop()
     shutil.rmtree(logdir, ignore_errors=True)  # kept when the run failed
-    markdown = _markdown(batched, baseline, time.monotonic() - started)
+    markdown = (_markdown(batched, baseline, time.monotonic() - started)
+                + _sweep_markdown(sweep, load_before, load_after))
     print(markdown)
     write_section("provisioning", markdown)

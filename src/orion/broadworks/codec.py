@@ -44,6 +44,40 @@ _PASSWORD_RE = re.compile(
 )
 
 
+class _ElementsOnce:
+    """A library class's ``_elements()``, built on its first call and kept.
+
+    broadworks-ocip builds the tuple of ``ElementInfo`` (frozen attrs objects) anew on every
+    call, and calls it on every construction, encoding and decoding of every command and
+    nested type: a third of a batched 15-command document's encoding and decoding went
+    there. The tuple never changes, so one per class is enough.
+    """
+
+    __slots__ = ("build", "owner", "value")
+
+    def __init__(self, build: Any, owner: type) -> None:
+        self.build, self.owner, self.value = build, owner, None
+
+    def __get__(self, obj: object, cls: type | None = None) -> _ElementsOnce:
+        return self
+
+    def __call__(self) -> tuple[ElementInfo, ...]:
+        if self.value is None:
+            self.value = self.build(self.owner)
+        return self.value  # type: ignore[return-value]  # set just above
+
+
+def _keep_elements() -> None:
+    for module in (ocip_types, ocip_requests, ocip_responses):
+        for cls in list(vars(module).values()):
+            if isinstance(cls, type) and issubclass(cls, OCIType) and (
+                    isinstance(found := cls.__dict__.get("_elements"), classmethod)):
+                cls._elements = _ElementsOnce(found.__func__, cls)  # type: ignore[method-assign]
+
+
+_keep_elements()
+
+
 class _TypeResolver:
     """The one method of ``BroadworksAPI`` that ``build_from_etree_`` needs.
 

@@ -252,14 +252,18 @@ def _converge(run: _Run, client: BroadWorksClient) -> None:
     check = run.steps["check"]
     for _ in range(MAX_ROUNDS):
         now = timezone.now()
+        unread = check.attempts == 0 and _nothing_sent_yet(run.order)
         _set(check, status=StepStatus.RUNNING, started_at=check.started_at or now,
              attempts=check.attempts + 1)
-        _record(run, [check])
+        _record(run, [check])  # before anything is sent: a retry reads first
         desired = plan.desired_for(run.order)
         run.with_work = plan.steps_with_work(desired)
-        seen = plan.parse_reads(client.batch(plan.read_requests(desired)))
-        if user_reads := plan.user_reads(desired, seen):
-            plan.parse_user_reads(desired, seen, client.batch(user_reads))
+        if unread and desired.creates_enterprise:
+            seen = plan.assumed_new(desired)  # nothing of it can exist yet: no read document
+        else:
+            seen = plan.parse_reads(client.batch(plan.read_requests(desired)))
+            if user_reads := plan.user_reads(desired, seen):
+                plan.parse_user_reads(desired, seen, client.batch(user_reads))
         seen.users_elsewhere = set(run.users_elsewhere)
         actions = plan.plan_actions(desired, seen)  # a conflict raises here (reads logged)
         run.users_total = len(desired.users)
@@ -294,6 +298,14 @@ def _converge(run: _Run, client: BroadWorksClient) -> None:
     raise ProvisioningStepFailed(
         "BroadWorks keeps answering 'already exists' for objects Orion cannot read back; "
         "check the enterprise in BroadWorks.", step="check")
+
+
+def _nothing_sent_yet(order: Order) -> bool:
+    """A new enterprise's order before any provisioning of its enterprise started: the
+    enterprise (made by this order's Save Order) and its group cannot be in BroadWorks yet,
+    so the first attempt skips the read document (``plan.assumed_new``)."""
+    return order.kind == OrderKind.NEW_ENTERPRISE and not ProvisioningStep.objects.filter(
+        order__enterprise_id=order.enterprise_id, attempts__gt=0).exists()
 
 
 def _label_users(run: _Run) -> None:

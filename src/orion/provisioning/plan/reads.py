@@ -57,6 +57,21 @@ class Observed:
     users_elsewhere: set[str] = field(default_factory=set)
 
 
+def assumed_new(desired: Desired) -> Observed:
+    """What BroadWorks holds of an enterprise this order creates, before the order's first
+    attempt sent anything: nothing of the enterprise or its group (Orion chose their ids,
+    unique among every enterprise it created or imported), and the system's own domain.
+
+    The first attempt of a new enterprise's order then writes without reading first (one
+    round trip fewer). Should BroadWorks hold something after all (a domain used elsewhere,
+    an id taken outside Orion), its "already exists" makes the run read and diff again,
+    as after any "already exists"; a retry always reads first.
+    """
+    from django.conf import settings
+
+    return Observed(system_domains={settings.ORION_BROADWORKS_SYSTEM_DOMAIN})
+
+
 def read_requests(desired: Desired) -> list[tuple[str, dict[str, Any]]]:
     return group_read_requests(sp_id=desired.sp_id, group_id=desired.group_id)
 
