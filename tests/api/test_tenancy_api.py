@@ -107,6 +107,12 @@ OPERATIONS: dict[str, tuple[str, dict, object]] = {
     "number_release": ("staff", {"did_id": "did"}, None),
     "number_quarantine": ("staff", {"did_id": "did"}, {"days": 5}),
     "number_unquarantine": ("staff", {"did_id": "did"}, None),
+    # E911 locations (orion.api.routers.e911): the number's partner and staff.
+    "number_e911_get": ("object", {"did_id": "did"}, None),
+    "number_e911_set": ("object", {"did_id": "did"}, {
+        "address_line1": "350 Fifth Avenue", "city": "New York", "state": "NY",
+        "zip_code": "10118"}),
+    "order_mark_live": ("object", {"order_id": "placed"}, None),
     "backorder_queue": ("staff", {}, None),
     "backorder_fill": ("staff", {"backorder_id": "placed_backorder"}, None),
     # Billing (orion.api.routers.billing).

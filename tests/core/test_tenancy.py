@@ -12,6 +12,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from orion.api.services import token_create
+from orion.numbers.models import DID
 from orion.orders.models import Order
 from orion.users.services import order_users_refresh
 from orion.webhooks.services import endpoint_add
@@ -30,7 +31,12 @@ OBJECTS = {
         user=t.user, url=f"http://127.0.0.1:9/tenancy/{next(_hooks)}",
         events=["order.state_changed"]).endpoint.pk,
     "ports/": lambda t, order: make_port(t, numbers=f"21255502{next(_ports):02d}").pk,
+    # A number's E911 location (numbers/<pk>/e911/): one of the customer's numbers.
+    "numbers/": lambda t, order: DID.objects.create(
+        e164=f"+121255503{next(_dids):02d}", npa="212", nxx="555", state="assigned",
+        customer=t.customer).pk,
 }
+_dids = itertools.count()
 _hooks = itertools.count()
 _ports = itertools.count()
 # Object URLs only provider staff may open: the owning partner gets 404 as well.

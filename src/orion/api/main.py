@@ -12,6 +12,7 @@ from orion.api import errors
 from orion.api.auth import API_AUTH
 from orion.api.routers import (
     accounts,
+    activation,
     billing,
     catalog,
     changes,
@@ -45,6 +46,7 @@ api.add_router("/", tokens.router)
 api.add_router("/", accounts.router)
 api.add_router("/", catalog.router)
 api.add_router("/", orders.router)
+api.add_router("/", activation.router)
 api.add_router("/", changes.router)
 api.add_router("/", disconnect.router)
 api.add_router("/", trunk.router)
