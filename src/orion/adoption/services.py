@@ -443,14 +443,10 @@ def _numbers(*, pairs: list[tuple[SeenGroup, Customer]], seen: SeenEnterprise,
                                                         "adopted": len(result.adopted)}))
 
 
-def _orion_share(customer: Customer) -> dict[tuple[str, str], int]:
-    """What the customer's provisioned orders put in BroadWorks, by (kind, name): the part of
-    BroadWorks' quantities that Orion's records explain already."""
-    return _orion_shares([customer.pk]).get(customer.pk, {})
-
-
 def _orion_shares(customer_ids: list[int]) -> dict[int, dict[tuple[str, str], int]]:
-    """``_orion_share`` of several customers in one query (customer id -> share)."""
+    """What each customer's provisioned orders put in BroadWorks, by (kind, name): the part of
+    BroadWorks' quantities that Orion's records explain already (customer id -> share), in
+    one query for all of them."""
     rows = (OrderLine.objects.filter(order__customer_id__in=customer_ids,
                                      order__state__in=PROVISIONED_STATES)
             .exclude(package__bw_kind="none")
