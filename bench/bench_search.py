@@ -24,22 +24,28 @@ The figures go to the ``search`` section of docs/benchmarks.md.
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import random
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 
 from bench._db import use_bench_database
-from bench._report import summary_ms, write_section
+from bench._report import percentile, write_section
 
-BENCH_DB = "orion_bench"
+SIZES = (100_000, 1_000_000)  # accounts; each size has a database of its own
+# The size this process measures (main() runs one child process per size).
+N_ACCOUNTS = int(os.environ.get("ORION_BENCH_ACCOUNTS", SIZES[-1]))
+BENCH_DB = "orion_bench" if N_ACCOUNTS == 1_000_000 else f"orion_bench_{N_ACCOUNTS // 1000}k"
 DATASET_MARKER = "bench-dataset-v2"  # an inactive Partner row: change it to force a reload
 SEED = 20261124
 
-N_ENTERPRISES = 250_000
-N_CUSTOMERS = 750_000  # each enterprise has 1-5 customers, 3 on average
-N_ACCOUNTS = N_ENTERPRISES + N_CUSTOMERS
+N_ENTERPRISES = N_ACCOUNTS // 4
+N_CUSTOMERS = N_ACCOUNTS - N_ENTERPRISES  # each enterprise has 1-5 customers, 3 on average
 # Dropped before COPY and built once after it (see orion.accounts.models.name_search_indexes).
 SEARCH_INDEXES = tuple(f"{table}_{kind}" for table in ("enterprise", "customer")
                        for kind in ("name_prefix", "partner_name_prefix", "name_trgm"))
@@ -48,8 +54,10 @@ INDEXED_RUNS = 320  # query strings in each user's mix
 BASELINE_RUNS = 32  # each scan is slow: every 10th query of the same mix
 COMMON_RUNS = 3  # each common word, per user
 WARMUP_RUNS = 20
-TARGET_P95_MS = 20.0
-TARGET_RATIO = 50.0
+RUNS = int(os.environ.get("ORION_BENCH_RUNS", 3))  # figures: min / median / max of the runs
+TARGET_P95_MS = 5.0  # staff and partner at 1M (issue 20)
+TARGET_COMMON_P95_MS = 10.0
+TARGET_PLAIN_RATIO = 3.0  # p95 plain GIN / p95 Orion at 1M
 
 # Partners of very different sizes: the partner user belongs to the second one.
 PARTNERS = [
@@ -428,38 +436,110 @@ def _common_mix() -> list[str]:
 
 # ------------------------------------------------------------------------------- measuring
 
+# The honest baselines (issue 20): what a competent developer builds in an afternoon on the
+# same pg_trgm GIN indexes, one statement through Django's cursor, both tables, first 25.
+_PLAIN_SQL = """
+(SELECT 'Enterprise', id, name FROM accounts_enterprise WHERE name ILIKE %(pattern)s {scope}
+  LIMIT 25)
+UNION ALL
+(SELECT 'Customer', id, name FROM accounts_customer WHERE name ILIKE %(pattern)s {scope}
+  LIMIT 25)
+LIMIT 25
+"""
+_SIMILARITY_SQL = """
+SELECT role, id, name FROM (
+    SELECT 'Enterprise' AS role, id, name FROM accounts_enterprise
+     WHERE name ILIKE %(pattern)s {scope}
+    UNION ALL
+    SELECT 'Customer', id, name FROM accounts_customer WHERE name ILIKE %(pattern)s {scope}
+) matches
+ORDER BY similarity(name, %(query)s) DESC, name, id
+LIMIT 25
+"""
+PERCENTILES = (50, 95, 99)
 
-def _time_indexed(user, queries) -> list[float]:
+
+def _like_pattern(query: str) -> str:
+    return "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _baseline(sql: str):
+    def run(user, query: str) -> None:
+        from django.db import connection
+
+        scope = "" if user.is_provider_staff else "AND partner_id = %(partner_id)s"
+        with connection.cursor() as cursor:
+            cursor.execute(sql.format(scope=scope), {
+                "pattern": _like_pattern(query), "query": query, "partner_id": user.partner_id})
+            cursor.fetchall()
+    return run
+
+
+def _orion(user, query: str) -> None:
     from orion.accounts.search import account_search
 
-    samples = []
-    for query in queries:
-        started = time.perf_counter()
-        account_search(user=user, query=query, page=1, page_size=25)
-        samples.append(time.perf_counter() - started)
-    return samples
+    account_search(user=user, query=query, page=1, page_size=25)
 
 
-def _time_admin_scan(user, queries) -> list[float]:
+def _admin_scan(user, query: str) -> None:
     """What the Django admin's search does: icontains on both tables, first page, no index."""
     from django.db import connection, transaction
 
     from orion.accounts.models import Customer, Enterprise
 
-    samples = []
-    for query in queries:
-        with transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL enable_bitmapscan = off")
-                cursor.execute("SET LOCAL enable_indexscan = off")
-                cursor.execute("SET LOCAL enable_indexonlyscan = off")
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_bitmapscan = off")
+            cursor.execute("SET LOCAL enable_indexscan = off")
+            cursor.execute("SET LOCAL enable_indexonlyscan = off")
+        list(Enterprise.objects.visible_to(user).filter(name__icontains=query)
+             .select_related("partner")[:25])
+        list(Customer.objects.visible_to(user).filter(name__icontains=query)
+             .select_related("enterprise__partner")[:25])
+
+
+CONTENDERS = {
+    "orion": _orion,
+    "plain": _baseline(_PLAIN_SQL),
+    "similarity": _baseline(_SIMILARITY_SQL),
+}
+
+
+def _interleaved(user, queries: list[str], names: list[str], every: dict[str, int] | None = None
+                 ) -> dict[str, list[float]]:
+    """Each query through every contender in turn (same data, same moment): seconds each.
+
+    ``every``: a contender run only on every n-th query (the slow admin scan)."""
+    samples: dict[str, list[float]] = {name: [] for name in names}
+    for i, query in enumerate(queries):
+        for name in names:
+            if every and i % every.get(name, 1):
+                continue
+            fn = _admin_scan if name == "admin" else CONTENDERS[name]
             started = time.perf_counter()
-            list(Enterprise.objects.visible_to(user).filter(name__icontains=query)
-                 .select_related("partner")[:25])
-            list(Customer.objects.visible_to(user).filter(name__icontains=query)
-                 .select_related("enterprise__partner")[:25])
-            samples.append(time.perf_counter() - started)
+            fn(user, query)
+            samples[name].append(time.perf_counter() - started)
     return samples
+
+
+def _pcts(samples: list[float]) -> dict[int, float]:
+    return {p: percentile(samples, p) * 1000 for p in PERCENTILES}
+
+
+def _explain_admin(user, query: str) -> str:
+    """The admin scan's real plan for a common word (issue 20: it reads every row)."""
+    from django.db import connection, transaction
+
+    from orion.accounts.models import Customer
+
+    qs = Customer.objects.visible_to(user).filter(name__icontains=query)[:25]
+    sql, params = qs.query.sql_with_params()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        cursor.execute("SET LOCAL enable_indexonlyscan = off")
+        cursor.execute(f"EXPLAIN (ANALYZE, COSTS OFF) {sql}", params)
+        return "\n".join(row[0] for row in cursor.fetchall())
 
 
 def _explain(user, query: str) -> str:
@@ -472,7 +552,7 @@ def _explain(user, query: str) -> str:
 def _match_count(query: str) -> int:
     from django.db import connection
 
-    pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    pattern = _like_pattern(query)
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT (SELECT count(*) FROM accounts_enterprise WHERE name ILIKE %s)"
@@ -497,35 +577,19 @@ def _server_note() -> str:
             + ", ".join(f"{k}={v}" for k, v in settings.items()) + ")")
 
 
-def _row(label: str, runs: int, stats: dict[str, float]) -> str:
-    return (f"| {label} | {runs} | {stats['p50']:.2f} | {stats['p95']:.2f} | "
-            f"{stats['mean']:.2f} |")
-
-
-# ------------------------------------------------------------------------------------ main
-
-
-def _verdict(ok: bool) -> str:
-    return "met" if ok else "MISSED"
-
-
-def main() -> None:
+def measure(out_path: str) -> None:
+    """One dataset size (``ORION_BENCH_ACCOUNTS``), in this process: figures as JSON."""
     wall = time.perf_counter()
     _use_bench_database()
     _migrate()
     if _dataset_present():
-        print(f"   reusing the {N_ACCOUNTS:,} accounts already in {BENCH_DB}", flush=True)
         loaded = "reused from an earlier run"
     else:
         print(f"   loading {N_ACCOUNTS:,} accounts into {BENCH_DB} ...", flush=True)
         started = time.perf_counter()
         _load_dataset()
         loaded = f"loaded by this run in {time.perf_counter() - started:.0f} s (COPY)"
-        print(f"   {loaded}", flush=True)
-
     from django.db import connection
-
-    from orion.accounts.search import account_search
 
     staff, agent, partner = _users()
     with connection.cursor() as cursor:
@@ -534,174 +598,286 @@ def main() -> None:
             "       (SELECT count(*) FROM accounts_customer WHERE partner_id = %s)",
             [partner.pk, partner.pk])
         partner_enterprises, partner_customers = cursor.fetchone()
-
-    mixes = {"staff": _query_mix(None), "partner": _query_mix(partner.pk)}
     users = {"staff": staff, "partner": agent}
-    common = _common_mix()
+    mixes = {label: _query_mix(user.partner_id if label == "partner" else None)
+             for label, user in users.items()}
+    names = ["orion", "plain", "similarity", "admin"]
+    step = INDEXED_RUNS // BASELINE_RUNS
+    for label, user in users.items():  # warm caches, connections and prepared statements
+        _interleaved(user, [q for _, q in mixes[label][:WARMUP_RUNS]], names[:3])
+    result: dict = {"accounts": N_ACCOUNTS, "db": BENCH_DB, "loaded": loaded,
+                    "partner": partner.name, "partner_enterprises": partner_enterprises,
+                    "partner_customers": partner_customers, "server": _server_note(),
+                    "runs": []}
+    for run in range(RUNS):
+        load_before = os.getloadavg()[0]
+        entry: dict = {"load": [load_before]}
+        for label, user in users.items():
+            print(f"   {N_ACCOUNTS:,} accounts, run {run + 1}/{RUNS}, {label} ...", flush=True)
+            mix = mixes[label]
+            realistic = _interleaved(user, [q for _, q in mix], names, every={"admin": step})
+            common = _interleaved(user, _common_mix(), names[:3])
+            common.update(_interleaved(user, COMMON_WORDS, ["admin"]))
+            entry[label] = {
+                "realistic": {n: _pcts(v) for n, v in realistic.items()},
+                "subset": _pcts(realistic["orion"][::step]),
+                "common": {n: _pcts(v) for n, v in common.items()},
+                "kinds": {kind: _pcts([t for (k, _), t in zip(mix, realistic["orion"])
+                                       if k == kind])
+                          for kind in dict.fromkeys(k for k, _ in mix)},
+                "slowest": sorted(((t * 1000, q, k) for (k, q), t
+                                   in zip(mix, realistic["orion"])), reverse=True)[:4],
+                "n": {n: len(v) for n, v in realistic.items()},
+            }
+        entry["load"].append(os.getloadavg()[0])
+        result["runs"].append(entry)
+    result["examples"] = {kind: list(dict.fromkeys(q for k, q in mixes["partner"]
+                                                   if k == kind))[:3]
+                          for kind in dict.fromkeys(k for k, _ in mixes["partner"])}
+    result["counts"] = {kind: sum(1 for k, _ in mixes["staff"] if k == kind)
+                        for kind in result["examples"]}
+    if SIZES[-1] == N_ACCOUNTS:
+        full_name = next(q for k, q in mixes["partner"] if k == "full name")
+        result["explain_full"] = (full_name, _explain(agent, full_name))
+        result["explain_common"] = _explain(staff, "Corporation")
+        result["explain_admin"] = _explain_admin(staff, "Corporation")
+        result["corporation_matches"] = _match_count("Corporation")
+    result["wall"] = time.perf_counter() - wall
+    with open(out_path, "w") as fh:
+        json.dump(result, fh)
 
-    # Warm the caches (plans, index and heap pages) before timing anything.
-    for label, user in users.items():
-        for _, query in mixes[label][:WARMUP_RUNS]:
-            account_search(user=user, query=query)
 
-    results = {}
-    for label, user in users.items():
-        mix = mixes[label]
-        print(f"   {label}: {len(mix)} realistic + {len(common)} common-word queries, "
-              f"{BASELINE_RUNS} + {len(COMMON_WORDS)} scans ...", flush=True)
-        samples = _time_indexed(user, [query for _, query in mix])
-        common_samples = _time_indexed(user, common)
-        step = len(mix) // BASELINE_RUNS
-        baseline_queries = [query for _, query in mix[::step][:BASELINE_RUNS]]
-        scans = _time_admin_scan(user, baseline_queries)
-        common_scans = _time_admin_scan(user, COMMON_WORDS)
-        results[label] = {
-            "samples": samples, "common": common_samples,
-            "s": summary_ms(samples), "s_common": summary_ms(common_samples),
-            "s_subset": summary_ms(samples[::step][:BASELINE_RUNS]),
-            "s_scan": summary_ms(scans), "s_common_scan": summary_ms(common_scans),
-            "n_scan": len(scans),
+# ------------------------------------------------------------------------------------ main
+
+LABELS = {
+    "orion": "`account_search`",
+    "plain": "plain GIN `ILIKE '%q%' LIMIT 25`",
+    "similarity": "GIN + `ORDER BY similarity`",
+    "admin": "admin `icontains` scan",
+}
+
+
+def _spread(values: list[float]) -> str:
+    """median (min-max) of the runs."""
+    return f"{statistics.median(values):.2f} ({min(values):.2f}-{max(values):.2f})"
+
+
+def _verdict(ok: bool) -> str:
+    return "met" if ok else "MISSED"
+
+
+def _ratio(runs: list[dict], label: str, part: str, other: str, pct: str) -> list[float]:
+    """Per run: p(other) / p(orion) of the same run."""
+    return [r[label][part][other][pct] / r[label][part]["orion"][pct] for r in runs]
+
+
+def _size_markdown(res: dict) -> tuple[list[str], dict]:
+    runs = res["runs"]
+    n = res["accounts"]
+    md = [f"#### {n:,} accounts (`{res['db']}`, {res['loaded']})", "",
+          f"The partner user's partner ({res['partner']}) has {res['partner_enterprises']:,} "
+          f"enterprises and {res['partner_customers']:,} customers. Load average (1 min) "
+          "before / after each run: " + "; ".join(
+              f"{r['load'][0]:.1f} / {r['load'][1]:.1f}" for r in runs) + ".", "",
+          "| statement | user | queries | p50 ms | p95 ms | p99 ms |",
+          "|---|---|---:|---:|---:|---:|"]
+    verdicts: dict = {"slower": []}
+    for part, title in (("realistic", "realistic mix"), ("common", "common words")):
+        for name in ("orion", "plain", "similarity", "admin"):
+            for label in ("staff", "partner"):
+                stats = [r[label][part][name] for r in runs]
+                count = (runs[0][label]["n"][name] if part == "realistic"
+                         else (len(COMMON_WORDS) * (1 if name == "admin" else COMMON_RUNS)))
+                md.append(f"| {LABELS[name]}, {title} | {label} | {count} | "
+                          + " | ".join(_spread([s[str(p)] for s in stats])
+                                       for p in PERCENTILES) + " |")
+    md += ["", "Speed-up of `account_search` per run (baseline / Orion, same run), median "
+           "(min-max) of the 3 runs:", "",
+           "| baseline | user | queries | at p50 | at p95 | at p99 |",
+           "|---|---|---|---:|---:|---:|"]
+    for part in ("realistic", "common"):
+        for name in ("plain", "similarity", "admin"):
+            for label in ("staff", "partner"):
+                cells = []
+                for p in PERCENTILES:
+                    ratios = _ratio(runs, label, part, name, str(p))
+                    if name == "plain" and part == "realistic" and statistics.median(ratios) < 1:
+                        verdicts["slower"].append(f"{label} p{p} at {n:,}")
+                    cells.append(f"{statistics.median(ratios):.1f}x ({min(ratios):.1f}-"
+                                 f"{max(ratios):.1f})")
+                md.append(f"| {LABELS[name]} | {label} | {part} | " + " | ".join(cells) + " |")
+    for label in ("staff", "partner"):
+        verdicts[label] = {
+            "p95": statistics.median(r[label]["realistic"]["orion"]["95"] for r in runs),
+            "common_p95": statistics.median(r[label]["common"]["orion"]["95"] for r in runs),
+            "plain_ratio_p95": statistics.median(
+                _ratio(runs, label, "realistic", "plain", "95")),
+            "p50": statistics.median(r[label]["realistic"]["orion"]["50"] for r in runs),
+            "plain_p50": statistics.median(r[label]["realistic"]["plain"]["50"] for r in runs),
+            "plain_p95": statistics.median(r[label]["realistic"]["plain"]["95"] for r in runs),
         }
-        r = results[label]
-        r["ratio"] = r["s_scan"]["p95"] / r["s"]["p95"]
-        r["ratio_common"] = r["s_common_scan"]["p95"] / r["s_common"]["p95"]
-        r["met_latency"] = r["s"]["p95"] < TARGET_P95_MS
-        r["met_ratio"] = r["ratio"] >= TARGET_RATIO
+    return md, verdicts
 
-    kinds = list(dict.fromkeys(kind for kind, _ in mixes["staff"]))
-    by_kind_rows = []
-    for kind in kinds:
-        cells = []
-        for label in users:
-            picked = [t for (k, _), t in zip(mixes[label], results[label]["samples"]) if k == kind]
-            st = summary_ms(picked)
-            cells.append(f"{st['p50']:.2f} / {st['p95']:.2f}")
-        examples = ", ".join(
-            f"`{q}`" for q in list(dict.fromkeys(q for k, q in mixes["partner"] if k == kind))[:3])
-        count = sum(1 for k, _ in mixes["staff"] if k == kind)
-        by_kind_rows.append(f"| {kind} | {count} | {examples} | {cells[0]} | {cells[1]} |")
 
-    slow_rows = []
-    for label in users:
-        timed = sorted(zip(results[label]["samples"], mixes[label]), reverse=True)[:4]
-        slow_rows += [f"| {label} | `{q}` | {kind} | {t * 1000:.1f} | {_match_count(q):,} |"
-                      for t, (kind, q) in timed]
-    common_slow = sorted(zip(results["staff"]["common"], common), reverse=True)[:3]
-    slow_rows += [f"| staff | `{q}` | common word | {t * 1000:.1f} | {_match_count(q):,} |"
-                  for t, q in common_slow]
-
-    full_name = next(q for k, q in mixes["partner"] if k == "full name")
-    explain_full = _explain(agent, full_name)
-    explain_common = _explain(staff, "Corporation")
-    st, ag = results["staff"], results["partner"]
-    met_all = all(r["met_latency"] and r["met_ratio"] for r in results.values())
-
+def main() -> None:
+    wall = time.perf_counter()
+    results = []
+    for size in SIZES:
+        with tempfile.NamedTemporaryFile(suffix=".json") as out:
+            env = dict(os.environ, ORION_BENCH_ACCOUNTS=str(size))
+            subprocess.run([sys.executable, "-c",
+                            f"from bench.bench_search import measure; measure({out.name!r})"],
+                           check=True, env=env, cwd=os.path.dirname(os.path.dirname(__file__)))
+            with open(out.name) as fh:
+                results.append(json.load(fh))
+    small, big = results[0], results[-1]
+    sections, verdicts = [], {}
+    for res in results:
+        md, verdicts[res["accounts"]] = _size_markdown(res)
+        sections += [*md, ""]
+    vb = verdicts[big["accounts"]]
+    both = ("staff", "partner")
+    ratio_ok = min(vb[u]["plain_ratio_p95"] for u in both) >= TARGET_PLAIN_RATIO
+    common_ok = max(vb[u]["common_p95"] for u in both) < TARGET_COMMON_P95_MS
+    slower = [s for v in verdicts.values() for s in v["slower"]]
+    mid = sorted(big["runs"], key=lambda r: r["staff"]["realistic"]["orion"]["95"])[1]
+    kind_rows = [
+        f"| {kind} | {big['counts'][kind]} | "
+        + ", ".join(f"`{q}`" for q in big["examples"][kind]) + " | "
+        + " | ".join(f"{mid[u]['kinds'][kind]['50']:.2f} / {mid[u]['kinds'][kind]['95']:.2f}"
+                     for u in ("staff", "partner")) + " |"
+        for kind in big["examples"]]
+    slow_rows = [f"| {label} | `{q}` | {k} | {t:.1f} |"
+                 for label in ("staff", "partner") for t, q, k in mid[label]["slowest"]]
+    full_name, explain_full = big["explain_full"]
+    loads = [x for res in results for r in res["runs"] for x in r["load"]]
     md = [
-        "## Account search (issue 3)",
+        "## Account search (issue 3; honest baselines and speed, issue 20)",
         "",
-        f"**Dataset**: {N_ACCOUNTS:,} accounts in the `{BENCH_DB}` database "
-        f"({loaded}): {N_ENTERPRISES:,} enterprises with 1-5 customers each "
-        f"({N_CUSTOMERS:,} customers), under {len(PARTNERS)} partners of 8-40 % each. Names "
-        "are combinations of word lists (brands such as Acme, Globex, Northwind; surnames; "
-        "regions; industries; Holdings, Corporation, LLC ...; 20 % with a city suffix such as "
-        "` - Denver`; many customers are the enterprise's name or `<enterprise> - <city>`). "
-        f"The partner user's partner ({partner.name}) has {partner_enterprises:,} enterprises "
-        f"and {partner_customers:,} customers.",
+        f"**Datasets**: {small['accounts']:,} and {big['accounts']:,} accounts, each in a "
+        "database of its own: a quarter enterprises, each with 1-5 customers, under "
+        f"{len(PARTNERS)} partners of 8-40 % each. Names are combinations of word lists (brands "
+        "such as Acme, Globex, Northwind; surnames; regions; industries; Holdings, Corporation, "
+        "LLC ...; 20 % with a city suffix such as ` - Denver`; many customers are the "
+        "enterprise's name or `<enterprise> - <city>`).",
         "",
-        f"**Machine**: {platform.machine()}, {os.cpu_count()} CPUs, "
-        f"{platform.system()} {platform.release()}; {_server_note()}. Warm cache "
-        f"({WARMUP_RUNS} untimed queries per user first); times are wall-clock around the "
-        "Python call, so they include Django's cursor, every statement and row fetching.",
+        f"**Machine**: {platform.machine()}, {os.cpu_count()} CPUs, {platform.system()} "
+        f"{platform.release()}; {big['server']}. **The absolute figures were measured under "
+        f"load**: the 2 CPUs were shared with other work (load average {min(loads):.1f} to "
+        f"{max(loads):.1f} during the runs), so they are noisy and higher than on an idle "
+        "machine; the speed-ups are the figures to read, because every query runs through "
+        "Orion and every baseline one after the other, interleaved, in the same process on "
+        "the same data. Each figure is the median (min-max) of 3 runs of the whole mix. "
+        f"Warm cache ({WARMUP_RUNS} untimed queries per user first); times are wall-clock "
+        "around the Python call: Django's cursor, every statement and row fetching.",
         "",
-        "**Design** (`orion.accounts.selectors.account_search`): tiers run one after another "
-        "until the page is full: exact and prefix matches from a `lower(name) "
-        "text_pattern_ops` B-tree (index-only), then names with the query at a word start, "
-        "then anywhere, from the `(partner_id, name gin_trgm_ops)` GIN index (btree_gin) "
-        "narrowed by two uncommon-looking trigrams per query word and checked exactly on the "
-        "candidates. Each tier ranks only whole windows of its index stream that the page "
-        "needs; enterprise, partner and city are joined for the page's rows only. Customers "
-        "carry `partner_id` (kept equal to the enterprise's by a composite foreign key), so "
-        "a partner's search never joins.",
+        "**Baselines**, all on the same pg_trgm GIN indexes where they use one: *plain GIN*, "
+        "one statement `(SELECT 'Enterprise', id, name FROM accounts_enterprise WHERE name "
+        "ILIKE '%q%' LIMIT 25) UNION ALL (... accounts_customer ...) LIMIT 25` (unranked: any "
+        "25 matches), partner users with `AND partner_id = ...`; *GIN + similarity*, the same "
+        "matches `ORDER BY similarity(name, q) DESC LIMIT 25` (ranked, so it ranks every "
+        "match); *admin scan*, two ORM queries `name__icontains` (first 25 each, as the Django "
+        "admin runs them) with index and bitmap scans switched off by `SET LOCAL` in a "
+        "transaction, every 10th query of the mix.",
+        "",
+        "**Design** (`orion.accounts.search.account_search`): tiers run one after another until "
+        "the page is full: exact and prefix matches from a `lower(name) text_pattern_ops` "
+        "B-tree (index-only), then tiers 3 and 4 (the query at a word start, or anywhere) in "
+        "one statement (the cheap query: complete when both tables have fewer matches than a "
+        "window), and apart only when needed, from the `(partner_id, name gin_trgm_ops)` GIN "
+        "indexes narrowed by at most three rare-looking trigrams and checked exactly on the "
+        "candidates. Every statement is prepared once per connection and planned once "
+        "(generic plans; planning was ~40 % of a search). A probe of the first 8 heap pages "
+        "tells a common word: its tiers then read the tables' first pages in physical order "
+        "(a TID range scan), which returns the same rows the GIN stream would, without "
+        "collecting tens of thousands of matches first; the tiers 3+4 statement is skipped "
+        "when the probe already shows more matches than it could hold. Enterprise, partner "
+        "and city are joined for the page's rows only.",
         "",
         f"**Realistic mix**: {INDEXED_RUNS} query strings per user (fixed seed), drawn from "
-        "accounts that user can see, page 1 of 25:",
+        "accounts that user can see, page 1 of 25; at "
+        f"{big['accounts']:,} accounts (middle run by staff p95), `account_search` by kind:",
         "",
         "| kind | count | examples (partner user) | staff p50 / p95 ms | partner p50 / p95 ms |",
         "|---|---:|---|---:|---:|",
-        *by_kind_rows,
+        *kind_rows,
         "",
         "### Results",
         "",
-        "| statement | runs | p50 ms | p95 ms | mean ms |",
-        "|---|---:|---:|---:|---:|",
-        _row("`account_search`, realistic mix, staff (all partners)", INDEXED_RUNS, st["s"]),
-        _row("`account_search`, realistic mix, partner user (scoped)", INDEXED_RUNS, ag["s"]),
-        _row("`account_search`, staff, only the baseline's queries", st["n_scan"],
-             st["s_subset"]),
-        _row("`account_search`, partner user, only the baseline's queries", ag["n_scan"],
-             ag["s_subset"]),
-        _row("baseline: admin-style `name__icontains` scan, staff", st["n_scan"], st["s_scan"]),
-        _row("baseline: admin-style `name__icontains` scan, partner user", ag["n_scan"],
-             ag["s_scan"]),
-        _row("`account_search`, common words, staff", len(common), st["s_common"]),
-        _row("`account_search`, common words, partner user", len(common), ag["s_common"]),
-        _row("baseline: admin-style scan, common words, staff", len(COMMON_WORDS),
-             st["s_common_scan"]),
-        _row("baseline: admin-style scan, common words, partner user", len(COMMON_WORDS),
-             ag["s_common_scan"]),
+        *sections,
+        "### Targets (issue 20, item 2)",
         "",
-        f"The baseline runs every {len(mixes['staff']) // BASELINE_RUNS}th query of the same "
-        "mix, inside a transaction with `SET LOCAL enable_bitmapscan = off; SET LOCAL "
-        "enable_indexscan = off; SET LOCAL enable_indexonlyscan = off`, so PostgreSQL scans; "
-        "nothing is changed permanently. It is two ORM queries (`Enterprise` and `Customer` "
-        "filtered by `name__icontains`, first 25 each), as the Django admin runs them. For a "
-        "common word the scan stops after 25 rows, so there it is fast.",
+        f"- p95 under {TARGET_P95_MS:.0f} ms at {big['accounts']:,} (realistic mix): staff "
+        f"{vb['staff']['p95']:.2f} ms, partner {vb['partner']['p95']:.2f} ms - "
+        f"{_verdict(max(vb[u]['p95'] for u in ('staff', 'partner')) < TARGET_P95_MS)}"
+        " (measured under load, see above).",
+        "- never slower than the plain GIN query at any size or percentile: "
+        + ("met" if not slower else "MISSED at " + ", ".join(slower)) + ".",
+        f"- at least {TARGET_PLAIN_RATIO:.0f}x faster than plain GIN at p95 at "
+        f"{big['accounts']:,}: staff {vb['staff']['plain_ratio_p95']:.1f}x, partner "
+        f"{vb['partner']['plain_ratio_p95']:.1f}x - "
+        f"{_verdict(ratio_ok)}.",
+        f"- common words under {TARGET_COMMON_P95_MS:.0f} ms p95: staff "
+        f"{vb['staff']['common_p95']:.2f} ms, partner {vb['partner']['common_p95']:.2f} ms - "
+        f"{_verdict(common_ok)}.",
         "",
-        f"**Ratio p95 scan / p95 indexed (realistic mix)**: staff {st['ratio']:.1f}x, partner "
-        f"user {ag['ratio']:.1f}x (target: at least {TARGET_RATIO:.0f}x - "
-        f"{_verdict(st['met_ratio'] and ag['met_ratio'])}).",
+        "Slowest queries of the middle run and their kind:",
         "",
-        f"**Indexed p95 (realistic mix)**: staff {st['s']['p95']:.2f} ms, partner user "
-        f"{ag['s']['p95']:.2f} ms (target: under {TARGET_P95_MS:.0f} ms - "
-        f"{_verdict(st['met_latency'] and ag['met_latency'])}).",
-        "",
-        f"**Common words** (not in the targets): p95 staff {st['s_common']['p95']:.2f} ms, "
-        f"partner user {ag['s_common']['p95']:.2f} ms; the admin-style scan stops early on "
-        f"them (p95 {st['s_common_scan']['p95']:.1f} / {ag['s_common_scan']['p95']:.1f} ms), "
-        f"ratio {st['ratio_common']:.1f}x / {ag['ratio_common']:.1f}x.",
-        "",
-        "Slowest queries and how many accounts (all partners) their pattern matches:",
-        "",
-        "| user | query | kind | ms | matching accounts |",
-        "|---|---|---|---:|---:|",
+        "| user | query | kind | ms |",
+        "|---|---|---|---:|",
         *slow_rows,
+        "",
+        "### The admin scan and common words",
+        "",
+        "For a common word the admin scan does not stop after 25 rows: the models' default "
+        "ordering (`Meta.ordering = [\"name\"]` on `Enterprise` and `Customer`) makes each ORM "
+        "query `ORDER BY name ... LIMIT 25`, and without an index to walk in name order "
+        "PostgreSQL reads and filters every row and sorts all the matches (a top-N heapsort) "
+        f"before it returns the first 25. `Corporation` matches {big['corporation_matches']:,} "
+        "accounts; the customers' query of that scan (staff):",
+        "",
+        "```",
+        big["explain_admin"],
+        "```",
+        "",
+        "Orion's own statements carry no default ordering (raw SQL with explicit `ORDER BY` "
+        "over at most a few windows of rows).",
         "",
         f"### EXPLAIN ANALYZE of `account_search(query={full_name!r})`, partner user",
         "",
         "Every statement this query can run (the search stops after the one that fills the "
-        "page): `prefix` reads `customer_partner_name_prefix` / "
-        "`enterprise_partner_name_prefix` (Index Only Scan); the others are Bitmap Index "
-        "Scans on the GIN indexes `enterprise_name_trgm` and `customer_name_trgm`.",
+        "page; EXPLAIN shows custom plans, the search runs the same statements prepared):",
         "",
         "```",
         explain_full,
         "```",
         "",
-        "### EXPLAIN ANALYZE of `account_search(query='Corporation')`, staff",
+        "### EXPLAIN ANALYZE of `account_search(query='Corporation')`, staff (GIN statements; "
+        "the search itself reads the first pages instead when the probe finds the word common)",
         "",
         "```",
-        explain_common,
+        big["explain_common"],
         "```",
+        "",
+        f"_Benchmark wall time: {time.perf_counter() - wall:.0f} s._",
     ]
-    total = time.perf_counter() - wall
-    md += ["", f"_Benchmark wall time: {total:.0f} s._"]
     write_section("search", "\n".join(md))
-
-    for label in users:
-        r = results[label]
-        print(f"   {label}: realistic p50/p95 {r['s']['p50']:.2f}/{r['s']['p95']:.2f} ms, "
-              f"scan p95 {r['s_scan']['p95']:.1f} ms, ratio {r['ratio']:.1f}x; common words "
-              f"p50/p95 {r['s_common']['p50']:.2f}/{r['s_common']['p95']:.2f} ms", flush=True)
-    print(f"   targets {'met' if met_all else 'MISSED'}; "
-          f"mean of all realistic {statistics.fmean(st['samples'] + ag['samples']) * 1000:.2f} "
-          f"ms; wrote docs/benchmarks.md section 'search' ({total:.0f} s)", flush=True)
+    growth = ["| search (realistic mix) | user | p50 ms at "
+              f"{small['accounts'] // 1000}k / {big['accounts'] // 1_000_000}M | p95 ms at "
+              f"{small['accounts'] // 1000}k / {big['accounts'] // 1_000_000}M | 10x data: p50 | "
+              "10x data: p95 |", "|---|---|---:|---:|---:|---:|"]
+    vs = verdicts[small["accounts"]]
+    for label in ("staff", "partner"):
+        for name, p50, p95 in (("`account_search`", "p50", "p95"),
+                               ("plain GIN", "plain_p50", "plain_p95")):
+            a, b = vs[label], vb[label]
+            growth.append(f"| {name} | {label} | {a[p50]:.2f} / {b[p50]:.2f} | "
+                          f"{a[p95]:.2f} / {b[p95]:.2f} | {b[p50] / a[p50]:.1f}x | "
+                          f"{b[p95] / a[p95]:.1f}x |")
+    write_section("growth_search", "\n".join(growth))
+    for size, v in verdicts.items():
+        for label in ("staff", "partner"):
+            print(f"   {size:,} {label}: p50 {v[label]['p50']:.2f} "
+                  f"(plain {v[label]['plain_p50']:.2f}) p95 {v[label]['p95']:.2f} "
+                  f"(plain {v[label]['plain_p95']:.2f}), common p95 "
+                  f"{v[label]['common_p95']:.2f}", flush=True)

@@ -14,7 +14,7 @@ import psycopg
 from django.db import connection, transaction
 
 from orion.accounts.models import User
-from orion.core.prepared import GENERIC_PLANS, prepared_cursor
+from orion.core.prepared import GENERIC_PLANS, prepared_cursor, prepared_execute
 
 SEARCH_MAX_QUERY = 80
 
@@ -332,27 +332,30 @@ def account_search(*, user: User, query: str, page: int = 1, page_size: int = 25
     with transaction.atomic(), prepared_cursor() as cursor:
         # Every statement below is prepared once per connection and planned once (generic
         # plans: their SQL is written for it), which saves most of a search's time.
-        saved = _settings_apply(cursor, GENERIC_PLANS)
-        density: _Density | None = None  # probed before the first contains statement
-        for statement in search_statements(query):
+        statements = search_statements(query)
+        first = _first_trip(cursor, query=query, scoped=scoped, partner_id=user.partner_id,
+                            wanted=wanted, contains=len(statements) > 1)
+        saved, prefix_rows, density = first
+        for statement in statements:
+            if statement == "prefix":
+                keys.extend((role, pk) for role, pk, *_ in prefix_rows)
+                if len(keys) >= wanted:
+                    break
+                continue
             params = search_params(query=query, statement=statement,
                                    wanted=wanted - len(keys), partner_id=user.partner_id)
-            if statement != "prefix" and len(saved) == len(GENERIC_PLANS):
-                saved |= _settings_apply(cursor, _CONTAINS_SETTINGS)
+            assert density is not None  # probed in the first round trip
             rows = None
-            if statement != "prefix":
-                if density is None:
-                    density = _probe(cursor, scoped=scoped, params=params)
-                if statement == "contains" and density.expects_more_than(params["fetch"]):
-                    continue
-                bounds = _dense_bounds(density, fetch=params["fetch"])
-                if bounds:
-                    dense = _run(cursor, search_sql(scoped=scoped, statement=statement,
-                                                    dense=True), params | bounds)
-                    if dense and dense[0][3] >= params["fetch"]:  # both streams full
-                        if statement == "contains":
-                            continue  # tiers 3 and 4 are not complete together
-                        rows = dense  # what the GIN scan returns first, read directly
+            if statement == "contains" and density.expects_more_than(params["fetch"]):
+                continue
+            bounds = _dense_bounds(density, fetch=params["fetch"])
+            if bounds:
+                dense = _run(cursor, search_sql(scoped=scoped, statement=statement,
+                                                dense=True), params | bounds)
+                if dense and dense[0][3] >= params["fetch"]:  # both streams full
+                    if statement == "contains":
+                        continue  # tiers 3 and 4 are not complete together
+                    rows = dense  # what the GIN scan returns first, read directly
             if rows is None:
                 rows = _run(cursor, search_sql(
                     scoped=scoped, statement=statement,
@@ -397,9 +400,55 @@ def search_plans(*, user: User, query: str, analyze: bool = False,
     return plans
 
 
+def _first_trip(cursor: psycopg.Cursor[Any], *, query: str, scoped: bool,
+                partner_id: int | None, wanted: int, contains: bool,
+                ) -> tuple[dict[str, str], list[tuple[Any, ...]], _Density | None]:
+    """One round trip (a psycopg pipeline): generic plans on, the prefix statement, and for
+    queries that may reach tiers 3 and 4 their settings and the density probe.
+
+    Returns the settings replaced, the prefix rows and the probe. On a busy machine every
+    round trip waits for the server process to be scheduled: sending these four statements
+    together saves three such waits, whatever the prefix finds.
+    """
+    raw = cursor.connection
+    prefix_params = search_params(query=query, statement="prefix", wanted=wanted,
+                                  partner_id=partner_id)
+    settings = [GENERIC_PLANS, *([_CONTAINS_SETTINGS] if contains else [])]
+    with raw.pipeline():
+        set_cursors = [psycopg.Cursor(raw) for _ in settings]
+        prefix, probe = psycopg.Cursor(raw), psycopg.Cursor(raw)
+        _settings_send(set_cursors[0], settings[0])
+        prepared_execute(prefix, search_sql(scoped=scoped, statement="prefix"), prefix_params)
+        if contains:
+            _settings_send(set_cursors[1], settings[1])
+            prepared_execute(probe, _PROBE_SQL.format(**_scope(scoped)),
+                             {**prefix_params, "probe": f"({PROBE_PAGES},0)"})
+    saved: dict[str, str] = {}
+    for set_cursor, wanted_settings in zip(set_cursors, settings, strict=True):
+        row = set_cursor.fetchone()
+        assert row is not None
+        saved |= {name: row[2 * i] for i, name in enumerate(wanted_settings)}
+    density = None
+    if contains:
+        found = probe.fetchone()
+        assert found is not None
+        density = _Density(found=(int(found[0]), int(found[1])),
+                           pages=(int(found[2]), int(found[3])))
+    return saved, prefix.fetchall(), density
+
+
+def _settings_send(cursor: psycopg.Cursor[Any], settings: dict[str, str]) -> None:
+    names = list(settings)
+    prepared_execute(
+        cursor,
+        "SELECT " + ", ".join("current_setting(%s::text), set_config(%s::text, %s::text, true)"
+                              for _ in names),
+        [value for name in names for value in (name, name, settings[name])])
+
+
 def _run(cursor: psycopg.Cursor[Any], sql: str,
          params: dict[str, Any]) -> list[tuple[Any, ...]]:
-    cursor.execute(sql, params, prepare=True)
+    prepared_execute(cursor, sql, params)
     return cursor.fetchall()
 
 
@@ -415,14 +464,6 @@ class _Density:
         would not be complete: that statement is skipped)."""
         return all(found * max(pages, 1) >= 2 * rows * PROBE_PAGES
                    for found, pages in zip(self.found, self.pages, strict=True))
-
-
-def _probe(cursor: psycopg.Cursor[Any], *, scoped: bool, params: dict[str, Any]) -> _Density:
-    cursor.execute(_PROBE_SQL.format(**_scope(scoped)),
-                   {**params, "probe": f"({PROBE_PAGES},0)"}, prepare=True)
-    row = cursor.fetchone()
-    assert row is not None
-    return _Density(found=(int(row[0]), int(row[1])), pages=(int(row[2]), int(row[3])))
 
 
 def _dense_bounds(density: _Density, *, fetch: int) -> dict[str, str]:
@@ -449,10 +490,7 @@ def _dense_bounds(density: _Density, *, fetch: int) -> dict[str, str]:
 def _settings_apply(cursor: psycopg.Cursor[Any], settings: dict[str, str]) -> dict[str, str]:
     """SET LOCAL ``settings`` in one round trip; returns the values they replace."""
     names = list(settings)
-    cursor.execute(
-        "SELECT " + ", ".join("current_setting(%s::text), set_config(%s::text, %s::text, true)"
-                              for _ in names),
-        [value for name in names for value in (name, name, settings[name])], prepare=True)
+    _settings_send(cursor, settings)
     row = cursor.fetchone()
     assert row is not None
     return {name: row[2 * i] for i, name in enumerate(names)}
@@ -463,10 +501,10 @@ def _hits(cursor: psycopg.Cursor[Any], keys: list[tuple[str, int]], *, scoped: b
     """The display rows of the page's accounts (joined only now, for at most a page)."""
     if not keys:
         return []
-    cursor.execute(_HITS_SQL.format(**_scope(scoped)), {
+    prepared_execute(cursor, _HITS_SQL.format(**_scope(scoped)), {
         "enterprise_ids": [pk for role, pk in keys if role == "Enterprise"],
         "customer_ids": [pk for role, pk in keys if role == "Customer"],
         "partner_id": partner_id,
-    }, prepare=True)
+    })
     by_key = {(row[0], row[1]): AccountHit(*row) for row in cursor.fetchall()}
     return [by_key[key] for key in keys if key in by_key]

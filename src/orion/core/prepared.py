@@ -7,8 +7,8 @@ connection with server-side binding and ``prepare=True`` makes psycopg PREPARE e
 text once per connection and then only EXECUTE it; with ``plan_cache_mode`` set to
 ``force_generic_plan`` (``GENERIC_PLANS``, set LOCAL by the caller) PostgreSQL plans it once too.
 
-Statements run through this cursor share Django's connection and transaction, but Django does
-not see them (no ``connection.queries`` entry): use it only for reads whose SQL is written so
+Statements run through this cursor share Django's connection and transaction; run them with
+``prepared_execute`` so that Django's query log sees them too. Use it only for SQL written so
 that one generic plan serves every parameter value (explicit ranges instead of LIKE prefixes,
 typed parameters). Behind a connection pooler in transaction mode, prepared statements need
 one that tracks them (PgBouncer 1.21+ with ``max_prepared_statements``).
@@ -16,6 +16,8 @@ one that tracks them (PgBouncer 1.21+ with ``max_prepared_statements``).
 
 from __future__ import annotations
 
+import time
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import psycopg
@@ -37,3 +39,18 @@ def prepared_cursor() -> psycopg.Cursor[Any]:
         # bind on the client and never prepare.
         raw.prepare_threshold = NEVER_AUTOMATIC
     return psycopg.Cursor(raw)
+
+
+def prepared_execute(cursor: psycopg.Cursor[Any], sql: str,
+                     params: Sequence[Any] | Mapping[str, Any]) -> None:
+    """Execute ``sql`` as a prepared statement; logged like Django's own queries when Django
+    logs them (DEBUG, ``CaptureQueriesContext``, ``django_assert_num_queries``)."""
+    if not connection.queries_logged:
+        cursor.execute(sql, params, prepare=True)
+        return
+    started = time.monotonic()
+    try:
+        cursor.execute(sql, params, prepare=True)
+    finally:
+        connection.queries_log.append(
+            {"sql": f"EXECUTE (prepared) {sql}", "time": f"{time.monotonic() - started:.3f}"})

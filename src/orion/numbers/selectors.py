@@ -12,18 +12,40 @@ from orion.accounts.models import User
 from orion.catalog.models import Package
 from orion.core.exceptions import NotFound
 from orion.core.permissions import require_provider_staff
+from orion.core.prepared import prepared_cursor, prepared_execute
 from orion.numbers import conf
 from orion.numbers.models import DID, Backorder, DIDEvent, E911Location
-from orion.numbers.nanp import TOLL_FREE_PACKAGE, clean_npa, clean_nxx, is_toll_free
+from orion.numbers.nanp import TOLL_FREE_PACKAGE, clean_npa, clean_nxx, display, is_toll_free
 from orion.numbers.states import NumberState
 from orion.orders.models import Order
+
+
+@dataclass(frozen=True)
+class AvailableNumber:
+    """A free number as the search lists it: the columns it shows, not a model instance
+    (building 26 DID instances cost more than the query itself)."""
+
+    id: int
+    e164: str
+    npa: str
+    nxx: str
+    rate_center: str
+    region: str
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+    @property
+    def display(self) -> str:
+        return display(self.e164)
 
 
 @dataclass(frozen=True)
 class NumberPage:
     npa: str
     nxx: str
-    numbers: list[DID]
+    numbers: list[AvailableNumber]
     page: int
     has_next: bool
 
@@ -43,19 +65,34 @@ def numbers_available(*, npa: str, nxx: str = "", page: int = 1,
     Served by the partial index on available rows (npa, nxx, e164); within one NPA, ordering by
     (nxx, e164) is number order. One row more than a page tells whether a next page exists
     without counting.
+
+    One prepared statement (planned once per connection) read into small dataclasses: the
+    query runs in about 0.06 ms, and the ORM's compiling and model building around it cost
+    ten times that.
     """
     npa = clean_npa(npa)
     nxx = clean_nxx(nxx) if nxx else ""
     size = page_size or conf.search_page_size()
     page = max(1, min(int(page), 10_000))
-    rows = DID.objects.filter(state=NumberState.AVAILABLE, npa=npa)
-    if nxx:
-        rows = rows.filter(nxx=nxx)
-    rows = rows.order_by("npa", "nxx", "e164").only(
-        "id", "e164", "npa", "nxx", "rate_center", "region")
-    found = list(rows[(page - 1) * size: page * size + 1])
+    with prepared_cursor() as cursor:
+        prepared_execute(cursor, _AVAILABLE_SQL[bool(nxx)], {
+            "npa": npa, "nxx": nxx, "limit": size + 1, "offset": (page - 1) * size})
+        found = [AvailableNumber(*row) for row in cursor.fetchall()]
     return NumberPage(npa=npa, nxx=nxx, numbers=found[:size], page=page,
                       has_next=len(found) > size)
+
+
+# By NPA only, and by NPA and NXX: the partial index did_available_npa_nxx in its order. The
+# state is written out, not a parameter: a generic plan may use a partial index only when its
+# condition is visibly implied.
+_AVAILABLE_SQL = {
+    False: "SELECT id, e164, npa, nxx, rate_center, region FROM numbers_did"
+           " WHERE state = 'available' AND npa = %(npa)s::text"
+           " ORDER BY npa, nxx, e164 LIMIT %(limit)s::int OFFSET %(offset)s::int",
+    True: "SELECT id, e164, npa, nxx, rate_center, region FROM numbers_did"
+          " WHERE state = 'available' AND npa = %(npa)s::text AND nxx = %(nxx)s::text"
+          " ORDER BY npa, nxx, e164 LIMIT %(limit)s::int OFFSET %(offset)s::int",
+}
 
 
 @dataclass(frozen=True)

@@ -16,12 +16,13 @@ from dataclasses import dataclass
 from typing import Any, TypeAlias
 
 from django.core.exceptions import EmptyResultSet, FullResultSet
-from django.db import connection, connections
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Field, Model, QuerySet
 from django.utils import timezone
 
 from orion.accounts.models import User
 from orion.core.exceptions import NotFound
+from orion.core.prepared import prepared_cursor, prepared_execute
 from orion.numbers.exceptions import (
     InvalidNumberTransition,
     NotEnoughNumbers,
@@ -128,11 +129,14 @@ def _move(*, queryset: QuerySet[DID] | None = None, prefix: tuple[str, str] | No
         draft_cte = f"draft (id, number, state) AS MATERIALIZED ({draft_sql}),\n"
     if prefix is not None:
         npa, nxx = prefix
+        # The states are written out (they are NumberState values, checked above): a prepared
+        # statement's generic plan may use the partial index on free numbers only then.
         pick = _PREFIX_PICK_SQL.format(
-            nxx=" AND nxx = %s" if nxx else "", states=", ".join(["%s"] * len(wanted)),
+            nxx=" AND nxx = %s" if nxx else "",
+            states=", ".join(f"'{NumberState(state).value}'" for state in wanted),
             guard=" AND EXISTS (SELECT FROM draft WHERE state = %s)" if draft else "")
-        pick_params: SqlParams = [npa, *([nxx] if nxx else []), *wanted,
-                                     *([OrderState.DRAFT] if draft else []), limit]
+        pick_params: SqlParams = [npa, *([nxx] if nxx else []),
+                                  *([OrderState.DRAFT] if draft else []), limit]
     else:
         assert queryset is not None  # a queryset or a prefix, checked above
         locked = (queryset.filter(state__in=wanted).order_by(*lock_order)
@@ -167,9 +171,16 @@ def _move(*, queryset: QuerySet[DID] | None = None, prefix: tuple[str, str] | No
         sort=", ".join(f"m.sort_{i}" for i in range(len(sort))))
     order_pk = order.pk if order is not None else draft[1] if draft is not None else None
     history: SqlParams = [to, order_pk, by.pk if by is not None else None, now, note[:200]]
-    with conn.cursor() as cursor:
-        cursor.execute(sql, [*draft_params, *pick_params, *set_params, *history])
-        rows = cursor.fetchall()
+    all_params = [*draft_params, *pick_params, *set_params, *history]
+    if prefix is not None and conn.alias == DEFAULT_DB_ALIAS:
+        # The reservation hot path: one statement text per shape, prepared once per connection.
+        with prepared_cursor() as prepared:
+            prepared_execute(prepared, sql, all_params)
+            rows = prepared.fetchall()
+    else:
+        with conn.cursor() as cursor:
+            cursor.execute(sql, all_params)
+            rows = cursor.fetchall()
     state, number, picked = rows[0][:3]
     if draft is not None:
         _refuse_unless_draft(None if state is None else Order.from_db(
@@ -247,11 +258,29 @@ _DRAFT_FIELDS = ("id", "number", "state")  # Order's concrete field order, as fr
 _DRAFT_SQL = "SELECT id, number, state FROM orders_order WHERE id = %s{visible} FOR NO KEY UPDATE"
 
 
+# The compiled tenancy filter of a user, by what ``Order.objects.visible_to`` reads of the user
+# (staff or not, signed in or not, partner): compiling it on every reservation cost as much as
+# running the reservation's SQL.
+_draft_where: dict[tuple[bool, bool, int | None], tuple[str, tuple[Any, ...]]] = {}
+
+
 def _draft_lock_sql(*, user: User, order_id: int) -> tuple[str, SqlParams]:
     """SQL that selects and locks (FOR NO KEY UPDATE) ``_DRAFT_FIELDS`` of the order if ``user`` may
     see it: partners reach only their own partner's orders. The tenancy filter is the WHERE
     clause of ``Order.objects.visible_to(user)`` itself, so the rule lives in one place.
     """
+    pk = Order._meta.pk.get_prep_value(order_id)
+    key = (bool(user.is_provider_staff), bool(user.is_authenticated), user.partner_id)
+    cached = _draft_where.get(key)
+    if cached is not None:
+        return cached[0], [pk, *cached[1]]
+    sql, params = _draft_lock_sql_compiled(user=user, order_id=order_id)
+    if params[:1] == [pk] and sql.startswith(_DRAFT_SQL.split("{", 1)[0]):
+        _draft_where[key] = (sql, tuple(params[1:]))
+    return sql, params
+
+
+def _draft_lock_sql_compiled(*, user: User, order_id: int) -> tuple[str, SqlParams]:
     visible = Order.objects.visible_to(user)
     query = visible.query
     pk = Order._meta.pk.get_prep_value(order_id)
