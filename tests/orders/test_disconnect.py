@@ -131,6 +131,13 @@ def test_a_cancelled_a_disconnected_and_a_not_yet_active_customer_are_refused(
         _save(tenant_a.user, active)
 
 
+def test_a_trunking_customer_is_refused_with_the_reason(tenant_a, active):
+    active.service_type = "trunking"
+    active.save(update_fields=["service_type"])
+    with pytest.raises(OrderError, match="Trunking customer"):
+        _save(tenant_a.user, active)
+
+
 def test_an_order_started_for_a_disconnected_customer_is_refused(tenant_a, active):
     active.disconnected_at = timezone.now()
     active.save(update_fields=["disconnected_at"])

@@ -83,6 +83,9 @@ def customer_disconnect_problem(customer: Customer) -> str | None:
     if customer.activated_at is None:
         return (f"{customer.name} is not active yet (its first order is still being "
                 "provisioned); cancel that order instead of disconnecting.")
+    if customer.is_trunking:
+        return (f"{customer.name} is a Trunking customer: its trunk was set up by hand, and "
+                "operations take it down the same way; ask them to disconnect it.")
     pending = open_day_two_order(customer)
     if pending is not None:
         what = "disconnect" if pending.kind == OrderKind.DISCONNECT else "change"
