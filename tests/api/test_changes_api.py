@@ -74,3 +74,27 @@ def test_lowering_seats_below_their_users_names_them(tenant_a, emulator, bw_conf
     message = " ".join(refused.json()["errors"]["packages"])
     for user in first.users.live():
         assert f"{user.first_name} {user.last_name}" in message
+
+
+def test_give_back_a_number_and_remove_its_user(tenant_a, emulator, bw_config):
+    from orion.provisioning import services as provisioning
+
+    first = _customer_order(tenant_a, bw_config)
+    leaving = first.users.live().exclude(number=None).order_by("extension").first()
+    api = ApiClient(tenant_a.user)
+    order = api.post(f"/customers/{first.customer_id}/change").json()["order"]
+    only_number = api.put(f"/orders/{order['id']}/change/removals",
+                          {"number_ids": [leaving.number_id]})
+    assert only_number.status_code == 200
+    assert only_number.json()["removals"]["numbers"] == [leaving.number.e164]
+    today = str(local_today(first.customer.time_zone))
+    refused = api.post(f"/orders/{order['id']}/change/save", {"effective_date": today})
+    assert refused.status_code == 422 and "numbers" in refused.json()["errors"]
+    both = api.put(f"/orders/{order['id']}/change/removals",
+                   {"number_ids": [leaving.number_id], "user_ids": [leaving.pk]})
+    assert both.json()["removals"]["user_ids"] == [leaving.pk]
+    saved = api.post(f"/orders/{order['id']}/change/save", {"effective_date": today})
+    assert saved.status_code == 200, saved.content
+    assert provisioning.order_provision(order_id=order["id"], config=bw_config) == "completed"
+    leaving.refresh_from_db()
+    assert not leaving.is_live and leaving.number.state == "quarantined"

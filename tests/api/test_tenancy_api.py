@@ -93,6 +93,8 @@ OPERATIONS: dict[str, tuple[str, dict, object]] = {
     "customer_change_start": ("object", {"customer_id": "customer"}, None),
     "order_change_save": ("object", {"order_id": "placed"}, "change_body"),
     "order_change_cancel": ("object", {"order_id": "placed"}, {"reason": "tenancy"}),
+    "order_change_removals_set": ("object", {"order_id": "draft"}, {"number_ids": [],
+                                                                    "user_ids": []}),
     "order_trunking_done": ("object", {"order_id": "placed"}, None),
     "order_trunk_facts_get": ("object", {"order_id": "placed"}, None),
     "order_trunk_facts_put": ("object", {"order_id": "placed"},

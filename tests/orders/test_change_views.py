@@ -88,3 +88,27 @@ def test_another_partners_customer_is_404(client, tenant_b, tenant_a, emulator, 
                                  enterprise=first.enterprise, customer=first.customer,
                                  created_by=tenant_a.user)
     assert client.post(f"/orders/{draft.pk}/change/cancel/").status_code == 404
+
+
+def test_numbers_and_users_section_gives_back_and_removes(client_a, tenant_a, emulator,
+                                                          bw_config):
+    first = _customer_order(tenant_a, bw_config)
+    draft = _start(client_a, first.customer)
+    page = client_a.get(f"/orders/{draft.pk}/form/").content.decode()
+    assert 'id="give-back-numbers"' in page and 'id="remove-users"' in page
+    holder = first.users.live().exclude(number=None).order_by("extension").first()
+    section = client_a.post(f"/orders/{draft.pk}/form/removals/",
+                            {"give_back": [str(holder.number_id)]}, HTTP_HX_REQUEST="true")
+    assert section.status_code == 200
+    assert f'value="{holder.number_id}" checked' in section.content.decode()
+    today = local_today(first.customer.time_zone)
+    refused = client_a.post(f"/orders/{draft.pk}/form/", {"effective_date": today.isoformat(),
+                                                          "version": draft.version})
+    body = refused.content.decode()
+    assert refused.status_code != 302 and 'id="removal-errors"' in body
+    assert f"{holder.first_name} {holder.last_name} ({holder.extension})" in body
+    client_a.post(f"/orders/{draft.pk}/form/removals/",
+                  {"give_back": [str(holder.number_id)], "remove_user": [str(holder.pk)]})
+    saved = client_a.post(f"/orders/{draft.pk}/form/", {"effective_date": today.isoformat(),
+                                                        "version": draft.version})
+    assert saved.status_code == 302

@@ -108,7 +108,8 @@ def test_add_services_is_never_a_duplicate(tenant_a):
 def test_the_page_names_and_links_the_duplicate_and_the_confirm_saves(client_a, tenant_a):
     order = f.draft_with_packages(user=tenant_a.user, enterprise=tenant_a.enterprise)
     details = f.new_customer_details(company_name="acme corporation, denver")
-    data = {k: v for k, v in details.__dict__.items() if k != "confirm_duplicate"}
+    data = {k: v for k, v in details.__dict__.items()
+            if k != "confirm_duplicate" and v is not None}  # effective_date: change orders
     data["billing_start_date"] = details.billing_start_date.isoformat()
     data["version"] = order.version
     response = client_a.post(f"/orders/{order.pk}/form/", data)

@@ -7,12 +7,15 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.http import HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from orion.accounts.http import AuthedRequest
 from orion.core.exceptions import NotFound, OrionError
 from orion.orders import services
+from orion.orders.models import Order
+from orion.orders.selectors import order_get
+from orion.users import removals
 
 
 @require_POST
@@ -43,3 +46,33 @@ def change_cancel(request: AuthedRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, f"Change {order.number} cancelled.")
     return redirect("orders:detail", pk=pk)
+
+
+def removals_context(order: Order) -> dict[str, object]:
+    """The change form's "Numbers and users" section: the customer's numbers in service and
+    live users, those the change gives back or removes ticked."""
+    assert order.customer_id is not None
+    chosen = removals.order_removals(order)
+    return {"order": order, "numbers": removals.customer_numbers(order.customer_id),
+            "live_users": removals.customer_live_users(order.customer_id,
+                                                       exclude_order_id=order.pk),
+            "given_back": {d.pk for d in chosen.numbers},
+            "removed": {u.pk for u in chosen.users}}
+
+
+@require_POST
+def removals_set(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The ticks of "Numbers and users" (htmx: the section comes back, with a refusal)."""
+    order = order_get(user=request.user, order_id=pk)
+    error = ""
+    try:
+        removals.change_removals_set(
+            user=request.user, order_id=order.pk,
+            number_ids=[v for v in request.POST.getlist("give_back") if v.isdigit()],
+            user_ids=[v for v in request.POST.getlist("remove_user") if v.isdigit()])
+    except NotFound:
+        raise
+    except OrionError as exc:
+        error = exc.message
+    return render(request, "orders/partials/change_removals.html",
+                  {**removals_context(order), "error": error}, status=422 if error else 200)

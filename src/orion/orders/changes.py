@@ -133,6 +133,10 @@ def change_problems(order: Order) -> dict[str, list[str]]:
                 f"{line.package.name}: the customer now has {current.get(line.package_id, 0)}, "
                 f"not {line.previous_quantity} (another order changed it since this form "
                 "opened); start the change again.")
+    from orion.users.removals import order_removals, removal_problems
+
+    for field, messages in removal_problems(order).items():
+        errors.setdefault(field, []).extend(messages)
     for line, names in seats_in_use_below(order=order, lines=lines).items():
         keep = line.quantity
         errors.setdefault("packages", []).append(
@@ -140,15 +144,18 @@ def change_problems(order: Order) -> dict[str, list[str]]:
             f"{len(names)} user{'s' if len(names) != 1 else ''} "
             f"ha{'ve' if len(names) != 1 else 's'} it ({', '.join(names)}). "
             f"Keep {len(names)} or more (you asked for {keep}).")
-    if not any(line.quantity != line.previous_quantity for line in lines):
+    if not any(line.quantity != line.previous_quantity for line in lines) \
+            and not order_removals(order):
         errors.setdefault("packages", []).append(
-            "Nothing changes yet: raise or lower a quantity, remove a package or add one.")
+            "Nothing changes yet: raise or lower a quantity, remove a package or add one, "
+            "give back a number or remove a user.")
     return errors
 
 
 def seats_in_use_below(*, order: Order, lines: list[OrderLine]) -> dict[OrderLine, list[str]]:
-    """The seat lines this change lowers below the customer's users of that package, with
-    those users' names (BroadWorks refuses a service pack quantity below its usage)."""
+    """The seat lines this change lowers below the customer's users of that package (those it
+    removes do not count), with those users' names (BroadWorks refuses a service pack
+    quantity below its usage)."""
     from orion.users.models import OrderUser
 
     customer = order.customer
@@ -162,6 +169,7 @@ def seats_in_use_below(*, order: Order, lines: list[OrderLine]) -> dict[OrderLin
             OrderUser.objects.live().filter(customer=customer, line__package_id__in=[
                 line.package_id for line in lowered])
             .exclude(order__state=OrderState.CANCELLED).exclude(order=order)
+            .exclude(removals__order=order)  # the users this change removes
             .order_by("extension")
             .values_list("line__package_id", "first_name", "last_name", "extension")):
         users[package_id].append(f"{first} {last} ({ext})")

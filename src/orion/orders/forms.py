@@ -106,6 +106,7 @@ class OrderDetailsForm(forms.Form):
         self.autosave = autosave
         self.stale = False  # the template offers a reload link when True
         self.package_errors: list[str] = []  # Save Order's refusals about the lines
+        self.removal_errors: list[str] = []  # a change's, about numbers and users
         self.released: list[str] = []  # numbers released meanwhile (Save Order asks first)
         self.duplicate: DuplicateAccount | None = None  # set by the page when Save Order refuses
         # What the draft holds (autosaved) is what the form shows, after a refresh too.

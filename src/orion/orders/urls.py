@@ -16,6 +16,7 @@ urlpatterns = [
     path("customers/<int:pk>/change-services/", change_views.start_change,
          name="start_change"),
     path("orders/<int:pk>/change/cancel/", change_views.change_cancel, name="change_cancel"),
+    path("orders/<int:pk>/form/removals/", change_views.removals_set, name="change_removals"),
     path("customers/<int:pk>/disconnect/", disconnect_views.disconnect_form, name="disconnect"),
     path("orders/<int:pk>/disconnect/cancel/", disconnect_views.disconnect_cancel,
          name="disconnect_cancel"),

@@ -24,7 +24,7 @@ from orion.numbers.models import MAX_SELECTION
 from orion.numbers.nanp import TOLL_FREE_PACKAGE
 from orion.numbers.search import blocks_in_stock, number_query_clean, numbers_search
 from orion.numbers.selectors import order_toll_free_allowance
-from orion.orders import services
+from orion.orders import change_views, services
 from orion.orders.activation import order_mark_live_problem
 from orion.orders.exceptions import (
     DuplicateAccountName,
@@ -106,6 +106,9 @@ def _form_context(order: Order, form: OrderDetailsForm) -> dict[str, object]:
         "order_types": OrderType.objects.all(),
         "time_zones": time_zone_names(),
         "domain_fallback": services.order_domain_fallback(order=order),
+        # A change's Numbers and users section (orion.users.removals).
+        "removals": (change_views.removals_context(order)
+                     if order.kind == OrderKind.CHANGE else None),
     }
 
 
@@ -131,6 +134,8 @@ def order_form(request: AuthedRequest, pk: int) -> HttpResponse:
                         if field == "packages":
                             # Shown in the Order Packages section, next to the lines.
                             form.package_errors.append(error)
+                        elif field == "numbers":  # a change's Numbers and users section
+                            form.removal_errors.append(error)
                         form.add_error(field if field in form.fields else None, error)
             except OrionError as exc:
                 form.add_error(None, exc.message)

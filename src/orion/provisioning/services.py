@@ -213,6 +213,21 @@ def order_provision(*, order_id: int, config: BroadWorksConfig | None = None,
         enterprise_unlock(enterprise_id=enterprise_id)
 
 
+def _change_complete(order: Order) -> None:
+    """A change reached BroadWorks (in the completion's transaction): its given-back numbers
+    age in quarantine, its removed users stop being live, and the audit log says so."""
+    from orion.audit.services import audit_record
+    from orion.users.removals import change_removals_complete
+
+    numbers, users = change_removals_complete(order=order)
+    audit_record(actor=None, action="order.change_complete", obj=order, via="worker",
+                 changes={"customer": order.customer_id,
+                          "effective_date": order.effective_date,
+                          "numbers_given_back": numbers, "users_removed": users,
+                          "lines": {line.package.name: [line.previous_quantity, line.quantity]
+                                    for line in order.lines.select_related("package")}})
+
+
 def _wait_for_earlier_orders(order: Order) -> None:
     """A change order diffs against what the customer's earlier orders put in BroadWorks:
     while one of them is still being provisioned, the change waits (ProvisioningBusy brings
@@ -387,6 +402,8 @@ def _complete(run: _Run) -> str:
         order = (Order.objects.select_for_update(of=("self",), no_key=True)
                  .select_related("customer").get(pk=order.pk))
         pending = sum(b.pending for b in order.did_backorders.all())
+        if order.kind == OrderKind.CHANGE:
+            _change_complete(order)
         # Live means live: not while numbers are still porting in, nor while the customer's
         # circuit or PBX awaits its turn-up (then "Mark live" activates it).
         ports = order_open_ports(order)

@@ -123,3 +123,32 @@ class OrderUser(models.Model):
     def mac_display(self) -> str:
         mac = self.mac_address
         return ":".join(mac[i:i + 2] for i in range(0, len(mac), 2)) if mac else ""
+
+
+class ChangeRemoval(models.Model):
+    """What a change order takes away besides packages: a number the customer gives back, or
+    a user it removes (with the user's phone). Provisioning deletes them from BroadWorks on
+    the effective date; on completion the number ages in quarantine and the user stops being
+    live (``orion.users.removals``)."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="removals")
+    number = models.ForeignKey(DID, null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="+", help_text="A number given back.")
+    user = models.ForeignKey(OrderUser, null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="removals", help_text="A user removed.")
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(number__isnull=False) & Q(user__isnull=True))
+                | (Q(number__isnull=True) & Q(user__isnull=False)),
+                name="change_removal_number_or_user"),
+            models.UniqueConstraint(fields=["order", "number"], condition=Q(number__isnull=False),
+                                    name="change_removal_number_once"),
+            models.UniqueConstraint(fields=["order", "user"], condition=Q(user__isnull=False),
+                                    name="change_removal_user_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order}: remove {self.number or self.user}"

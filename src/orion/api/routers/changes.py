@@ -3,7 +3,8 @@ price it (``GET /orders/{id}``: each line's previous quantity, the totals and th
 the monthly total), edit its lines with the order's own line operations (quantity 0 removes
 a package the customer has), save it with its effective date, cancel it. The same
 ``orders.services`` as the Change Services page: the same checks, messages (as
-``{code, message, errors}`` with the field named) and audit rows."""
+``{code, message, errors}`` with the field named) and audit rows. Numbers to give back and
+users to remove: ``PUT /orders/{id}/change/removals``."""
 
 from __future__ import annotations
 
@@ -17,21 +18,38 @@ from orion.api.routers.orders import OrderOut, order_out
 from orion.api.schemas.common import MAX_ID, NO_NUL, Json
 from orion.audit.models import REASON_MAX_LENGTH
 from orion.core.exceptions import NotFound
+from orion.numbers.models import MAX_SELECTION
 from orion.orders import services
 from orion.orders.exceptions import OrderValidationError
 from orion.orders.forms import OrderDetailsForm
 from orion.orders.models import Order, OrderKind
 from orion.orders.selectors import order_get
+from orion.users import removals
 
 router = Router(tags=["orders"])
 CustomerId = Path(..., ge=1, le=MAX_ID)
 OrderId = Path(..., ge=1, le=MAX_ID)
 
 
+class RemovalsOut(Schema):
+    number_ids: list[int] = Field(description="The numbers (DID ids) the change gives back.")
+    numbers: list[str] = Field(description="The same, E.164.")
+    user_ids: list[int] = Field(description="The users the change removes (with their phones).")
+
+
 class ChangeOut(Schema):
     effective_date: date | None = Field(description="The day the change takes effect in "
                                         "BroadWorks and billing; null on a draft.")
+    removals: RemovalsOut
     order: OrderOut
+
+
+class RemovalsIn(Schema):
+    number_ids: list[int] = Field([], max_length=MAX_SELECTION,
+                                  description="The customer's numbers in service to give back "
+                                  "(the whole set: replaces the previous one).")
+    user_ids: list[int] = Field([], max_length=MAX_SELECTION,
+                                description="The customer's users to remove (the whole set).")
 
 
 class ChangeSaveIn(Schema):
@@ -51,7 +69,12 @@ class ChangeCancelIn(Schema):
 
 
 def _out(order: Order) -> Json:
-    return {"effective_date": order.effective_date, "order": order_out(order)}
+    chosen = removals.order_removals(order)
+    return {"effective_date": order.effective_date,
+            "removals": {"number_ids": [d.pk for d in chosen.numbers],
+                         "numbers": [d.e164 for d in chosen.numbers],
+                         "user_ids": [u.pk for u in chosen.users]},
+            "order": order_out(order)}
 
 
 def _change(request: ApiRequest, order_id: int) -> Order:
@@ -69,6 +92,18 @@ def change_start(request: ApiRequest, customer_id: int = CustomerId) -> Status[J
     (0 removes), add packages with ``order_lines_add``."""
     order = services.order_change_start(user=request.auth, customer_id=customer_id)
     return Status(201, _out(order))
+
+
+@router.put("/orders/{order_id}/change/removals", response=responses(ChangeOut),
+            operation_id="order_change_removals_set")
+def removals_set(request: ApiRequest, payload: RemovalsIn, order_id: int = OrderId) -> Json:
+    """The numbers the change gives back and the users it removes (on the effective date:
+    deleted from BroadWorks; the numbers then age in quarantine). A number a user keeps is
+    refused at save (``numbers``), unless that user is removed too."""
+    order = _change(request, order_id)
+    removals.change_removals_set(user=request.auth, order_id=order.pk,
+                                 number_ids=payload.number_ids, user_ids=payload.user_ids)
+    return _out(order)
 
 
 @router.post("/orders/{order_id}/change/save", response=responses(ChangeSaveOut),

@@ -14,6 +14,7 @@ from orion.accounts.models import Customer, Enterprise
 from orion.catalog.models import BroadWorksKind
 from orion.orders.models import Order, OrderLine
 from orion.orders.states import PROVISIONED_STATES, OrderState
+from orion.users.removals import removal_targets
 from orion.users.selectors import ProvisioningUser, order_users_for_provisioning
 
 # The steps every order shows, in order. A step with nothing to do is marked so, one whose
@@ -51,6 +52,12 @@ def steps_with_work(desired: Desired) -> set[str]:
         work.add("users")
     if any(u.device_type for u in desired.users):
         work.add("devices")
+    if desired.remove_users:
+        work.add("users")
+    if desired.remove_devices:
+        work.add("devices")
+    if desired.remove_numbers:
+        work |= {"numbers", "assign_numbers"}
     return work
 
 
@@ -98,6 +105,11 @@ class Desired:
     numbers: tuple[str, ...] = ()
     # This order's users (seats), with their phones; earlier orders' users are left alone.
     users: tuple[ProvisioningUser, ...] = ()
+    # A change order's removals: users (ids) and their phones (device names) to delete, and
+    # numbers (BroadWorks form) to unassign from the group and delete from the enterprise.
+    remove_users: tuple[str, ...] = ()
+    remove_devices: tuple[str, ...] = ()
+    remove_numbers: tuple[str, ...] = ()
 
 
 def _quantities(lines: list[OrderLine]) -> tuple[dict[str, int], dict[str, int],
@@ -232,6 +244,8 @@ def desired_for(order: Order) -> Desired:
                .values_list("e164", flat=True))
     enterprise_known = enterprise.customers.filter(
         activated_at__isnull=False, service_type="hosted").exists()
+    gone = removal_targets(order)
+    numbers = [n for n in numbers if n not in gone.numbers]
     return Desired(
         **customer_profile(customer, enterprise),
         user_limit=max(1, seats),
@@ -245,6 +259,6 @@ def desired_for(order: Order) -> Desired:
         uncertain_group_services=[u[2] for u in unsure],
         numbers=tuple(sorted(bw_number(n) for n in numbers)),
         users=tuple(order_users_for_provisioning(order)),
+        remove_users=gone.users, remove_devices=gone.devices,
+        remove_numbers=tuple(bw_number(n) for n in gone.numbers),
     )
-
-

@@ -170,6 +170,42 @@ def _authorization_drift(kind: str, name: str, before: int, held: str | None,
     return ("quantity", f"{kind}:{name}", str(before), held or "0")
 
 
+def _removals(desired: Desired, seen: Observed, actions: list[Action]) -> None:
+    """A change order's removals, before the authorizations are lowered (BroadWorks refuses a
+    quantity below what users use) and in the order BroadWorks accepts them: the users and
+    their phones, then the numbers from the group (refused while a user has one), then from
+    the enterprise. Only what BroadWorks still holds is sent, so a re-run removes nothing
+    twice."""
+    sp_fields = {"service_provider_id": desired.sp_id}
+    group_fields = {**sp_fields, "group_id": desired.group_id}
+    for user_id in desired.remove_users:
+        if user_id in seen.users:
+            actions.append(Action("users", ("UserDeleteRequest", {"user_id": user_id}),
+                                  f"user {user_id} removed"))
+    for device in desired.remove_devices:
+        if device in seen.devices:
+            actions.append(Action("devices", ("GroupAccessDeviceDeleteRequest", {
+                **group_fields, "device_name": device}), f"phone {device} removed"))
+    in_group = [n for n in desired.remove_numbers if seen.sp_numbers.get(n) == desired.group_id]
+    foreign = [n for n in desired.remove_numbers
+               if seen.sp_numbers.get(n) not in (None, "", desired.group_id)]
+    if foreign:
+        raise ProvisioningConflict(
+            f"{', '.join(foreign)} belong(s) to another group in BroadWorks, not to "
+            f"{desired.group_id}: changed outside Orion.", step="assign_numbers")
+    in_enterprise = [n for n in desired.remove_numbers if n in seen.sp_numbers]
+    for start in range(0, len(in_group), 100):
+        chunk = in_group[start:start + 100]
+        actions.append(Action("assign_numbers", ("GroupDnUnassignListRequest", {
+            **group_fields, "phone_number": chunk}),
+            f"{len(chunk)} numbers given back from {desired.group_id}: {', '.join(chunk)}"))
+    for start in range(0, len(in_enterprise), 100):
+        chunk = in_enterprise[start:start + 100]
+        actions.append(Action("numbers", ("ServiceProviderDnDeleteListRequest", {
+            **sp_fields, "phone_number": chunk}),
+            f"{len(chunk)} numbers removed from {desired.sp_id}: {', '.join(chunk)}"))
+
+
 def _group_authorizations(desired: Desired, seen: Observed, actions: list[Action]) -> None:
     """Group authorizations with absolute quantities (earlier orders + this one).
 
@@ -284,6 +320,7 @@ def plan_actions(desired: Desired, seen: Observed) -> list[Action]:
     _enterprise_services(desired, seen, actions)
     _service_packs(desired, seen, actions)
     _group(desired, seen, actions)
+    _removals(desired, seen, actions)
     _group_authorizations(desired, seen, actions)
     _group_service_assignment(desired, seen, actions)
     _numbers(desired, seen, actions)
