@@ -204,6 +204,8 @@ def test_a_disconnect_waits_for_the_customers_earlier_orders(tenant_a, emulator,
         disconnect.order_disconnect(order_id=gone.pk, config=bw_config)
     gone.refresh_from_db()
     assert gone.state == OrderState.ACKNOWLEDGED and _sent(gone, "UserDeleteRequest") == 0
+    assert gone.provisioning_steps.get(key="check").label == \
+        f"waiting for {more.number} to finish"
     assert services.order_provision(order_id=more.pk, config=bw_config) == OrderState.COMPLETED
     assert disconnect.order_disconnect(order_id=gone.pk, config=bw_config) == \
         OrderState.COMPLETED

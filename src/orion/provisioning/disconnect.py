@@ -40,7 +40,12 @@ from orion.provisioning.fencing import JobFence, enterprise_lock, enterprise_unl
 from orion.provisioning.models import ProvisioningStep, StepStatus
 from orion.provisioning.notifications import notify_after_commit
 from orion.provisioning.plan.reads import group_read_requests
-from orion.provisioning.plan.removal import REMOVAL_LABELS, group_removal, removal_actions
+from orion.provisioning.plan.removal import (
+    DISCONNECT_STEPS,
+    REMOVAL_LABELS,
+    group_removal,
+    removal_actions,
+)
 from orion.provisioning.queue import effective_start, provisioning_job_defer, steps_create
 from orion.provisioning.rollback import _documents, _items
 from orion.provisioning.services import (
@@ -55,6 +60,7 @@ from orion.users.services import order_users_release
 
 logger = logging.getLogger(__name__)
 MAX_ROUNDS = 3
+REMOVAL_CHECK_LABEL = dict(DISCONNECT_STEPS)["check"]
 
 
 def earlier_orders_in_provisioning(order: Order) -> list[str]:
@@ -86,6 +92,9 @@ def order_disconnect(*, order_id: int, config: BroadWorksConfig | None = None,
         return order.state
     waiting = earlier_orders_in_provisioning(order)
     if waiting:
+        # The order page says what it waits for (the first step's label).
+        order.provisioning_steps.filter(key="check").update(
+            label=f"waiting for {', '.join(waiting)} to finish"[:120])
         raise ProvisioningBusy(f"waiting for the customer's earlier orders "
                                f"({', '.join(waiting)}) to finish provisioning")
     enterprise_lock(enterprise_id=enterprise_id, fence=fence)
@@ -151,6 +160,7 @@ def _converge(run: _Run, client: BroadWorksClient, check: Callable[[], None]) ->
         now = timezone.now()
         step = run.steps["check"]
         step.status, step.finished_at, step.attempts = StepStatus.DONE, now, step.attempts + 1
+        step.label = REMOVAL_CHECK_LABEL
         step.started_at = step.started_at or now
         if round_ == 0:
             for action in actions:
