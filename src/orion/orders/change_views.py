@@ -68,8 +68,10 @@ def removals_set(request: AuthedRequest, pk: int) -> HttpResponse:
     try:
         removals.change_removals_set(
             user=request.user, order_id=order.pk,
-            number_ids=[v for v in request.POST.getlist("give_back") if v.isdigit()],
-            user_ids=[v for v in request.POST.getlist("remove_user") if v.isdigit()])
+            number_ids=[int(v) for v in request.POST.getlist("give_back")
+                        if v.isascii() and v.isdigit() and len(v) <= 18],
+            user_ids=[int(v) for v in request.POST.getlist("remove_user")
+                      if v.isascii() and v.isdigit() and len(v) <= 18])
     except NotFound:
         raise
     except OrionError as exc:

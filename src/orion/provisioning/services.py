@@ -216,10 +216,25 @@ def order_provision(*, order_id: int, config: BroadWorksConfig | None = None,
 def _change_complete(order: Order) -> None:
     """A change reached BroadWorks (in the completion's transaction): its given-back numbers
     age in quarantine, its removed users stop being live, and the audit log says so."""
-    from orion.audit.services import audit_record
-    from orion.users.removals import change_removals_complete
+    from datetime import timedelta
 
-    numbers, users = change_removals_complete(order=order)
+    from orion.audit.services import audit_record
+    from orion.numbers import conf as number_conf
+    from orion.numbers.models import DID
+    from orion.numbers.services.moves import dids_move
+    from orion.numbers.states import NumberState
+    from orion.users.models import OrderUser
+    from orion.users.removals import order_removals
+
+    removals = order_removals(order)
+    numbers = len(dids_move(
+        queryset=DID.objects.filter(pk__in=[d.pk for d in removals.numbers]),
+        to=NumberState.QUARANTINED, from_states=[NumberState.ASSIGNED], by=None, order=order,
+        note=f"Given back with change {order.number}.", order_id=None, customer_id=None,
+        reserved_until=None, backorder_id=None,
+        quarantined_until=timezone.now() + timedelta(days=number_conf.quarantine_days())))
+    users = OrderUser.objects.filter(pk__in=[u.pk for u in removals.users],
+                                     is_live=True).update(is_live=False)
     audit_record(actor=None, action="order.change_complete", obj=order, via="worker",
                  changes={"customer": order.customer_id,
                           "effective_date": order.effective_date,

@@ -4,25 +4,22 @@ Chosen on the change's form (or the API) while it is a draft; Save Order checks 
 package lines (``removal_problems``: BroadWorks refuses to unassign a number a user still has,
 unless that user goes in the same order); provisioning deletes the users and their phones,
 then unassigns the numbers from the group and deletes them from the enterprise; completion
-puts the numbers in quarantine (aging, as a released number) and ends the users' life in
-Orion's records (``change_removals_complete``), in the completion's transaction.
+(``provisioning.services``) puts the numbers in quarantine (aging, as a released number) and
+ends the users' life in Orion's records, in the completion's transaction. Reads and draft
+edits only: this module sits below the job queue (provisioning's plan reads it).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
 
 from django.db import transaction
-from django.utils import timezone
 
 from orion.accounts.models import User
 from orion.core.exceptions import NotFound
-from orion.numbers import conf as number_conf
 from orion.numbers.models import DID
 from orion.numbers.nanp import display
-from orion.numbers.services.moves import dids_move
 from orion.numbers.states import NumberState
 from orion.orders.exceptions import OrderError, OrderNotEditable
 from orion.orders.models import Order, OrderKind
@@ -79,12 +76,13 @@ def change_removals_set(*, user: User, order_id: int, number_ids: Iterable[int],
         number__isnull=False).delete()
     ChangeRemoval.objects.filter(order=order).exclude(user_id__in=users).filter(
         user__isnull=False).delete()
-    have = set(ChangeRemoval.objects.filter(order=order).values_list("number_id", "user_id"))
+    have_numbers = set(ChangeRemoval.objects.filter(order=order, number__isnull=False)
+                       .values_list("number_id", flat=True))
+    have_users = set(ChangeRemoval.objects.filter(order=order, user__isnull=False)
+                     .values_list("user_id", flat=True))
     ChangeRemoval.objects.bulk_create(
-        [ChangeRemoval(order=order, number_id=pk) for pk in sorted(numbers)
-         if (pk, None) not in have]
-        + [ChangeRemoval(order=order, user_id=pk) for pk in sorted(users)
-           if (None, pk) not in have])
+        [ChangeRemoval(order=order, number_id=pk) for pk in sorted(numbers - have_numbers)]
+        + [ChangeRemoval(order=order, user_id=pk) for pk in sorted(users - have_users)])
     order.save(update_fields=["updated_at"])
     return list(order.removals.all())
 
@@ -119,22 +117,6 @@ def removal_problems(order: Order) -> dict[str, list[str]]:
                 f"({u.extension}); remove that user in this change too, or keep the number."
                 for u in holders if u.number is not None]
     return {"numbers": problems} if problems else {}
-
-
-def change_removals_complete(*, order: Order) -> tuple[int, int]:
-    """The change reached BroadWorks: its numbers age in quarantine (callers may still dial
-    them for a while) and its users stop being live. In the caller's (completion's)
-    transaction. Returns (numbers, users)."""
-    removals = order_removals(order)
-    numbers = len(dids_move(
-        queryset=DID.objects.filter(pk__in=[d.pk for d in removals.numbers]),
-        to=NumberState.QUARANTINED, from_states=[NumberState.ASSIGNED], by=None, order=order,
-        note=f"Given back with change {order.number}.", order_id=None, customer_id=None,
-        reserved_until=None, backorder_id=None,
-        quarantined_until=timezone.now() + timedelta(days=number_conf.quarantine_days())))
-    users = OrderUser.objects.filter(pk__in=[u.pk for u in removals.users],
-                                     is_live=True).update(is_live=False)
-    return numbers, users
 
 
 @dataclass(frozen=True)

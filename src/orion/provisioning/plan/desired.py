@@ -245,7 +245,6 @@ def desired_for(order: Order) -> Desired:
     enterprise_known = enterprise.customers.filter(
         activated_at__isnull=False, service_type="hosted").exists()
     gone = removal_targets(order)
-    numbers = [n for n in numbers if n not in gone.numbers]
     return Desired(
         **customer_profile(customer, enterprise),
         user_limit=max(1, seats),
@@ -257,7 +256,7 @@ def desired_for(order: Order) -> Desired:
         uncertain_pack_qty=[u[0] for u in unsure],
         uncertain_user_services=[u[1] for u in unsure],
         uncertain_group_services=[u[2] for u in unsure],
-        numbers=tuple(sorted(bw_number(n) for n in numbers)),
+        numbers=tuple(sorted(bw_number(n) for n in numbers if n not in gone.numbers)),
         users=tuple(order_users_for_provisioning(order)),
         remove_users=gone.users, remove_devices=gone.devices,
         remove_numbers=tuple(bw_number(n) for n in gone.numbers),
