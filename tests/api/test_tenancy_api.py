@@ -143,6 +143,8 @@ OPERATIONS: dict[str, tuple[str, dict, object]] = {
     "port_list": ("list", {}, None),
     "port_create": ("object", {}, "port_create_body"),
     "port_get": ("object", {"port_id": "port"}, None),
+    "port_number_user": ("object", {"port_id": "port"}, {"number": "+12125550180",
+                                                          "user_id": None}),
     "port_loa_attach": ("object", {"port_id": "port"}, None),
     "port_submit": ("object", {"port_id": "port"}, None),
     "port_cancel": ("object", {"port_id": "port"}, {"reason": "tenancy"}),

@@ -23,7 +23,7 @@ from orion.orders.lifecycle import AWAITING_PORT, AWAITING_TURN_UP, order_activa
 from orion.orders.models import Order, OrderKind
 from orion.orders.states import OrderState
 from orion.porting import services as port_services
-from orion.porting.exceptions import InvalidPortTransition
+from orion.porting.exceptions import InvalidPortTransition, PortRefused
 from orion.porting.models import PortedNumber, PortRequest
 from orion.provisioning import services as provisioning
 from orion.users.models import OrderUser
@@ -79,8 +79,16 @@ def test_completion_provisions_the_numbers_and_activates_the_order(
     # The partner gives the first ported number to the order's last seat (without one).
     seat = OrderUser.objects.filter(order=order).order_by("position").last()
     assert seat is not None
+    with pytest.raises(PortRefused, match="already has a number"):
+        port_services.port_number_user_set(user=tenant_a.user, port_id=port.pk,
+                                           e164=PORTED[0], order_user_id=seat.pk)
     OrderUser.objects.filter(pk=seat.pk).update(number=None)
-    PortedNumber.objects.filter(port=port, e164=PORTED[0]).update(user=seat)
+    port_services.port_number_user_set(user=tenant_a.user, port_id=port.pk, e164=PORTED[0],
+                                       order_user_id=seat.pk)
+    with pytest.raises(PortRefused, match="another number"):
+        port_services.port_number_user_set(user=tenant_a.user, port_id=port.pk,
+                                           e164=PORTED[1], order_user_id=seat.pk)
+    assert PortedNumber.objects.get(port=port, e164=PORTED[0]).user == seat
 
     # Provisioned without the porting numbers: they are not ours yet; not live.
     assert _provision(order, bw_config, django_capture_on_commit_callbacks) == "partial"

@@ -17,7 +17,8 @@ from orion.numbers.states import NumberState
 from orion.orders.models import Order
 from orion.porting.exceptions import PortRefused
 from orion.porting.models import PortedNumber, PortRequest
-from orion.porting.states import OPEN_STATES, QUEUE_ORDER, PortState
+from orion.porting.states import CLOSED_STATES, OPEN_STATES, QUEUE_ORDER, PortState
+from orion.users.models import OrderUser
 
 # A DID in these states is Orion's and on its way to or in a customer's service: porting it
 # in from another carrier makes no sense.
@@ -150,3 +151,12 @@ def port_timeline(*, port: PortRequest) -> list[TimelineEntry]:
                       text=c.text, is_staff=c.author.is_provider_staff)
         for c in port.comments.select_related("author")]
     return sorted(entries, key=lambda e: e.at)
+
+
+def port_seats(*, port: PortRequest) -> list[OrderUser]:
+    """The users of the request's order a ported number may go to: live, without a number
+    (the caller has already checked the user may see ``port``)."""
+    if port.order_id is None or port.state in CLOSED_STATES:
+        return []
+    return list(OrderUser.objects.filter(order_id=port.order_id,
+                                         number__isnull=True).order_by("position"))

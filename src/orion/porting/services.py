@@ -502,6 +502,47 @@ def port_reject(*, user: User, port_id: int, reason: str,
                  fields={"rejection_reason": text}, via=via)
 
 
+def port_number_user_set(*, user: User, port_id: int, e164: str, order_user_id: int | None,
+                         via: str | None = None) -> PortedNumber:
+    """Choose the user (seat) of the request's order that gets ``e164`` when the port
+    completes (None: the number goes to the group only). Open requests only; a seat that has
+    a number, or is chosen for another number of the request, is refused by name."""
+    port = port_get(user=user, port_id=port_id)
+    if port.state in CLOSED_STATES:
+        raise PortRefused(f"The request is {PortState(port.state).label.lower()}.",
+                          field="user")
+    if port.order_id is None:
+        raise PortRefused("A request without an order gives its numbers to the customer's "
+                          "group; give them to users on the customer's next order.",
+                          field="user")
+    try:
+        number = to_e164(e164)
+    except InvalidNumber:
+        raise NotFound("No such number in the request.") from None
+    with transaction.atomic():
+        row = PortedNumber.objects.select_for_update().filter(port=port, e164=number).first()
+        if row is None:
+            raise NotFound("No such number in the request.")
+        seat = None
+        if order_user_id is not None:
+            seat = OrderUser.objects.filter(pk=order_user_id,
+                                            order_id=port.order_id).first()
+            if seat is None:
+                raise PortRefused("Choose one of the order's users.", field="user")
+            if seat.number_id is not None:
+                raise PortRefused(f"{seat} already has a number.", field="user")
+            if port.numbers.filter(user=seat).exclude(pk=row.pk).exists():
+                raise PortRefused(f"{seat} is already chosen for another number of the "
+                                  "request.", field="user")
+        before = str(row.user) if row.user_id else ""
+        row.user = seat
+        row.save(update_fields=["user"])
+        audit_record(actor=user, action="port.number_user", obj=port, via=via,
+                     changes={"number": display(number),
+                              "user": [before, str(seat) if seat else ""]})
+    return row
+
+
 def port_comment_add(*, user: User, port_id: int, text: str,
                      via: str | None = None) -> PortComment:
     port = port_get(user=user, port_id=port_id)

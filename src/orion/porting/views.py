@@ -175,7 +175,8 @@ def _detail(request: AuthedRequest, port: PortRequest, *, errors: dict[str, str]
     moves = STAFF_MOVES if staff else PARTNER_MOVES
     can = {to for (frm, to) in moves if frm == port.state}
     return render(request, "porting/detail.html", {
-        "port": port, "numbers": list(port.numbers.all()), "is_staff": staff,
+        "port": port, "numbers": list(port.numbers.select_related("user")),
+        "is_staff": staff, "seats": selectors.port_seats(port=port),
         "timeline": selectors.port_timeline(port=port), "can": can,
         "editable": port.state in EDITABLE_STATES, "errors": errors or {},
         "REASON_MAX": REASON_MAX, "COMMENT_MAX": COMMENT_MAX,
@@ -227,6 +228,24 @@ def port_move(request: AuthedRequest, pk: int) -> HttpResponse:
         return _detail(request, port, errors={action or "state": exc.message}, status=422)
     port.refresh_from_db()
     messages.success(request, f"Port request {port.reference} is {port.get_state_display()}.")
+    return redirect("porting:detail", pk)
+
+
+@require_POST
+def port_number_user(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Give a ported number to one of the order's users (at completion)."""
+    port = selectors.port_get(user=request.user, port_id=pk)
+    raw = request.POST.get("user", "")
+    try:
+        seat = int(raw) if raw.isascii() and raw.isdigit() else None
+        if raw and seat is None:
+            raise PortRefused("Choose one of the order's users.", field="user")
+        services.port_number_user_set(user=request.user, port_id=pk,
+                                      e164=request.POST.get("number", ""), order_user_id=seat)
+    except NotFound:
+        raise
+    except OrionError as exc:
+        return _detail(request, port, errors={"user": exc.message}, status=422)
     return redirect("porting:detail", pk)
 
 

@@ -39,6 +39,9 @@ class PortOut(Schema):
     account_name: str
     state: str
     numbers: list[str] = Field(description="E.164, e.g. +12125550100")
+    number_users: dict[str, int] = Field(
+        default_factory=dict, description="Number -> the id of the order's user (seat) that "
+        "gets it when the port completes; numbers not listed go to the group only.")
     losing_carrier: str
     account_number: str
     pin_hint: str = Field(description="The PIN's last two characters; the PIN is write-only")
@@ -81,6 +84,12 @@ class PortIn(Schema):
     desired_date: date
 
 
+class NumberUserIn(Schema):
+    number: str = text(20, description="A number of the request, e.g. +12125550100")
+    user_id: int | None = Field(None, ge=1, le=MAX_ID, description=(
+        "A user of the request's order without a number; null: the group only."))
+
+
 class ReasonIn(Schema):
     reason: str = text(REASON_MAX, default="")
 
@@ -93,7 +102,9 @@ def _port(p: PortRequest) -> Json:
     return {"id": p.pk, "reference": p.reference, "partner_id": p.partner_id,
             "customer_id": p.customer_id, "order_id": p.order_id,
             "account_name": p.account_name, "state": p.state,
-            "numbers": [n.e164 for n in p.numbers.all()], "losing_carrier": p.losing_carrier,
+            "numbers": [n.e164 for n in p.numbers.all()],
+            "number_users": {n.e164: n.user_id for n in p.numbers.all() if n.user_id},
+            "losing_carrier": p.losing_carrier,
             "account_number": p.account_number, "pin_hint": p.pin_hint,
             "billing_telephone_number": p.billing_telephone_number,
             "address_line1": p.address_line1, "address_line2": p.address_line2,
@@ -187,3 +198,12 @@ def port_reject(request: ApiRequest, payload: ReasonIn, port_id: int = PortId) -
     """Staff: the carrier rejected the request, for ``reason``."""
     return _port(services.port_reject(user=request.auth, port_id=port_id,
                                       reason=payload.reason, via="api"))
+
+
+@router.post("/ports/{port_id}/number-user", response=responses(PortOut),
+             operation_id="port_number_user")
+def port_number_user(request: ApiRequest, payload: NumberUserIn, port_id: int = PortId) -> Json:
+    """Choose the user of the request's order that gets a ported number at completion."""
+    services.port_number_user_set(user=request.auth, port_id=port_id, e164=payload.number,
+                                  order_user_id=payload.user_id, via="api")
+    return _port(selectors.port_get(user=request.auth, port_id=port_id))
