@@ -97,7 +97,7 @@ def _jobs(order_id: int) -> int:
 
 @pytest.mark.django_db
 def test_an_order_without_locations_is_held_and_fixing_them_completes_it(
-        tenant_a, emulator, bw_config, django_capture_on_commit_callbacks):
+        client, tenant_a, emulator, bw_config, django_capture_on_commit_callbacks):
     numbers = stock_numbers(2125550100, 2)
     order = _place(tenant_a, address_line1="PO Box 12", numbers=numbers)
     with django_capture_on_commit_callbacks(execute=True):
@@ -109,6 +109,10 @@ def test_an_order_without_locations_is_held_and_fixing_them_completes_it(
     assert "212-555-0100" in note and "212-555-0101" in note
     assert emulator.dump()["service_providers"] == {}  # nothing sent: it cannot complete
     first, second = DID.objects.filter(e164__in=numbers).order_by("e164")
+    client.force_login(tenant_a.user)
+    page = client.get(f"/orders/{order.pk}/").content.decode()
+    assert E911_HELD_PREFIX in page and f'id="e911-{first.pk}"' in page
+    assert "Edit the E911 location of 212-555-0100" in page
     e911_set(user=tenant_a.user, did_id=first.pk, address=_address())
     order.refresh_from_db()
     assert order.state == OrderState.HELD  # one still missing
