@@ -7,6 +7,8 @@ stops early, which the ORM cannot express.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -329,12 +331,16 @@ def account_search(*, user: User, query: str, page: int = 1, page_size: int = 25
     keys: list[tuple[str, int]] = []
     saved: dict[str, str] = {}
     outer = connection.in_atomic_block
-    with transaction.atomic(), prepared_cursor() as cursor:
+    # Inside the caller's transaction: a savepoint. Otherwise the search's own transaction,
+    # opened and committed in the pipelines of its first and last round trips.
+    own = not outer and connection.get_autocommit()
+    with (nullcontext() if own else transaction.atomic()), prepared_cursor() as cursor, \
+            _rolled_back_on_error(cursor, own=own):
         # Every statement below is prepared once per connection and planned once (generic
         # plans: their SQL is written for it), which saves most of a search's time.
         statements = search_statements(query)
         first = _first_trip(cursor, query=query, scoped=scoped, partner_id=user.partner_id,
-                            wanted=wanted, contains=len(statements) > 1)
+                            wanted=wanted, contains=len(statements) > 1, begin=own)
         saved, prefix_rows, density = first
         for statement in statements:
             if statement == "prefix":
@@ -370,7 +376,7 @@ def account_search(*, user: User, query: str, page: int = 1, page_size: int = 25
             if len(keys) >= wanted:
                 break
         hits = _hits(cursor, keys[offset:offset + page_size], scoped=scoped,
-                     partner_id=user.partner_id)  # by id: bitmap scans serve it too
+                     partner_id=user.partner_id, commit=own)  # by id: bitmap scans serve it
         if outer:  # SET LOCAL outlives a savepoint: the caller's values back (at
             _settings_apply(cursor, saved)  # the outermost level COMMIT ends them)
     return SearchPage(query=query, hits=hits, page=page, has_next=len(keys) > offset + page_size)
@@ -400,8 +406,21 @@ def search_plans(*, user: User, query: str, analyze: bool = False,
     return plans
 
 
+@contextmanager
+def _rolled_back_on_error(cursor: psycopg.Cursor[Any], *, own: bool) -> Iterator[None]:
+    """The search's own transaction (``own``) is rolled back if anything fails in it."""
+    try:
+        yield
+    except BaseException:
+        raw = cursor.connection
+        if own and not raw.closed and (raw.info.transaction_status
+                                       != psycopg.pq.TransactionStatus.IDLE):
+            raw.execute("ROLLBACK")
+        raise
+
+
 def _first_trip(cursor: psycopg.Cursor[Any], *, query: str, scoped: bool,
-                partner_id: int | None, wanted: int, contains: bool,
+                partner_id: int | None, wanted: int, contains: bool, begin: bool,
                 ) -> tuple[dict[str, str], list[tuple[Any, ...]], _Density | None]:
     """One round trip (a psycopg pipeline): generic plans on, the prefix statement, and for
     queries that may reach tiers 3 and 4 their settings and the density probe.
@@ -415,6 +434,8 @@ def _first_trip(cursor: psycopg.Cursor[Any], *, query: str, scoped: bool,
                                   partner_id=partner_id)
     settings = [GENERIC_PLANS, *([_CONTAINS_SETTINGS] if contains else [])]
     with raw.pipeline():
+        if begin:
+            cursor.execute("BEGIN")
         set_cursors = [psycopg.Cursor(raw) for _ in settings]
         prefix, probe = psycopg.Cursor(raw), psycopg.Cursor(raw)
         _settings_send(set_cursors[0], settings[0])
@@ -497,14 +518,20 @@ def _settings_apply(cursor: psycopg.Cursor[Any], settings: dict[str, str]) -> di
 
 
 def _hits(cursor: psycopg.Cursor[Any], keys: list[tuple[str, int]], *, scoped: bool,
-          partner_id: int | None) -> list[AccountHit]:
-    """The display rows of the page's accounts (joined only now, for at most a page)."""
+          partner_id: int | None, commit: bool) -> list[AccountHit]:
+    """The display rows of the page's accounts (joined only now, for at most a page); with
+    ``commit``, the search's own transaction ends in the same round trip."""
+    raw = cursor.connection
+    with raw.pipeline():
+        if keys:
+            prepared_execute(cursor, _HITS_SQL.format(**_scope(scoped)), {
+                "enterprise_ids": [pk for role, pk in keys if role == "Enterprise"],
+                "customer_ids": [pk for role, pk in keys if role == "Customer"],
+                "partner_id": partner_id,
+            })
+        if commit:
+            psycopg.Cursor(raw).execute("COMMIT")
     if not keys:
         return []
-    prepared_execute(cursor, _HITS_SQL.format(**_scope(scoped)), {
-        "enterprise_ids": [pk for role, pk in keys if role == "Enterprise"],
-        "customer_ids": [pk for role, pk in keys if role == "Customer"],
-        "partner_id": partner_id,
-    })
     by_key = {(row[0], row[1]): AccountHit(*row) for row in cursor.fetchall()}
     return [by_key[key] for key in keys if key in by_key]
