@@ -13,6 +13,7 @@ import pytest
 from django.db import connection
 
 from orion.audit.models import AuditEntry
+from orion.broadworks.client import BroadWorksClient
 from orion.broadworks.exceptions import OCIConnectionError
 from orion.core.clock import local_today
 from orion.numbers.models import DID
@@ -134,6 +135,24 @@ def test_the_last_customer_with_remove_enterprise_takes_the_enterprise(
     order.enterprise.refresh_from_db()
     assert order.enterprise.disconnected_at is not None
     assert _sent(gone, "ServiceProviderDeleteRequest") == 1
+
+
+def test_the_enterprise_stays_while_broadworks_holds_another_group_and_the_order_says_so(
+        tenant_a, emulator, bw_config):
+    order, _ = _provisioned(tenant_a, bw_config, name="Shared Co", domain="shared.example",
+                            first=6125550900)
+    sp_id = order.enterprise.bw_service_provider_id
+    with BroadWorksClient(bw_config) as bw:  # a group Orion does not know of
+        bw.request("GroupAddRequest", service_provider_id=sp_id, group_id="BY-HAND",
+                   default_domain="shared.example", user_limit=5)
+    gone = _disconnect(tenant_a.user, order.customer, remove_enterprise=True)
+    assert disconnect.order_disconnect(order_id=gone.pk, config=bw_config) == \
+        OrderState.COMPLETED
+    assert list(emulator.dump()["service_providers"][sp_id]["groups"]) == ["BY-HAND"]
+    assert _sent(gone, "ServiceProviderDeleteRequest") == 0
+    order.enterprise.refresh_from_db()
+    assert order.enterprise.disconnected_at is None
+    assert "The enterprise stays" in gone.state_changes.get(to_state="completed").note
 
 
 def test_without_the_tick_the_enterprise_stays(tenant_a, emulator, bw_config):

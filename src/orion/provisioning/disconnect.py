@@ -265,8 +265,11 @@ def _complete(run: _Run) -> str:
             enterprise.disconnected_at = now
             enterprise.save(update_fields=["disconnected_at"])
         order_activate(order=order)
-        order_transition(order=order, to=OrderState.COMPLETED, by=None,
-                         note="Disconnected: removed from BroadWorks.")
+        done = "Disconnected: removed from BroadWorks."
+        if order.remove_enterprise and not enterprise_gone:
+            done += (" The enterprise stays: BroadWorks still holds other groups in it "
+                     "(remove them first, then the enterprise, by hand).")
+        order_transition(order=order, to=OrderState.COMPLETED, by=None, note=done)
         audit_record(actor=None, action="order.disconnect_complete", obj=order, changes={
             "customer": customer.pk, "numbers_quarantined": numbers, "users_released": users,
             "enterprise_removed": enterprise_gone, "removed": len(removed)})
