@@ -242,3 +242,36 @@ def test_a_change_waits_for_the_customers_earlier_orders(tenant_a, emulator, bw_
     assert services.order_provision(order_id=more.pk, config=bw_config) == "completed"
     assert services.order_provision(order_id=change.pk, config=bw_config) == "completed"
     _assert_matches(emulator, first)
+
+
+def test_a_service_pack_no_customer_needs_leaves_the_enterprise(tenant_a, emulator,
+                                                                bw_config):
+    bundle = "Virtual User Power Pack Bundle"
+    pack = f.package(bundle).bw_name
+    first = place_order(user=tenant_a.user, kind=OrderKind.NEW_ENTERPRISE,
+                        packages={"Enterprise Standard": 1, bundle: 1},
+                        name="Pack Co", domain="pack.example")
+    assert services.order_provision(order_id=first.pk, config=bw_config) == "completed"
+    second = place_order(user=tenant_a.user, kind=OrderKind.NEW_CUSTOMER,
+                         enterprise=first.enterprise,
+                         packages={"Enterprise Standard": 1, bundle: 2},
+                         name="Pack Co - West", domain="pack.example")
+    assert services.order_provision(order_id=second.pk, config=bw_config) == "completed"
+    sp_id = first.enterprise.bw_service_provider_id
+
+    def sp_packs() -> set[str]:
+        return set(emulator.dump()["service_providers"][sp_id]["service_packs"])
+
+    # The other customer still has the pack: only this group gives it up.
+    change = _change(tenant_a.user, first.customer, {bundle: 0})
+    assert services.order_provision(order_id=change.pk, config=bw_config) == "completed"
+    assert pack not in _group(emulator, first)["service_packs"] and pack in sp_packs()
+    # The last customer with it removes it: the enterprise's pack goes too, once.
+    last = _change(tenant_a.user, second.customer, {bundle: 0})
+    assert services.order_provision(order_id=last.pk, config=bw_config) == "completed"
+    assert pack not in sp_packs()
+    assert f.package("Enterprise Standard").bw_name in sp_packs()
+    _assert_matches(emulator, first)
+    _assert_matches(emulator, second)
+    Order.objects.filter(pk=last.pk).update(state=OrderState.IN_PROGRESS)
+    assert services.order_provision(order_id=last.pk, config=bw_config) == "completed"

@@ -12,7 +12,7 @@ from django.conf import settings
 
 from orion.accounts.models import Customer, Enterprise
 from orion.catalog.models import BroadWorksKind
-from orion.orders.models import Order, OrderLine
+from orion.orders.models import Order, OrderKind, OrderLine
 from orion.orders.states import PROVISIONED_STATES, OrderState
 from orion.users.removals import removal_targets
 from orion.users.selectors import ProvisioningUser, order_users_for_provisioning
@@ -58,6 +58,8 @@ def steps_with_work(desired: Desired) -> set[str]:
         work.add("devices")
     if desired.remove_numbers:
         work |= {"numbers", "assign_numbers"}
+    if desired.retire_packs:
+        work.add("service_packs")
     return work
 
 
@@ -110,6 +112,9 @@ class Desired:
     remove_users: tuple[str, ...] = ()
     remove_devices: tuple[str, ...] = ()
     remove_numbers: tuple[str, ...] = ()
+    # Service packs this change took to 0 that no other customer of the enterprise needs
+    # (Orion's records): deleted from the enterprise after the group gave them up.
+    retire_packs: tuple[str, ...] = ()
 
 
 def _quantities(lines: list[OrderLine]) -> tuple[dict[str, int], dict[str, int],
@@ -245,6 +250,7 @@ def desired_for(order: Order) -> Desired:
     enterprise_known = enterprise.customers.filter(
         activated_at__isnull=False, service_type="hosted").exists()
     gone = removal_targets(order)
+    retire = _packs_to_retire(order, packs) if order.kind == OrderKind.CHANGE else ()
     return Desired(
         **customer_profile(customer, enterprise),
         user_limit=max(1, seats),
@@ -260,4 +266,31 @@ def desired_for(order: Order) -> Desired:
         users=tuple(order_users_for_provisioning(order)),
         remove_users=gone.users, remove_devices=gone.devices,
         remove_numbers=tuple(bw_number(n) for n in gone.numbers),
+        retire_packs=retire,
     )
+
+
+def _packs_to_retire(order: Order, packs: dict[str, int]) -> tuple[str, ...]:
+    """The service packs a change removed from its customer that no other customer of the
+    enterprise has (their orders' deltas, or an adopted group's baseline)."""
+    from orion.adoption.models import BaselineQuantity
+
+    removed = {line.package.bw_name for line in order.lines.select_related("package")
+               if line.package.bw_kind == BroadWorksKind.SERVICE_PACK and line.quantity == 0
+               and packs.get(line.package.bw_name, 0) <= 0}
+    if not removed:
+        return ()
+    others: dict[str, int] = defaultdict(int)
+    for name, quantity, previous in (
+            OrderLine.objects.filter(order__enterprise_id=order.enterprise_id,
+                                     package__bw_kind=BroadWorksKind.SERVICE_PACK,
+                                     package__bw_name__in=removed)
+            .exclude(order__customer_id=order.customer_id)
+            .exclude(order__state__in=(OrderState.DRAFT, OrderState.CANCELLED))
+            .values_list("package__bw_name", "quantity", "previous_quantity")):
+        others[name] += quantity - previous
+    adopted = set(BaselineQuantity.objects.filter(
+        baseline__customer__enterprise_id=order.enterprise_id, bw_name__in=removed,
+        bw_kind=BroadWorksKind.SERVICE_PACK, quantity__gt=0)
+        .exclude(baseline__customer_id=order.customer_id).values_list("bw_name", flat=True))
+    return tuple(sorted(n for n in removed if others.get(n, 0) <= 0 and n not in adopted))

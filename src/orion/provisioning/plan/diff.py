@@ -283,6 +283,16 @@ def _group_service_assignment(desired: Desired, seen: Observed, actions: list[Ac
             f"group services {', '.join(to_assign)}"))
 
 
+def _retire_service_packs(desired: Desired, seen: Observed, actions: list[Action]) -> None:
+    """A service pack the change removed and no other customer needs leaves the enterprise,
+    after the group gave it up (BroadWorks refuses while a group is authorized for it)."""
+    for pack in desired.retire_packs:
+        if pack in seen.sp_packs:
+            actions.append(Action("service_packs", ("ServiceProviderServicePackDeleteRequest", {
+                "service_provider_id": desired.sp_id, "service_pack_name": pack}),
+                f"service pack {pack} removed from {desired.sp_id}"))
+
+
 def _numbers(desired: Desired, seen: Observed, actions: list[Action]) -> None:
     """Numbers: added to the enterprise, then assigned to the group (chunks of 100)."""
     sp_fields = {"service_provider_id": desired.sp_id}
@@ -323,6 +333,7 @@ def plan_actions(desired: Desired, seen: Observed) -> list[Action]:
     _removals(desired, seen, actions)
     _group_authorizations(desired, seen, actions)
     _group_service_assignment(desired, seen, actions)
+    _retire_service_packs(desired, seen, actions)
     _numbers(desired, seen, actions)
     seats.devices(desired, seen, actions)
     seats.users(desired, seen, actions)
