@@ -280,17 +280,19 @@ def _packs_to_retire(order: Order, packs: dict[str, int]) -> tuple[str, ...]:
                and packs.get(line.package.bw_name, 0) <= 0}
     if not removed:
         return ()
+    enterprise_id, customer_id = order.enterprise_id, order.customer_id
+    assert enterprise_id is not None and customer_id is not None  # a placed order's account
     others: dict[str, int] = defaultdict(int)
     for name, quantity, previous in (
-            OrderLine.objects.filter(order__enterprise_id=order.enterprise_id,
+            OrderLine.objects.filter(order__enterprise_id=enterprise_id,
                                      package__bw_kind=BroadWorksKind.SERVICE_PACK,
                                      package__bw_name__in=removed)
-            .exclude(order__customer_id=order.customer_id)
+            .exclude(order__customer_id=customer_id)
             .exclude(order__state__in=(OrderState.DRAFT, OrderState.CANCELLED))
             .values_list("package__bw_name", "quantity", "previous_quantity")):
         others[name] += quantity - previous
     adopted = set(BaselineQuantity.objects.filter(
-        baseline__customer__enterprise_id=order.enterprise_id, bw_name__in=removed,
+        baseline__customer__enterprise_id=enterprise_id, bw_name__in=removed,
         bw_kind=BroadWorksKind.SERVICE_PACK, quantity__gt=0)
-        .exclude(baseline__customer_id=order.customer_id).values_list("bw_name", flat=True))
+        .exclude(baseline__customer_id=customer_id).values_list("bw_name", flat=True))
     return tuple(sorted(n for n in removed if others.get(n, 0) <= 0 and n not in adopted))
