@@ -248,3 +248,35 @@ def test_a_later_disconnect_is_scheduled_without_the_enterprise_lock_and_never_r
     assert order.customer.bw_group_id in emulator.dump()["service_providers"][
         order.enterprise.bw_service_provider_id]["groups"]
     assert _sent(gone, "UserDeleteRequest") == 0
+
+
+def test_a_refusal_stops_the_disconnect_with_broadworks_answer_and_retry_finishes_it(
+        tenant_a, staff, emulator, bw_config, monkeypatch):
+    from orion.provisioning import repair
+
+    order, numbers = _provisioned(tenant_a, bw_config, name="Refused Co",
+                                  domain="refused.example", first=6125551000)
+    gone = _disconnect(tenant_a.user, order.customer)
+    real = disconnect.removal_actions
+
+    def enterprise_numbers_first(removal, seen, **kwargs):
+        # Out of order on purpose: the numbers are still the group's, so BroadWorks refuses
+        # to delete them from the enterprise.
+        return [a for a in real(removal, seen, **kwargs) if a.step == "numbers"]
+
+    monkeypatch.setattr(disconnect, "removal_actions", enterprise_numbers_first)
+    assert disconnect.order_disconnect(order_id=gone.pk, config=bw_config) == \
+        OrderState.FAILED
+    step = gone.provisioning_steps.get(key="numbers")
+    assert step.status == "failed"
+    assert step.error.startswith("BroadWorks refused removing numbers from the enterprise")
+    gone.customer.refresh_from_db()
+    assert gone.customer.disconnected_at is None  # not disconnected until BroadWorks is
+    monkeypatch.setattr(disconnect, "removal_actions", real)
+    repair.order_retry(order_id=gone.pk, user=staff)
+    assert disconnect.order_disconnect(order_id=gone.pk, config=bw_config) == \
+        OrderState.COMPLETED
+    sp = emulator.dump()["service_providers"][order.enterprise.bw_service_provider_id]
+    assert sp["groups"] == {}
+    assert set(DID.objects.filter(e164__in=numbers).values_list("state", flat=True)) == {
+        "quarantined"}
