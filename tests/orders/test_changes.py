@@ -275,3 +275,15 @@ def test_a_service_pack_no_customer_needs_leaves_the_enterprise(tenant_a, emulat
     _assert_matches(emulator, second)
     Order.objects.filter(pk=last.pk).update(state=OrderState.IN_PROGRESS)
     assert services.order_provision(order_id=last.pk, config=bw_config) == "completed"
+
+
+def test_the_customer_page_shows_the_quantities_after_a_change(tenant_a, emulator, bw_config):
+    from orion.orders.selectors import customer_services
+
+    first = _customer_order(tenant_a, bw_config)
+    change = _change(tenant_a.user, first.customer, {"Enterprise Standard": 3,
+                                                     "Music On Hold": 0})
+    assert services.order_provision(order_id=change.pk, config=bw_config) == "completed"
+    shown = {s.package: s.quantity for s in customer_services(customer=first.customer)}
+    assert shown["Enterprise Standard"] == 3 and "Music On Hold" not in shown
+    assert shown["Voice Mail Add On"] == 2

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import QuerySet, Sum
+from django.db.models import F, QuerySet, Sum
 
 from orion.accounts.models import Customer, User
 from orion.audit.models import AuditEntry
@@ -177,13 +177,16 @@ class CurrentService:
 def customer_services(*, customer: Customer) -> list[CurrentService]:
     """What the customer has now: the lines of its completed and partial orders (``orders.
     states.PROVISIONED_STATES``), one row per package with the quantities summed. A
-    disconnected customer has nothing any more (its orders stay, as its history)."""
+    completed change order's line counts its delta (``quantity - previous_quantity``: a
+    package it removed is gone). A disconnected customer has nothing any more (its orders
+    stay, as its history)."""
     if customer.disconnected_at is not None:
         return []
     rows = (OrderLine.objects
             .filter(order__customer=customer, order__state__in=PROVISIONED_STATES)
             .values("package__order_type__name", "package__name")
-            .annotate(total=Sum("quantity"))
+            .annotate(total=Sum(F("quantity") - F("previous_quantity")))
+            .filter(total__gt=0)
             .order_by("package__order_type__name", "package__name"))
     return [CurrentService(order_type=row["package__order_type__name"],
                            package=row["package__name"], quantity=row["total"])
