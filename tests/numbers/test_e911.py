@@ -144,8 +144,9 @@ def test_the_customers_address_is_the_default_and_shows_in_the_draft_totals(
     price = f.package("E911 Surcharge").price
     assert quote.e911_count == 2 and quote.e911_price == price  # not the trunking one
     page_quote = quote.mrc_total
+    details = f.new_customer_details(enterprise_name="Elm Co")
     order = order_services.order_save(user=tenant_a.user, order_id=draft.pk,
-                                      details=f.new_customer_details(enterprise_name="Elm Co")).order
+                                      details=details).order
     assert order_quote(order=order).mrc_total == page_quote
     with django_capture_on_commit_callbacks(execute=True):
         assert provisioning.order_provision(order_id=order.pk,
