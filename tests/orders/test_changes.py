@@ -287,3 +287,23 @@ def test_the_customer_page_shows_the_quantities_after_a_change(tenant_a, emulato
     shown = {s.package: s.quantity for s in customer_services(customer=first.customer)}
     assert shown["Enterprise Standard"] == 3 and "Music On Hold" not in shown
     assert shown["Voice Mail Add On"] == 2
+
+
+def test_a_change_run_before_its_date_goes_back_to_it(tenant_a, emulator, bw_config):
+    from django.db import connection
+
+    first = _customer_order(tenant_a, bw_config)
+    later = local_today(first.customer.time_zone) + timedelta(days=2)
+    change = _change(tenant_a.user, first.customer, {"Voice Mail Add On": 5}, effective=later)
+    with connection.cursor() as cursor:  # the sweep's case: the job was lost
+        cursor.execute("DELETE FROM procrastinate_jobs WHERE (args->>'order_id')::bigint = %s",
+                       [change.pk])
+    before = _group(emulator, first)
+    assert services.order_provision(order_id=change.pk, config=bw_config) == "acknowledged"
+    assert _group(emulator, first) == before
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT scheduled_at FROM procrastinate_jobs WHERE "
+                       "(args->>'order_id')::bigint = %s", [change.pk])
+        (scheduled,) = cursor.fetchone()
+    from orion.core.clock import local_date
+    assert local_date(scheduled, first.customer.time_zone) == later

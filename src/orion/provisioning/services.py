@@ -48,7 +48,12 @@ from orion.provisioning.models import (
     StepStatus,
 )
 from orion.provisioning.notifications import notify_after_commit
-from orion.provisioning.queue import TRUNKING_HELD_NOTE, steps_create
+from orion.provisioning.queue import (
+    TRUNKING_HELD_NOTE,
+    effective_start,
+    provisioning_job_defer,
+    steps_create,
+)
 
 logger = logging.getLogger(__name__)
 MAX_ROUNDS = 3
@@ -176,6 +181,11 @@ def order_provision(*, order_id: int, config: BroadWorksConfig | None = None,
     assert order.customer is not None and enterprise_id is not None
     if order.customer.is_trunking:
         order_transition(order=order, to=OrderState.HELD, by=None, note=TRUNKING_HELD_NOTE)
+        return order.state
+    if order.kind == OrderKind.CHANGE and (start := effective_start(order)) is not None:
+        # Queued early (the lost-job sweep, a retry): back to the effective date, never
+        # before; BroadWorks is not touched.
+        provisioning_job_defer(order=order, schedule_at=start)
         return order.state
     _wait_for_earlier_orders(order)
     enterprise_lock(enterprise_id=enterprise_id, fence=fence)
