@@ -24,12 +24,11 @@ from orion.accounts.selectors import account_duplicate_find
 from orion.accounts.services import customer_create, enterprise_create
 from orion.accounts.validators import ascii_int
 from orion.audit.services import audit_record
-from orion.catalog.models import Package
+from orion.catalog.models import E911_SURCHARGE_PACKAGE, Package
 from orion.core.clock import local_date, local_today
 from orion.core.exceptions import NotFound
 from orion.numbers import conf as number_conf
 from orion.numbers.nanp import display
-from orion.numbers.selectors import E911_SURCHARGE_PACKAGE
 from orion.numbers.services import order_numbers_place, order_numbers_released
 from orion.numbers.services.e911 import e911_surcharge_sync
 from orion.orders import changes
