@@ -646,7 +646,7 @@ def main() -> None:
     finally:
         emulator.stop()
     shutil.rmtree(logdir, ignore_errors=True)  # kept when the run failed
-    markdown = (_markdown(batched, baseline, time.monotonic() - started)
+    markdown = (_markdown(batched, baseline, time.monotonic() - started) + "\n"
                 + _sweep_markdown(sweep, load_before, load_after))
     print(markdown)
     write_section("provisioning", markdown)
