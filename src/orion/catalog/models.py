@@ -34,14 +34,20 @@ class OrderType(models.Model):
         return self.name
 
 
+# The catalog's fee Orion bills itself, monthly, per number with an E911 location
+# (``orion.numbers.services.e911``); never ticked by hand.
+E911_SURCHARGE_PACKAGE = "E911 Surcharge"
+
+
 class PackageQuerySet(models.QuerySet["Package"]):
     def orderable(self) -> PackageQuerySet:
         return self.filter(is_active=True)
 
     def pickable(self) -> PackageQuerySet:
         """What a partner may tick on the order form: sold packages, not the extra-DID charge,
-        which Orion adds itself for DIDs beyond the packages' allowance."""
-        return self.orderable().filter(is_extra_did=False)
+        which Orion adds itself for DIDs beyond the packages' allowance, nor the E911
+        Surcharge, which it adds for each number with an E911 location."""
+        return self.orderable().filter(is_extra_did=False).exclude(name=E911_SURCHARGE_PACKAGE)
 
 
 class Package(models.Model):

@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.db.models import Count, QuerySet
 
 from orion.accounts.models import User
+from orion.catalog.models import E911_SURCHARGE_PACKAGE as E911_SURCHARGE_PACKAGE
 from orion.catalog.models import Package
 from orion.core.exceptions import NotFound
 from orion.core.permissions import require_provider_staff
@@ -179,10 +180,6 @@ def order_numbers(*, order: Order, included: int = 0) -> OrderNumbers:
                         included=included, extra_did_price=extra.price if extra else Decimal(0),
                         hosted=order_is_hosted(order),
                         e911_price=surcharge.price if surcharge else Decimal(0))
-
-
-# The catalog's fee billed monthly per located number (catalog/data.py).
-E911_SURCHARGE_PACKAGE = "E911 Surcharge"
 
 
 def e911_surcharge_package() -> Package | None:

@@ -9,9 +9,10 @@ from django.db.models import F, QuerySet, Sum
 
 from orion.accounts.models import Customer, User
 from orion.audit.models import AuditEntry
+from orion.catalog.models import E911_SURCHARGE_PACKAGE
 from orion.core.exceptions import NotFound
 from orion.numbers.models import DID, Backorder
-from orion.numbers.selectors import E911_SURCHARGE_PACKAGE, OrderNumbers, order_numbers
+from orion.numbers.selectors import OrderNumbers, order_numbers
 from orion.orders.models import Order, OrderLine
 from orion.orders.states import PROVISIONED_STATES
 

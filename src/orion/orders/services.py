@@ -254,6 +254,9 @@ def order_lines_add(*, user: User, order_id: int, order_type_id: int,
         raise OrderError("Additional DIDs are charged automatically for the DIDs beyond the "
                          "packages' allowance; order the DIDs with Select DIDs instead.",
                          code="package_not_pickable")
+    if any(p.name == E911_SURCHARGE_PACKAGE for p in packages.values()):
+        raise OrderError("The E911 Surcharge is charged automatically, one per number with an "
+                         "E911 location.", code="package_not_pickable")
     present = set(order.lines.filter(package_id__in=wanted).values_list("package_id", flat=True))
     new_lines = [
         OrderLine(order=order, package=p, quantity=1, charge_type=p.charge_type,
