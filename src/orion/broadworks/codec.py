@@ -72,7 +72,7 @@ def _keep_elements() -> None:
         for cls in list(vars(module).values()):
             if isinstance(cls, type) and issubclass(cls, OCIType) and (
                     isinstance(found := cls.__dict__.get("_elements"), classmethod)):
-                cls._elements = _ElementsOnce(found.__func__, cls)  # type: ignore[method-assign]
+                setattr(cls, "_elements", _ElementsOnce(found.__func__, cls))  # noqa: B010
 
 
 _keep_elements()

@@ -344,8 +344,10 @@ def _nothing_sent_yet(order: Order) -> bool:
     """A new enterprise's order before any provisioning of its enterprise started: the
     enterprise (made by this order's Save Order) and its group cannot be in BroadWorks yet,
     so the first attempt skips the read document (``plan.assumed_new``)."""
-    return order.kind == OrderKind.NEW_ENTERPRISE and not ProvisioningStep.objects.filter(
-        order__enterprise_id=order.enterprise_id, attempts__gt=0).exists()
+    enterprise_id = order.enterprise_id
+    return (order.kind == OrderKind.NEW_ENTERPRISE and enterprise_id is not None
+            and not ProvisioningStep.objects.filter(order__enterprise_id=enterprise_id,
+                                                    attempts__gt=0).exists())
 
 
 def _label_users(run: _Run) -> None:
