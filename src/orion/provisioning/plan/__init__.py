@@ -6,9 +6,9 @@ Get/List requests), compares it with the desired state computed from Orion's own
 and sends only what is missing, in dependency order, batched into as few documents as the
 15-command limit allows. (The one exception: the first attempt of a new enterprise's order,
 before anything of that enterprise was sent, assumes nothing of it exists, ``assumed_new``;
-an "already exists" answer sends it back to reading.) Re-running after a crash, a retry or a partial failure therefore
-never creates anything twice, and anything in BroadWorks that differs from what Orion
-expects is reported as a conflict instead of being overwritten.
+an "already exists" answer sends it back to reading.) Re-running after a crash, a retry or a
+partial failure therefore never creates anything twice, and anything in BroadWorks that
+differs from what Orion expects is reported as a conflict instead of being overwritten.
 
 Quantities are absolute and deterministic: the group's authorization of a package is the sum
 of that customer's completed orders plus this one, so the expected value before this order
