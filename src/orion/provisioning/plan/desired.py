@@ -115,6 +115,10 @@ class Desired:
     # Service packs this change took to 0 that no other customer of the enterprise needs
     # (Orion's records): deleted from the enterprise after the group gave them up.
     retire_packs: tuple[str, ...] = ()
+    # A change that lowered the seats: the group's user limit follows them down (a new order
+    # only ever raises it). ``user_limit_floor`` is what an interrupted order may still hold.
+    lowers_user_limit: bool = False
+    user_limit_floor: int = 0
 
 
 def _quantities(lines: list[OrderLine]) -> tuple[dict[str, int], dict[str, int],
@@ -223,7 +227,7 @@ def desired_for(order: Order) -> Desired:
             .select_related("package"):
         lines_by_order[line.order_id].append(line)
     earlier = [line for pk in certain for line in lines_by_order[pk]]
-    prev_packs, prev_users, prev_groups, _, _ = _quantities(earlier)
+    prev_packs, prev_users, prev_groups, _, prev_seats = _quantities(earlier)
     packs, users, groups, contents, seats = _quantities([*earlier, *lines_by_order[order.pk]])
     # An adopted customer's group held quantities before any order of Orion's: the import's
     # baseline is part of "previous", so the order diffs against what BroadWorks held.
@@ -235,6 +239,7 @@ def desired_for(order: Order) -> Desired:
             previous[name] = previous.get(name, 0) + quantity
             target[name] = target.get(name, 0) + quantity
     seats += base_seats
+    prev_seats += base_seats
     unsure = [_quantities(lines_by_order[pk]) for pk in sorted(uncertain)]
     for extra in unsure:
         contents = {**extra[3], **contents}
@@ -267,6 +272,8 @@ def desired_for(order: Order) -> Desired:
         remove_users=gone.users, remove_devices=gone.devices,
         remove_numbers=tuple(bw_number(n) for n in gone.numbers),
         retire_packs=retire,
+        lowers_user_limit=order.kind == OrderKind.CHANGE and seats < prev_seats,
+        user_limit_floor=seats + sum(max(0, u[4]) for u in unsure),
     )
 
 

@@ -317,6 +317,22 @@ def _numbers(desired: Desired, seen: Observed, actions: list[Action]) -> None:
             f"{len(chunk)} numbers assigned to {desired.group_id}"))
 
 
+def _lower_user_limit(desired: Desired, seen: Observed, actions: list[Action]) -> None:
+    """A change that lowered the seats lowers the group's user limit with them, after its
+    users are removed: BroadWorks refuses a user limit below the users the group has
+    (``GroupModifyRequest``), so the limit never goes below the users it keeps, nor below
+    what an interrupted earlier order may still hold. Already lowered: nothing is sent."""
+    if not desired.lowers_user_limit or seen.group is None:
+        return
+    keeps = len(set(seen.users) - set(desired.remove_users))
+    limit = max(1, desired.user_limit, desired.user_limit_floor, keeps)
+    if (seen.group.user_limit or 0) > limit:
+        actions.append(Action("group", ("GroupModifyRequest", {
+            "service_provider_id": desired.sp_id, "group_id": desired.group_id,
+            "user_limit": limit}),
+            f"user limit of {desired.group_id} lowered to {limit}"))
+
+
 def plan_actions(desired: Desired, seen: Observed) -> list[Action]:
     """The commands that bring BroadWorks from ``seen`` to ``desired``, in dependency order.
 
@@ -331,6 +347,7 @@ def plan_actions(desired: Desired, seen: Observed) -> list[Action]:
     _service_packs(desired, seen, actions)
     _group(desired, seen, actions)
     _removals(desired, seen, actions)
+    _lower_user_limit(desired, seen, actions)
     _group_authorizations(desired, seen, actions)
     _group_service_assignment(desired, seen, actions)
     _retire_service_packs(desired, seen, actions)
