@@ -121,11 +121,15 @@ def _flush_exchanges(order: Order) -> None:
         _audit.buffer.clear()
 
 
-def _record(run: _Run, steps: Sequence[ProvisioningStep] = ()) -> None:
+def _record(run: _Run, steps: Sequence[ProvisioningStep] = (), *,
+            durable: bool = False) -> None:
     """The fence check, the OCI-P exchanges so far and ``steps``, in one statement.
 
     The bookkeeping after every document is one round trip (not a transaction of five), and
-    nothing of it is written once the run lost its enterprise or its job.
+    nothing of it is written once the run lost its enterprise or its job. It commits without
+    waiting for the disk (``fenced_write(durable=False)``) unless ``durable``: the first
+    record of a run (a retry must know something may have been sent) is durable, and the
+    run's end commits durably, flushing every record before it.
     """
     enterprise_id = run.order.enterprise_id
     assert enterprise_id is not None  # a placed order has its enterprise
@@ -134,7 +138,8 @@ def _record(run: _Run, steps: Sequence[ProvisioningStep] = ()) -> None:
         statements.append(rows_insert_sql(logs, guard=FENCE_GUARD))
     if steps:
         statements.append(rows_update_sql(steps, _STEP_FIELDS, guard=FENCE_GUARD))
-    fenced_write(enterprise_id=enterprise_id, fence=run.fence, statements=statements)
+    fenced_write(enterprise_id=enterprise_id, fence=run.fence, statements=statements,
+                 durable=durable)
     if logs:
         _audit.buffer.clear()
 
@@ -295,7 +300,7 @@ def _converge(run: _Run, client: BroadWorksClient) -> None:
         unread = check.attempts == 0 and _nothing_sent_yet(run.order)
         _set(check, status=StepStatus.RUNNING, started_at=check.started_at or now,
              attempts=check.attempts + 1)
-        _record(run, [check])  # before anything is sent: a retry reads first
+        _record(run, [check], durable=True)  # before anything is sent: a retry reads first
         desired = plan.desired_for(run.order)
         run.with_work = plan.steps_with_work(desired)
         if unread and desired.creates_enterprise:
