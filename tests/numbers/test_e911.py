@@ -16,6 +16,7 @@ from orion.billing import selectors as billing
 from orion.billing.charges import BillingMonth
 from orion.numbers.exceptions import E911Refused
 from orion.numbers.models import DID, E911Location
+from orion.numbers.selectors import order_e911_count, order_numbers
 from orion.numbers.services import dids_move, order_dids_order
 from orion.numbers.services.e911 import E911_HELD_PREFIX, E911Address, e911_clean, e911_set
 from orion.orders import services as order_services
@@ -143,6 +144,8 @@ def test_the_customers_address_is_the_default_and_shows_in_the_draft_totals(
     quote = order_quote(order=draft)
     price = f.package("E911 Surcharge").price
     assert quote.e911_count == 2 and quote.e911_price == price  # not the trunking one
+    # The count Save Order and provisioning write to the surcharge line is the same rule.
+    assert order_e911_count(order=draft) == order_numbers(order=draft).e911_count == 2
     page_quote = quote.mrc_total
     details = f.new_customer_details(enterprise_name="Elm Co")
     order = order_services.order_save(user=tenant_a.user, order_id=draft.pk,
@@ -153,6 +156,7 @@ def test_the_customers_address_is_the_default_and_shows_in_the_draft_totals(
                                             config=bw_config) == OrderState.COMPLETED
     located = E911Location.objects.filter(did__e164__in=numbers)
     assert located.count() == 2 and all(loc.is_default for loc in located)
+    assert order_e911_count(order=order) == order_numbers(order=order).e911_count == 2
     assert {loc.address_line1 for loc in located} == {"9 Elm Street"}
     # A number that leaves the customer (aging) loses its location: the next owner must
     # give its own, never inherit this dispatch address.

@@ -132,12 +132,30 @@ class OrderNumbers:
         """Numbers that bill the E911 Surcharge: those with a location, and the hosted ones
         still without (they take the customer's address or hold the order until given one),
         never toll-free numbers (they receive calls only)."""
-        return sum(1 for d in self.dids if not is_toll_free(d.npa) and (
-            did_location(d) is not None or (self.hosted and not d.is_for_trunking)))
+        return sum(1 for d in self.dids if bills_e911(
+            npa=d.npa, located=did_location(d) is not None, is_for_trunking=d.is_for_trunking,
+            hosted=self.hosted))
 
     @property
     def e911_amount(self) -> Decimal:
         return self.e911_price * self.e911_count
+
+
+def bills_e911(*, npa: str, located: bool, is_for_trunking: bool, hosted: bool) -> bool:
+    """The rule of ``OrderNumbers.e911_count`` for one number (shared with
+    ``order_e911_count``, which reads only these columns)."""
+    return not is_toll_free(npa) and (located or (hosted and not is_for_trunking))
+
+
+def order_e911_count(*, order: Order) -> int:
+    """``order_numbers(order=order).e911_count`` in one query of three columns: the E911
+    Surcharge line is kept true at Save Order and by provisioning, which need only the count,
+    not the numbers, their backorders and the catalog's prices."""
+    hosted = order_is_hosted(order)
+    rows = (order.dids.filter(state__in=[NumberState.RESERVED, NumberState.ASSIGNED])
+            .values_list("npa", "is_for_trunking", "e911__id"))
+    return sum(1 for npa, trunking, location in rows if bills_e911(
+        npa=npa, located=location is not None, is_for_trunking=trunking, hosted=hosted))
 
 
 def did_location(did: DID) -> E911Location | None:

@@ -24,7 +24,7 @@ from orion.audit.services import audit_record
 from orion.core.exceptions import NotFound
 from orion.numbers.exceptions import E911Refused
 from orion.numbers.models import DID, E911Location
-from orion.numbers.selectors import e911_surcharge_package, order_numbers
+from orion.numbers.selectors import e911_surcharge_package, order_e911_count
 from orion.numbers.states import NumberState
 from orion.orders.models import Order, OrderLine
 from orion.orders.states import OrderState
@@ -196,7 +196,7 @@ def e911_surcharge_sync(*, order: Order) -> int:
     e911_count``: Save Order writes it, provisioning and each edit keep it true), at the
     catalog's price when the line is first written, like the Additional DID line."""
     package = e911_surcharge_package()
-    count = order_numbers(order=order).e911_count
+    count = order_e911_count(order=order)
     if package is None:
         return count
     if count:
