@@ -175,3 +175,37 @@ def seats_in_use_below(*, order: Order, lines: list[OrderLine]) -> dict[OrderLin
         users[package_id].append(f"{first} {last} ({ext})")
     return {line: users[line.package_id] for line in lowered
             if len(users[line.package_id]) > line.quantity}
+
+
+def change_extra_dids(*, order: Order) -> tuple[int, int]:
+    """A change's "Additional DID" quantity (before, after): the customer's numbers beyond the
+    ones its packages include, before the change (the sum of its orders' Additional DID
+    lines, as billed) and after it (its numbers now, plus the change's new ones, less those
+    it gives back, beyond what the change's quantities include). Giving numbers back or
+    raising an allowance lowers it: the change then carries a decrease line, credited from
+    the effective date like any other decrease."""
+    from orion.catalog.models import Package
+    from orion.numbers.models import DID
+    from orion.numbers.states import NumberState
+
+    customer = order.customer
+    assert customer is not None  # a change is always of a customer
+    package = Package.objects.filter(is_extra_did=True).order_by("pk").first()
+    if package is None:
+        return 0, 0
+    # The quantities after the change: the customer's now, with the change's lines applied
+    # (Save Order keeps only the lines that change something).
+    quantities = customer_current_quantities(customer=customer, exclude_order_id=order.pk)
+    before = quantities.get(package.pk, 0)
+    for package_id, quantity in order.lines.values_list("package_id", "quantity"):
+        quantities[package_id] = quantity
+    included = sum(allowance * quantities[pk] for pk, allowance in Package.objects.filter(
+        pk__in=quantities, is_extra_did=False).values_list("pk", "included_dids"))
+    given_back = set(order.removals.filter(number__isnull=False)
+                     .values_list("number_id", flat=True))
+    held = set(DID.objects.filter(customer=customer, state=NumberState.ASSIGNED)
+               .values_list("pk", flat=True))
+    added = set(order.dids.filter(state__in=[NumberState.RESERVED, NumberState.ASSIGNED])
+                .values_list("pk", flat=True))
+    after = max(0, len((held | added) - given_back) - included)
+    return before, after

@@ -13,7 +13,8 @@ from orion.catalog.models import E911_SURCHARGE_PACKAGE
 from orion.core.exceptions import NotFound
 from orion.numbers.models import DID, Backorder
 from orion.numbers.selectors import OrderNumbers, order_numbers
-from orion.orders.models import Order, OrderLine
+from orion.orders import changes
+from orion.orders.models import Order, OrderKind, OrderLine
 from orion.orders.states import PROVISIONED_STATES
 
 
@@ -77,6 +78,9 @@ def order_quote(*, order: Order) -> Quote:
         grouped.setdefault(line.package.order_type.name, []).append(line)
     numbers = order_numbers(order=order, included=included)
     extra, extra_price = numbers.extra, numbers.extra_did_price
+    if order.is_draft and order.kind == OrderKind.CHANGE and order.customer_id is not None:
+        # A change counts the customer's numbers, not only its own: what it gives back too.
+        extra = changes.change_extra_dids(order=order)[1]
     e911 = numbers.e911_count
     if order.is_draft:
         mrc += extra_price * extra + numbers.e911_price * e911

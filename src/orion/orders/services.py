@@ -455,7 +455,10 @@ def order_save(*, user: User, order_id: int, details: OrderDetails) -> SaveResul
         order.save()
         placed = order_numbers_place(order=order, user=user)
         order_users_place(order=order, users=seats)
-        _extra_did_line(order, placed.extra_dids)
+        if order.kind == OrderKind.CHANGE:
+            _change_extra_did_line(order)
+        else:
+            _extra_did_line(order, placed.extra_dids)
         _freeze_prices(order)
         e911_surcharge_sync(order=order)  # the "E911 Surcharge" line, one per number
         try:
@@ -567,6 +570,23 @@ def _extra_did_line(order: Order, extra: int) -> None:
                       "unit_price": package.price, "included_dids": 0})
     else:
         order.lines.filter(package=package).delete()
+
+
+def _change_extra_did_line(order: Order) -> None:
+    """A change's "Additional DID" line moves the customer's count from what it is billed
+    now to what the change leaves (``changes.change_extra_dids``): numbers given back, or a
+    larger allowance, make it a decrease (a credit from the effective date); no line when the
+    count stays."""
+    before, after = changes.change_extra_dids(order=order)
+    package = Package.objects.filter(is_extra_did=True).order_by("pk").first()
+    if package is None or before == after:
+        order.lines.filter(package__is_extra_did=True).delete()
+        return
+    OrderLine.objects.update_or_create(
+        order=order, package=package,
+        defaults={"quantity": after, "previous_quantity": before,
+                  "charge_type": package.charge_type, "unit_price": package.price,
+                  "included_dids": 0})
 
 
 def _freeze_prices(order: Order) -> None:
