@@ -20,7 +20,7 @@ from orion.audit.services import audit_record
 from orion.core.exceptions import NotFound
 from orion.numbers.services import order_draft_numbers_release
 from orion.orders.exceptions import OrderNotEditable, StaleDraft
-from orion.orders.models import ACCOUNT_FIELDS, Order
+from orion.orders.models import ACCOUNT_FIELDS, Order, OrderKind
 from orion.orders.states import OrderState
 
 logger = logging.getLogger(__name__)
@@ -28,7 +28,7 @@ logger = logging.getLogger(__name__)
 # The details the order form autosaves: everything but the packages and DIDs, which are saved
 # by their own buttons already.
 DRAFT_DETAIL_FIELDS: tuple[str, ...] = ("billing_start_date", "enterprise_name", *ACCOUNT_FIELDS,
-                                        "notes")
+                                        "notes", "effective_date")
 # A draft nobody typed in (version 1), with no package, number or backorder, older than this is
 # removed by the periodic clean-up: it holds nothing anyone could lose.
 EMPTY_DRAFT_MAX_AGE = timedelta(days=1)
@@ -61,7 +61,9 @@ def order_draft_details_save(*, user: User, order_id: int, version: int,
     fields (``OrderDetailsForm``), on the draft. Returns the draft's new version.
 
     Only the fields given are written; an order that adds services to an existing customer
-    keeps the customer's information and takes only the Billing Start Date and the Notes.
+    keeps the customer's information and takes only the Billing Start Date and the Notes; a
+    change order takes its effective date (which is its billing start) and the Notes, so a
+    refresh or a second tab shows the date chosen, under the same version check.
     """
     unknown = set(fields) - set(DRAFT_DETAIL_FIELDS)
     if unknown:
@@ -69,8 +71,14 @@ def order_draft_details_save(*, user: User, order_id: int, version: int,
     with transaction.atomic():
         order = _locked_draft(user=user, order_id=order_id)
         order_draft_check_version(order=order, version=version)
-        if not order.creates_account:
+        if order.kind == OrderKind.CHANGE:
+            fields = {k: v for k, v in fields.items() if k in ("effective_date", "notes")}
+            if fields.get("effective_date") is not None:
+                fields["billing_start_date"] = fields["effective_date"]
+        elif not order.creates_account:
             fields = {k: v for k, v in fields.items() if k in ("billing_start_date", "notes")}
+        else:
+            fields.pop("effective_date", None)
         changed = [name for name, value in fields.items() if getattr(order, name) != value]
         if not changed:
             return order.version

@@ -49,7 +49,7 @@ def draft_autosave(request: AuthedRequest, pk: int) -> HttpResponse:
             continue
         raw = request.POST.get(name, "").strip()
         if name in form.errors:
-            if raw == "" and name != "billing_start_date":
+            if raw == "" and name not in ("billing_start_date", "effective_date"):
                 good[name] = ""
             else:
                 problems.append(f"{form.fields[name].label}: {form.errors[name][0]}")
