@@ -277,9 +277,12 @@ ORION_WORKER_LOCK_TIMEOUT_SECONDS = float(
 ORION_WORKER_IDLE_IN_TRANSACTION_SECONDS = float(
     os.environ.get("ORION_WORKER_IDLE_IN_TRANSACTION_SECONDS", "60"))
 ORION_WORKER_NAME = os.environ.get("ORION_WORKER_NAME", "worker")
-# orion run: where the web listens and how many gunicorn processes serve it.
+# orion run: where the web listens and how many gunicorn processes serve it: one per core this
+# process may use (a process runs Python on one core at a time; its 4 threads overlap the
+# database waits), unless ORION_WEB_WORKERS says otherwise.
 ORION_BIND = os.environ.get("ORION_BIND", "127.0.0.1:8000")
-ORION_WEB_WORKERS = int(os.environ.get("ORION_WEB_WORKERS", "2"))
+ORION_WEB_WORKERS = int(os.environ.get("ORION_WEB_WORKERS", "0")) or max(
+    1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 # DIDs: how long numbers ordered on a draft stay reserved to it (Bandwidth holds 4 hours),
 # how long a released number ages before it is sold again, rows per page of the search.
 ORION_DID_RESERVATION_MINUTES = int(os.environ.get("ORION_DID_RESERVATION_MINUTES", "30"))

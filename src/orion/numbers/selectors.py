@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from orion.accounts.models import User
 from orion.catalog.models import E911_SURCHARGE_PACKAGE as E911_SURCHARGE_PACKAGE
@@ -192,12 +192,27 @@ def order_numbers(*, order: Order, included: int = 0) -> OrderNumbers:
     """
     dids = list(order.dids.filter(state__in=[NumberState.RESERVED, NumberState.ASSIGNED])
                 .select_related("e911").order_by("e164"))
-    extra = extra_did_package()
-    surcharge = e911_surcharge_package()
+    extra_price, e911_price = _charged_number_prices()
     return OrderNumbers(dids=dids, backorders=list(order.did_backorders.all()),
-                        included=included, extra_did_price=extra.price if extra else Decimal(0),
-                        hosted=order_is_hosted(order),
-                        e911_price=surcharge.price if surcharge else Decimal(0))
+                        included=included, extra_did_price=extra_price,
+                        hosted=order_is_hosted(order), e911_price=e911_price)
+
+
+def _charged_number_prices() -> tuple[Decimal, Decimal]:
+    """The prices of the "Additional DID" and "E911 Surcharge" packages in one query (the
+    order form and page show both on every request); 0 for a package the catalog lacks. The
+    same packages as ``extra_did_package`` (only one exists) and ``e911_surcharge_package``
+    (the first by id)."""
+    extra: Decimal | None = None
+    e911: Decimal | None = None
+    for is_extra, name, price in (Package.objects
+                                  .filter(Q(is_extra_did=True) | Q(name=E911_SURCHARGE_PACKAGE))
+                                  .order_by("pk").values_list("is_extra_did", "name", "price")):
+        if is_extra and extra is None:
+            extra = price
+        if name == E911_SURCHARGE_PACKAGE and e911 is None:
+            e911 = price
+    return extra if extra is not None else Decimal(0), e911 if e911 is not None else Decimal(0)
 
 
 def e911_surcharge_package() -> Package | None:

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from functools import lru_cache
 
 from django.contrib import messages
 from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from orion.accounts.http import AuthedRequest
@@ -96,6 +99,13 @@ def start_add_services(request: AuthedRequest, pk: int) -> HttpResponse:
     return _start(request, kind=OrderKind.ADD_SERVICES, customer=customer)
 
 
+@lru_cache(maxsize=1)
+def time_zone_options() -> SafeString:
+    """The ``<option>`` list of the Time Zone field's datalist, rendered once per process: the
+    same 500 names on every order form, which cost the template loop a third of the page."""
+    return format_html_join("", '<option value="{}">', ((tz,) for tz in time_zone_names()))
+
+
 def _form_context(order: Order, form: OrderDetailsForm) -> dict[str, object]:
     quote = order_quote(order=order)
     return {
@@ -104,7 +114,7 @@ def _form_context(order: Order, form: OrderDetailsForm) -> dict[str, object]:
         "quote": quote,
         "numbers": quote.numbers,
         "order_types": OrderType.objects.all(),
-        "time_zones": time_zone_names(),
+        "time_zone_options": time_zone_options(),
         "domain_fallback": services.order_domain_fallback(order=order),
         # A change's Numbers and users section (orion.users.removals).
         "removals": (change_views.removals_context(order)
