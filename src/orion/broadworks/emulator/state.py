@@ -195,6 +195,14 @@ class EmulatorState:
     def find_user(self, user_id: str) -> tuple[ServiceProvider, Group, User] | None:
         """The user with this id anywhere in the system (user ids are system-wide)."""
         wanted = user_id.lower()
+        # Most lookups name a user as it was added (its key): one dict lookup per group. A
+        # hit is the only match, since no two user ids differ by case alone (``user_add``
+        # refuses that); anything else, and every miss, scans as BroadWorks compares.
+        for sp in self.service_providers.values():
+            for group in sp.groups.values():
+                found = group.users.get(user_id)
+                if found is not None and found.user_id.lower() == wanted:
+                    return sp, group, found
         for sp in self.service_providers.values():
             for group in sp.groups.values():
                 for user in group.users.values():
