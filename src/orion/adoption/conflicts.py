@@ -19,7 +19,7 @@ def drift_record(*, customer_id: int, kind: str, name: str, expected: str,
     """The open drift entry for this difference, created (and audited) if the audit has not
     found it yet; an open one takes the values the run just saw."""
     kind = DriftKind(kind)
-    name, expected, actual = name[:120], expected[:40], actual[:40]
+    name, expected, actual = name[:120], expected[:120], actual[:120]
     with transaction.atomic():
         entry = (DriftEntry.objects.select_for_update()
                  .filter(customer_id=customer_id, kind=kind, name=name,

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from orion.accounts.models import Customer, User
 from orion.adoption.models import (
+    ELSEWHERE_WHY,
     BaselineKind,
     BaselineQuantity,
     DriftEntry,
@@ -31,6 +33,7 @@ from orion.audit.services import audit_record
 from orion.broadworks.config import BroadWorksConfig
 from orion.broadworks.exceptions import OCINotFound
 from orion.broadworks.pool import BroadWorksPool
+from orion.broadworks.ranges import dn_summary_numbers
 from orion.core.bulk import rows_update
 from orion.core.exceptions import NotFound, OrionError
 from orion.core.permissions import require_provider_staff
@@ -43,7 +46,8 @@ from orion.users.models import OrderUser
 logger = logging.getLogger(__name__)
 
 _READS = ("GroupGetRequest22V5", "GroupServiceGetAuthorizationListRequest",
-          "GroupDnGetListRequest", "UserGetListInGroupRequest")
+          "GroupDnGetListRequest", "UserGetListInGroupRequest",
+          "GroupAccessDeviceGetListRequest")
 Key = tuple[str, str]  # (kind, name)
 
 
@@ -87,6 +91,33 @@ class _Held:
     provisioned_users: set[str] = field(default_factory=set)
     known_users: set[str] = field(default_factory=set)  # the import's, and any accepted
     quantities: dict[Key, int] = field(default_factory=dict)
+    # Users of provisioned orders and of failed ones (what the retry will check), by id:
+    # (their fields as a drift entry keeps them, phone name, the phone's fields or "").
+    users: dict[str, tuple[str, str, str]] = field(default_factory=dict)
+
+
+@dataclass
+class _Seen:
+    """What the audit reads beyond the import's parse: the group's users and phones with
+    their fields, the enterprise's numbers by group, the user ids found in other groups."""
+
+    users: dict[str, str] = field(default_factory=dict)  # user id -> fields
+    devices: dict[str, str] = field(default_factory=dict)  # phone name -> fields
+    sp_numbers: dict[str, str] = field(default_factory=dict)  # +1NNN -> group id or ""
+    elsewhere: dict[str, str] = field(default_factory=dict)  # user id -> its group
+
+
+def _seen_users(users: object, devices: object) -> _Seen:
+    from orion.provisioning.plan.seats import phone_drift_value, user_drift_value
+
+    seen = _Seen()
+    for row in getattr(users, "user_table", None) or []:
+        seen.users[row.user_id] = user_drift_value(row.first_name or "", row.last_name or "",
+                                                   row.extension or "", row.phone_number)
+    for row in getattr(devices, "access_device_table", None) or []:
+        seen.devices[row.device_name] = phone_drift_value(row.device_type or "",
+                                                          row.mac_address)
+    return seen
 
 
 def _held(customers: list[Customer]) -> dict[int, _Held]:
@@ -101,6 +132,17 @@ def _held(customers: list[Customer]) -> dict[int, _Held]:
             customer_id__in=ids, is_live=True, order__state__in=PROVISIONED_STATES,
     ).values_list("customer_id", "user_id"):
         held[pk].provisioned_users.add(user_id)
+    from orion.orders.states import OrderState
+    from orion.provisioning.plan.seats import phone_drift_value, user_drift_value
+
+    for pk, user_id, first, last, ext, number, device_type, mac in OrderUser.objects.filter(
+            order__customer_id__in=ids, is_live=True,
+            order__state__in=[*PROVISIONED_STATES, OrderState.FAILED]).exclude(user_id="") \
+            .values_list("order__customer_id", "user_id", "first_name", "last_name",
+                         "extension", "number__e164", "device_type", "mac_address"):
+        device = f"{user_id.split('@', 1)[0]}_phone"[:40] if device_type else ""
+        held[pk].users[user_id] = (user_drift_value(first, last, ext, number), device,
+                                   phone_drift_value(device_type, mac) if device_type else "")
     for pk, user_ids in ImportBaseline.objects.filter(customer_id__in=ids).values_list(
             "customer_id", "user_ids"):
         held[pk].known_users |= set(user_ids or [])
@@ -115,21 +157,39 @@ def _held(customers: list[Customer]) -> dict[int, _Held]:
 
 
 def _differences(customer: Customer, group: SeenGroup, catalog: set[Key], orion: _Held,
-                 ) -> dict[tuple[str, str], tuple[str, str]]:
+                 more: _Seen | None = None) -> dict[tuple[str, str], tuple[str, str]]:
     """(kind, name) -> (expected, actual) for one customer."""
     if group.error:
         return {(DriftKind.GROUP_MISSING, customer.bw_group_id): ("present", group.error[:40])}
+    more = more or _Seen()
     out: dict[tuple[str, str], tuple[str, str]] = {}
     held = {e164(n) for n in group.numbers}
     mine = orion.numbers
     for number in sorted(mine - held):
-        out[(DriftKind.NUMBER_MISSING, number)] = ("assigned", "absent")
+        # Another group of the enterprise holds it: named as the order's conflict names it
+        # (re-adding it here would take it from that group).
+        other = more.sp_numbers.get(number)
+        if other:
+            out[(DriftKind.NUMBER_ELSEWHERE, number)] = (customer.bw_group_id, other)
+        else:
+            out[(DriftKind.NUMBER_MISSING, number)] = ("assigned", "absent")
     for number in sorted(held - mine):
         out[(DriftKind.NUMBER_EXTRA, number)] = ("absent", "assigned")
     known, provisioned = orion.known_users, orion.provisioned_users
     held_users = set(group.users)
-    for user_id in sorted(provisioned - held_users):
-        out[(DriftKind.USER_MISSING, user_id)] = ("present", "absent")
+    for user_id in sorted(set(orion.users) - held_users):
+        if user_id in more.elsewhere:
+            out[(DriftKind.USER_ELSEWHERE, user_id)] = (customer.bw_group_id,
+                                                        more.elsewhere[user_id])
+        elif user_id in provisioned:
+            out[(DriftKind.USER_MISSING, user_id)] = ("present", "absent")
+    for user_id, (fields, device, phone) in sorted(orion.users.items()):
+        have = more.users.get(user_id)
+        if have is not None and have != fields:
+            out[(DriftKind.USER_CHANGED, user_id)] = (fields, have)
+        held_phone = more.devices.get(device) if device else None
+        if held_phone is not None and held_phone != phone:
+            out[(DriftKind.PHONE_CHANGED, device)] = (phone, held_phone)
     for user_id in sorted(held_users - provisioned - known):
         out[(DriftKind.USER_EXTRA, user_id)] = ("absent", "present")
     expected = orion.quantities
@@ -173,13 +233,38 @@ def drift_audit(*, config: BroadWorksConfig | None = None, sessions: int = 4) ->
     stats = ReadStats()
     requests = [(name, {"service_provider_id": c.enterprise.bw_service_provider_id,
                         "group_id": c.bw_group_id}) for c in customers for name in _READS]
+    # Each enterprise's numbers by group, once: a number missing from its group that another
+    # group holds is that kind of drift, not a missing one.
+    enterprises = sorted({c.enterprise.bw_service_provider_id for c in customers})
+    requests += [("ServiceProviderDnGetSummaryListRequest", {"service_provider_id": sp})
+                 for sp in enterprises]
+    orion = _held(customers)
     with BroadWorksPool(config, size=max(1, min(config.pool_size, sessions))) as pool:
         results = send_all(pool, requests, stats)
+        by_group = len(customers) * len(_READS)
+        sp_numbers: dict[str, dict[str, str]] = {}
+        for sp, result in zip(enterprises, results[by_group:], strict=True):
+            if result.ok and result.response is not None:
+                sp_numbers[sp] = {e164(n): g for n, g in dn_summary_numbers(
+                    result.response.dn_summary_table).items()}
+        # Orion's users the group does not list: is the id used elsewhere in BroadWorks?
+        listed = {}
+        for index, customer in enumerate(customers):
+            users = results[index * len(_READS) + 3]
+            listed[customer.pk] = ({r.user_id for r in users.response.user_table or []}
+                                   if users.ok and users.response is not None else None)
+        absent = sorted({u for c in customers if listed[c.pk] is not None
+                         for u in orion[c.pk].users if u not in listed[c.pk]})  # type: ignore[operator]
+        elsewhere: dict[str, str] = {}
+        for user_id, result in zip(absent, send_all(
+                pool, [("UserGetRequest22", {"user_id": u}) for u in absent], stats),
+                strict=True):
+            if result.ok and result.response is not None:
+                elsewhere[user_id] = str(result.response.group_id or "elsewhere")
     report.documents, report.sessions = stats.documents, len(stats.sessions)
     catalog = set(_catalog_map())
     now = timezone.now()
     with transaction.atomic():
-        orion = _held(customers)
         open_: dict[tuple[int, str, str], DriftEntry] = {
             (e.customer_id, e.kind, e.name): e for e in DriftEntry.objects.select_for_update()
             .filter(customer_id__in=[c.pk for c in customers], resolved_at__isnull=True)}
@@ -193,8 +278,12 @@ def drift_audit(*, config: BroadWorksConfig | None = None, sessions: int = 4) ->
                 group.error = "absent"
             else:
                 _parse_group(SeenEnterprise(sp_id=customer.enterprise.bw_service_provider_id),
-                             group, mine)
-            found = _differences(customer, group, catalog, orion[customer.pk])
+                             group, mine[:4])
+            more = _seen_users(mine[3].response if mine[3].ok else None,
+                               mine[4].response if mine[4].ok else None)
+            more.sp_numbers = sp_numbers.get(customer.enterprise.bw_service_provider_id, {})
+            more.elsewhere = elsewhere
+            found = _differences(customer, group, catalog, orion[customer.pk], more)
             for (kind, name), (expected, actual) in found.items():
                 key = (customer.pk, kind, name[:120])
                 seen.add(key)
@@ -221,8 +310,13 @@ _BASELINE_MOVES = frozenset({DriftKind.QUANTITY, DriftKind.PACK_MISSING, DriftKi
                              DriftKind.GS_ASSIGNED})
 
 
+_ELSEWHERE = ELSEWHERE_WHY
+
+
 def _accept_refusal(entry: DriftEntry) -> str:
     """Why Accept cannot take BroadWorks' value for ``entry`` (shown on the page)."""
+    if entry.kind in _ELSEWHERE:
+        return _ELSEWHERE[DriftKind(entry.kind)]
     if entry.kind == DriftKind.GS_UNASSIGNED:
         return ("Orion assigns every group service it counts: the customer's next order "
                 "would assign it again. Re-provision, or remove the service from the "
@@ -295,6 +389,8 @@ def drift_accept(*, user: User, entry_id: int, reason: str) -> DriftEntry:
             baseline, _ = ImportBaseline.objects.get_or_create(customer=entry.customer)
             baseline.user_ids = sorted({*(baseline.user_ids or []), entry.name})
             baseline.save(update_fields=["user_ids", "updated_at"])
+        elif entry.kind in (DriftKind.USER_CHANGED, DriftKind.PHONE_CHANGED):
+            _accept_hand_change(entry)
         elif entry.kind == DriftKind.NUMBER_EXTRA:
             result = numbers_adopt(customer=entry.customer, numbers=[entry.name], by=user)
             if result.refused:
@@ -310,6 +406,46 @@ def drift_accept(*, user: User, entry_id: int, reason: str) -> DriftEntry:
                                              "expected": entry.expected,
                                              "actual": entry.actual})
     return entry
+
+
+def _accept_hand_change(entry: DriftEntry) -> None:
+    """A user's names and extension, or a phone's MAC, changed by hand become Orion's record
+    (the user rows of the customer's orders that carry it), in the caller's transaction. A
+    changed number is refused: the number is a DID of Orion's inventory, billed, so it is
+    re-provisioned or changed on a change order; a phone of another type likewise (the
+    type is what the order sold)."""
+    from django.db import IntegrityError
+
+    rows = OrderUser.objects.filter(order__customer_id=entry.customer_id, is_live=True)
+    if entry.kind == DriftKind.USER_CHANGED:
+        was, now = entry.expected.split("|"), entry.actual.split("|")
+        if len(was) != 4 or len(now) != 4:
+            raise DriftRefused("BroadWorks no longer holds the user as recorded: run the "
+                               "audit again.")
+        if was[3] != now[3]:
+            raise DriftRefused("The user's number changed in BroadWorks: the number is a DID "
+                               "Orion bills, so re-provision it (or change it on a change "
+                               "order).")
+        if not now[0] or not now[1]:
+            raise DriftRefused("BroadWorks holds the user without a first or last name: "
+                               "Orion keeps both; re-provision instead.")
+        update = {"first_name": now[0], "last_name": now[1], "extension": now[2]}
+        rows = rows.filter(user_id=entry.name)
+    else:
+        was, now = entry.expected.split("|", 1), entry.actual.split("|", 1)
+        if len(was) != 2 or len(now) != 2 or was[0] != now[0]:
+            raise DriftRefused("BroadWorks holds another type of phone than the order sold: "
+                               "change it back in BroadWorks.")
+        update = {"mac_address": now[1]}
+        userpart = entry.name.removesuffix("_phone")
+        rows = rows.filter(user_id__startswith=f"{userpart}@", device_type=now[0])
+    try:
+        with transaction.atomic():
+            if not rows.update(**update, version=models.F("version") + 1):
+                raise DriftRefused("No user of the customer's orders carries it any more.")
+    except IntegrityError as exc:
+        raise DriftRefused("Another of the customer's users already has that value in "
+                           "Orion: re-provision instead.") from exc
 
 
 def order_drift_accept_retry(*, user: User, order_id: int, reason: str) -> Order:
@@ -356,6 +492,14 @@ def _reprovision_refusal(entry: DriftEntry) -> str:
     if entry.kind in (DriftKind.NUMBER_MISSING, DriftKind.PACK_MISSING, DriftKind.PACK_EXTRA,
                       DriftKind.GS_UNASSIGNED, DriftKind.GS_ASSIGNED):
         return ""
+    if entry.kind == DriftKind.USER_CHANGED:
+        return ""
+    if entry.kind in _ELSEWHERE:
+        return _ELSEWHERE[DriftKind(entry.kind)]
+    if entry.kind == DriftKind.PHONE_CHANGED:
+        return ("Orion cannot modify a phone's type or MAC in BroadWorks, and deleting it "
+                "takes its user's line off it: Accept a new MAC, or change it back in "
+                "BroadWorks.")
     if entry.kind == DriftKind.NUMBER_EXTRA:
         return "Orion does not remove numbers from a group: Accept it, or unassign it in " \
                "BroadWorks."
@@ -418,6 +562,17 @@ def drift_reprovision_run(*, entry_id: int, config: BroadWorksConfig | None = No
         requests = [("GroupServiceModifyAuthorizationListRequest", {
             **group, "service_pack_authorization": [
                 {"service_pack_name": entry.name, "unauthorized": True}]})]
+    elif entry.kind == DriftKind.USER_CHANGED:
+        # Back to Orion's values; a number BroadWorks gave another user first refuses (the
+        # entry shows its answer).
+        first, last, extension, number = entry.expected.split("|")
+        fields: dict[str, Any] = {
+            "user_id": entry.name, "first_name": first, "last_name": last,
+            "calling_line_id_first_name": first, "calling_line_id_last_name": last,
+            "extension": extension}
+        if number:
+            fields["phone_number"] = f"+1-{number.removeprefix('+1')}"
+        requests = [("UserModifyRequest17sp4", fields)]
     elif entry.kind == DriftKind.GS_UNASSIGNED:
         requests = [("GroupServiceAssignListRequest", {**group, "service_name": [entry.name]})]
     elif entry.kind == DriftKind.GS_ASSIGNED:

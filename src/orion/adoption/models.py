@@ -131,12 +131,34 @@ class DriftKind(models.TextChoices):
     PACK_EXTRA = "pack_extra", "Extra service pack"
     GS_UNASSIGNED = "gs_unassigned", "Group service unassigned"
     GS_ASSIGNED = "gs_assigned", "Group service assigned"
+    # Not a difference Orion can settle alone: another group holds the number, another
+    # group (or enterprise) the user id.
+    NUMBER_ELSEWHERE = "number_elsewhere", "Number held by another group"
+    USER_ELSEWHERE = "user_elsewhere", "User id used elsewhere"
+    # Orion's user or phone, edited by hand (names, extension, number; type, MAC).
+    USER_CHANGED = "user_changed", "User changed by hand"
+    PHONE_CHANGED = "phone_changed", "Phone changed by hand"
 
 
 #: Kinds whose BroadWorks value Accept can take (the others say why on the page).
 ACCEPTABLE_KINDS = frozenset({DriftKind.QUANTITY, DriftKind.NUMBER_EXTRA, DriftKind.USER_EXTRA,
                               DriftKind.PACK_MISSING, DriftKind.PACK_EXTRA,
-                              DriftKind.GS_ASSIGNED})
+                              DriftKind.GS_ASSIGNED, DriftKind.USER_CHANGED,
+                              DriftKind.PHONE_CHANGED})
+
+
+#: Why a number or user id another customer holds has neither Accept nor Re-provision.
+ELSEWHERE_WHY = {
+    DriftKind.NUMBER_ELSEWHERE: (
+        "Another group holds this number in BroadWorks: re-provisioning would take it from "
+        "that customer, and accepting would take it from this one's records (and bill). "
+        "Free it in BroadWorks or give it back on a change order; the next audit closes it."),
+    DriftKind.USER_ELSEWHERE: (
+        "This user id is used outside the group in BroadWorks: re-provisioning would take "
+        "it from someone else, and Orion cannot record another group's user as this "
+        "customer's. Free the id in BroadWorks or change it on the order; the next audit "
+        "closes it."),
+}
 
 
 class DriftEntry(models.Model):
@@ -147,8 +169,10 @@ class DriftEntry(models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="drift")
     kind = models.CharField(max_length=16, choices=DriftKind.choices)
     name = models.CharField(max_length=120)  # the number, or "service_pack:<name>" ...
-    expected = models.CharField(max_length=40, blank=True)  # what Orion's records say
-    actual = models.CharField(max_length=40, blank=True)  # what BroadWorks holds
+    # What Orion's records say and what BroadWorks holds; a user's is
+    # "first|last|extension|number", a phone's "type|MAC" (``adoption.conflicts``).
+    expected = models.CharField(max_length=120, blank=True)
+    actual = models.CharField(max_length=120, blank=True)
     found_at = models.DateTimeField(auto_now_add=True)
     seen_at = models.DateTimeField(auto_now=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
@@ -170,7 +194,8 @@ class DriftEntry(models.Model):
                 condition=Q(kind__in=["group_missing", "number_missing", "number_extra",
                                       "quantity", "user_missing", "user_extra",
                                       "pack_missing", "pack_extra", "gs_unassigned",
-                                      "gs_assigned"]),
+                                      "gs_assigned", "number_elsewhere", "user_elsewhere",
+                                      "user_changed", "phone_changed"]),
                 name="drift_kind_valid"),
             models.CheckConstraint(
                 condition=Q(resolved_at__isnull=True, resolution="")
@@ -199,4 +224,33 @@ class DriftEntry(models.Model):
             return self.expected != "0"
         return self.kind in (DriftKind.NUMBER_MISSING, DriftKind.PACK_MISSING,
                              DriftKind.PACK_EXTRA, DriftKind.GS_UNASSIGNED,
-                             DriftKind.GS_ASSIGNED)
+                             DriftKind.GS_ASSIGNED, DriftKind.USER_CHANGED)
+
+    @property
+    def why_not(self) -> str:
+        """For a number or user id another customer holds: why there is neither Accept nor
+        Re-provision (``drift._ELSEWHERE``, shown with the entry); empty otherwise."""
+        return ELSEWHERE_WHY.get(DriftKind(self.kind), "")
+
+    @property
+    def shown(self) -> tuple[str, str]:
+        """(expected, actual) as staff read them: a user's or phone's fields spelled out."""
+        if self.kind == DriftKind.USER_CHANGED:
+            return tuple(_user_text(v) for v in (self.expected, self.actual))  # type: ignore[return-value]
+        if self.kind == DriftKind.PHONE_CHANGED:
+            return tuple(_phone_text(v) for v in (self.expected, self.actual))  # type: ignore[return-value]
+        return self.expected, self.actual
+
+
+def _user_text(value: str) -> str:
+    if value.count("|") != 3:
+        return value
+    first, last, extension, number = value.split("|")
+    return f'"{first} {last}", extension {extension or "none"}, number {number or "none"}'
+
+
+def _phone_text(value: str) -> str:
+    if "|" not in value:
+        return value
+    device_type, mac = value.split("|", 1)
+    return f"{device_type}, MAC {mac or 'none'}"

@@ -22,6 +22,11 @@ def _qty(text: str | None) -> int | None:
     return int(text)
 
 
+def _e164(number: str) -> str:
+    """BroadWorks' +1-2125550100 as Orion (and the drift audit) names it: +12125550100."""
+    return number.replace("-", "")
+
+
 def _subset_sums(shares: list[int]) -> set[int]:
     """Every total a subset of ``shares`` can make (interrupted orders: applied or not)."""
     sums = {0}
@@ -192,7 +197,9 @@ def _removals(desired: Desired, seen: Observed, actions: list[Action]) -> None:
     if foreign:
         raise ProvisioningConflict(
             f"{', '.join(foreign)} belong(s) to another group in BroadWorks, not to "
-            f"{desired.group_id}: changed outside Orion.", step="assign_numbers")
+            f"{desired.group_id}: changed outside Orion.", step="assign_numbers",
+            drift=("number_elsewhere", _e164(foreign[0]), desired.group_id,
+                   seen.sp_numbers[foreign[0]]))
     in_enterprise = [n for n in desired.remove_numbers if n in seen.sp_numbers]
     for start in range(0, len(in_group), 100):
         chunk = in_group[start:start + 100]
@@ -303,7 +310,9 @@ def _numbers(desired: Desired, seen: Observed, actions: list[Action]) -> None:
     if foreign:
         raise ProvisioningConflict(
             f"{', '.join(foreign)} already belong(s) to another group in BroadWorks.",
-            step="assign_numbers")
+            step="assign_numbers",
+            drift=("number_elsewhere", _e164(foreign[0]), desired.group_id,
+                   seen.sp_numbers[foreign[0]]))
     to_add = [n for n in desired.numbers if n not in seen.sp_numbers]
     to_assign_dn = [n for n in desired.numbers if seen.sp_numbers.get(n) != desired.group_id]
     for start in range(0, len(to_add), 100):

@@ -48,6 +48,17 @@ def _gets_its_number(user: ProvisioningUser, seen: SeenUser) -> bool:
             and (seen.extension or "") == user.extension)
 
 
+def user_drift_value(first: str, last: str, extension: str, number: str | None) -> str:
+    """A user's fields as a drift entry keeps them (Orion's or BroadWorks'), the same from
+    the order's conflict and the audit so both name one entry: "first|last|ext|+1NNN"."""
+    return "|".join((first, last, extension or "", (number or "").replace("-", "")))
+
+
+def phone_drift_value(device_type: str, mac: str | None) -> str:
+    """A phone's fields as a drift entry keeps them: "type|MAC" (MAC upper case)."""
+    return f"{device_type}|{(mac or '').upper()}"
+
+
 def _describe(first: str, last: str, extension: str, number: str | None) -> str:
     return f'"{first} {last}", extension {extension or "none"}, number {number or "none"}'
 
@@ -66,7 +77,10 @@ def devices(desired: Desired, seen: Observed, actions: list[Action]) -> None:
                     f"Phone {user.device_name} exists in group {desired.group_id} in "
                     f"BroadWorks as a {have.device_type} with MAC {have.mac_address or 'none'}"
                     f", not the ordered {user.device_type} with MAC "
-                    f"{user.mac_address or 'none'}.", step="devices")
+                    f"{user.mac_address or 'none'}.", step="devices",
+                    drift=("phone_changed", user.device_name,
+                           phone_drift_value(user.device_type, user.mac_address),
+                           phone_drift_value(have.device_type, have.mac_address)))
             continue
         fields: dict[str, Any] = {**group, "device_name": user.device_name,
                                   "device_type": user.device_type}
@@ -95,7 +109,12 @@ def users(desired: Desired, seen: Observed, actions: list[Action]) -> None:
                     f", not as ordered: "
                     f"{_describe(user.first_name, user.last_name, user.extension, user.phone_number)}"  # noqa: E501
                     ". Change it back in BroadWorks or ask operations, then press Retry.",
-                    step="users")
+                    step="users",
+                    drift=("user_changed", user.user_id,
+                           user_drift_value(user.first_name, user.last_name, user.extension,
+                                            user.phone_number),
+                           user_drift_value(have.first_name, have.last_name, have.extension,
+                                            have.phone_number)))
             packs = seen.user_packs.get(user.user_id)
             if packs is not None and user.service_pack in packs:
                 continue  # exists as ordered, with its seat's service pack
@@ -107,7 +126,8 @@ def users(desired: Desired, seen: Observed, actions: list[Action]) -> None:
             raise ProvisioningConflict(
                 f"The user id {user.user_id} is already used in BroadWorks outside group "
                 f"{desired.group_id}. Change the user's id on the order or free it in "
-                "BroadWorks, then press Retry.", step="users")
+                "BroadWorks, then press Retry.", step="users",
+                drift=("user_elsewhere", user.user_id, desired.group_id, "elsewhere"))
         fields: dict[str, Any] = {
             **group, "user_id": user.user_id, "last_name": user.last_name,
             "first_name": user.first_name,
