@@ -166,7 +166,8 @@ def order_e911_defaults_apply(*, order: Order) -> list[DID]:
     that address passes the checks); return the numbers still missing one.
 
     Run by provisioning before it provisions: the partner may have typed locations on the
-    form; those are kept."""
+    form; those are kept. The locations, their audit row and the surcharge line are one
+    transaction (one commit, not three)."""
     customer = order.customer
     missing = order_e911_missing(order=order)
     if not missing or customer is None:
@@ -174,13 +175,14 @@ def order_e911_defaults_apply(*, order: Order) -> list[DID]:
     default = customer_default_address(customer)
     if default is None:
         return missing
-    E911Location.objects.bulk_create(
-        [E911Location(did=did, is_default=True, **default) for did in missing],
-        ignore_conflicts=True)
-    audit_record(actor=None, action="order.e911_defaults", obj=order,
-                 changes={"numbers": [did.display for did in missing],
-                          "location": ", ".join(v for v in default.values() if v)})
-    e911_surcharge_sync(order=order)
+    with transaction.atomic():
+        E911Location.objects.bulk_create(
+            [E911Location(did=did, is_default=True, **default) for did in missing],
+            ignore_conflicts=True)
+        audit_record(actor=None, action="order.e911_defaults", obj=order,
+                     changes={"numbers": [did.display for did in missing],
+                              "location": ", ".join(v for v in default.values() if v)})
+        e911_surcharge_sync(order=order)
     return order_e911_missing(order=order)
 
 
