@@ -241,6 +241,19 @@ class Customer(models.Model):
         return "Active" if self.activated_at is not None else "Pending"
 
     @property
+    def read_only_reason(self) -> str:
+        """Why nothing of the customer may change any more ("" while it may): a disconnected
+        customer is kept with its history, read-only, everywhere (orders, ports, users,
+        E911 locations), since BroadWorks no longer holds it."""
+        if self.disconnected_at is None:
+            return ""
+        from orion.core.clock import local_date
+
+        day = local_date(self.disconnected_at, self.time_zone)
+        return (f"{self.name} was disconnected on {day:%Y-%m-%d}; it is kept read-only, "
+                "with its history.")
+
+    @property
     def group_domain(self) -> str:
         """The group's default domain in BroadWorks: its own, else its enterprise's.
 

@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from orion.accounts.models import User
+from orion.accounts.models import Customer, User
 from orion.accounts.validators import clean_name, clean_text, normalize_state, normalize_zip
 from orion.audit.services import audit_record
 from orion.core.exceptions import NotFound
@@ -200,6 +200,7 @@ def port_create(*, user: User, details: PortDetails, customer_id: int | None = N
     account = port_account(user=user, customer_id=customer_id, order_id=order_id)
     partner_id, customer, order, name = (account.partner_id, account.customer, account.order,
                                          account.name)
+    _refuse_read_only(customer)
     fields = _clean(details)
     numbers = _numbers(details, port=None, partner_id=partner_id)
     try:
@@ -220,6 +221,13 @@ def port_create(*, user: User, details: PortDetails, customer_id: int | None = N
     return port
 
 
+def _refuse_read_only(customer: Customer | None) -> None:
+    """A disconnected customer ports nothing in: BroadWorks no longer holds its group."""
+    if customer is not None and customer.read_only_reason:
+        raise PortRefused(f"{customer.read_only_reason} No port request can be started or "
+                          "changed for it.", code="customer_disconnected", field="customer")
+
+
 def _locked(user: User, port_id: int) -> PortRequest:
     port_get(user=user, port_id=port_id)  # NotFound for another partner's request
     return PortRequest.objects.select_for_update().get(pk=port_id)
@@ -230,6 +238,7 @@ def port_update(*, user: User, port_id: int, details: PortDetails,
     """Change the request while it is unconfirmed or rejected. A blank PIN keeps the stored
     one (pages never show it, so the form cannot send it back)."""
     port = port_get(user=user, port_id=port_id)
+    _refuse_read_only(port.customer)
     fields = _clean(details)
     if not fields["pin"]:
         fields.pop("pin")

@@ -43,6 +43,10 @@ def _locked_draft(*, user: User, order_id: int) -> Order:
         raise NotFound("No such order.")
     if order.state != OrderState.DRAFT:
         raise OrderNotEditable(SAVED_MESSAGE)
+    if order.customer is not None and order.customer.read_only_reason:
+        # A disconnected customer's users are history: neither the sheet nor a row changes.
+        raise UserError(f"{order.customer.read_only_reason} Its users cannot be changed.",
+                        code="customer_disconnected")
     return order
 
 

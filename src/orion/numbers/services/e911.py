@@ -123,6 +123,15 @@ def e911_number_get(*, user: Viewer, did_id: int) -> DID:
     return did
 
 
+def _refuse_read_only(did: DID) -> None:
+    """A number of a disconnected customer (or of an order of one) keeps its location as it
+    was: the customer is read-only."""
+    customer = did.customer or (did.order.customer if did.order is not None else None)
+    if customer is not None and customer.read_only_reason:
+        raise E911Refused(f"{customer.read_only_reason} Its numbers' E911 locations cannot "
+                          "be changed.", code="customer_disconnected")
+
+
 def e911_set(*, user: User, did_id: int, address: E911Address,
              via: str | None = None) -> E911Location:
     """Give a number its dispatchable location (checked), audited. On a placed order the
@@ -131,6 +140,7 @@ def e911_set(*, user: User, did_id: int, address: E911Address,
     fields = e911_clean(address)
     with transaction.atomic():
         did = e911_number_get(user=user, did_id=did_id)
+        _refuse_read_only(did)
         did = DID.objects.select_for_update().get(pk=did.pk)
         before = E911Location.objects.filter(did=did).first()
         location, _ = E911Location.objects.update_or_create(
