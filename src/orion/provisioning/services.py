@@ -402,6 +402,7 @@ def _record_results(run: _Run, actions: list[plan.Action], results: list, *,
     recheck = False
     failure: Exception | None = None
     unfinished: set[str] = set(later or ())
+    existed: set[str] = set()  # user ids this document's UserAddRequest17sp4 found taken
     for action, result in zip(actions, results, strict=True):
         name, fields = action.request
         if result.ok:
@@ -416,6 +417,12 @@ def _record_results(run: _Run, actions: list[plan.Action], results: list, *,
             recheck = True  # verified by the next round's reads, never assumed
             if name == "UserAddRequest17sp4":
                 run.users_elsewhere.add(fields["user_id"])  # unless the re-read finds it
+                existed.add(fields["user_id"])
+        elif name == "UserServiceAssignListRequest" and fields.get("user_id") in existed:
+            # Its user was not created by this document (the id exists, perhaps in another
+            # group): whatever BroadWorks answered about that user's packs, the re-read
+            # decides (the order's own user, or the "used elsewhere" conflict).
+            continue
         elif failure is not None:
             continue  # later commands fail because of the first failure
         elif isinstance(error, OCIConnectionError) or (error and error.retryable):
