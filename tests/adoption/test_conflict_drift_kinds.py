@@ -267,9 +267,7 @@ def test_a_phone_added_by_hand_with_another_mac_is_named_and_its_mac_accepted(
         device, "Polycom_VVX450|0004F2ABCD01", "Polycom_VVX450|0004F2ABCD99")
     drift_audit(config=bw_config)
     assert (HQ, "phone_changed", device, entry.expected, entry.actual) in _open()
-    assert not entry.can_reprovision
-    with pytest.raises(DriftRefused, match="cannot modify a phone"):
-        drift_reprovision_start(user=staff, entry_id=entry.pk)
+    assert entry.can_reprovision and entry.can_accept
     _partners_see_nothing(tenant_a, tenant_b, order, entry)
     order_drift_accept_retry(user=staff, order_id=order.pk, reason="phone swapped on site")
     user.refresh_from_db()
@@ -277,3 +275,58 @@ def test_a_phone_added_by_hand_with_another_mac_is_named_and_its_mac_accepted(
     assert services.order_provision(order_id=order.pk, config=bw_config) == "completed"
     drift_audit(config=bw_config)
     assert not any(k == "phone_changed" for _, k, *_ in _open())
+
+
+def _phones(bw) -> dict[str, tuple[str, str]]:
+    listed = bw.request("GroupAccessDeviceGetListRequest", **HQ_GROUP)
+    return {r.device_name: (r.device_type, r.mac_address or "")
+            for r in listed.access_device_table or []}
+
+
+def _phone_order(tenant_a) -> tuple[Order, OrderUser, str]:
+    order, user = _seat_order(tenant_a)
+    user.device_type, user.mac_address = "Polycom_VVX450", "0004F2ABCD01"
+    user.save(update_fields=["device_type", "mac_address"])
+    return order, user, f"{user.user_id.split('@')[0]}_phone"
+
+
+def test_a_phone_added_by_hand_is_reprovisioned_as_ordered_and_the_retry_completes(
+        imported, tenant_a, bw_config, staff):
+    order, _user, device = _phone_order(tenant_a)
+    imported.request("GroupAccessDeviceAddRequest14", **HQ_GROUP, device_name=device,
+                     device_type="Polycom_VVX450", mac_address="0004F2ABCD99")
+    entry = _fails_naming(order, bw_config, "phone_changed")
+    drift_reprovision_start(user=staff, entry_id=entry.pk)
+    assert drift_reprovision_run(entry_id=entry.pk, config=bw_config) == "reprovisioned"
+    assert _phones(imported)[device] == ("Polycom_VVX450", "0004F2ABCD01")
+    order_retry(order_id=order.pk, user=staff)
+    assert services.order_provision(order_id=order.pk, config=bw_config) == "completed"
+
+
+def test_the_audit_finds_a_live_users_phone_swapped_by_hand_and_reprovision_puts_it_back(
+        imported, tenant_a, bw_config, staff):
+    from orion.broadworks import NIL
+
+    order, user, device = _phone_order(tenant_a)
+    assert services.order_provision(order_id=order.pk, config=bw_config) == "completed"
+    assert drift_audit(config=bw_config).found == {}
+    endpoint = imported.request("UserGetRequest22", user_id=user.user_id).access_device_endpoint
+    line_port = endpoint.line_port
+    imported.request("UserModifyRequest17sp4", user_id=user.user_id, endpoint=NIL)
+    imported.request("GroupAccessDeviceDeleteRequest", **HQ_GROUP, device_name=device)
+    imported.request("GroupAccessDeviceAddRequest14", **HQ_GROUP, device_name=device,
+                     device_type="Polycom_VVX450", mac_address="0004F2ABCD77")
+    imported.request("UserModifyRequest17sp4", user_id=user.user_id, endpoint={
+        "access_device_endpoint": {"access_device": {"device_level": "Group",
+                                                     "device_name": device},
+                                   "line_port": line_port}})
+    drift_audit(config=bw_config)
+    assert _open() == {(HQ, "phone_changed", device, "Polycom_VVX450|0004F2ABCD01",
+                        "Polycom_VVX450|0004F2ABCD77")}
+    entry = DriftEntry.objects.get(kind="phone_changed", resolved_at__isnull=True)
+    drift_reprovision_start(user=staff, entry_id=entry.pk)
+    assert drift_reprovision_run(entry_id=entry.pk, config=bw_config) == "reprovisioned"
+    assert _phones(imported)[device] == ("Polycom_VVX450", "0004F2ABCD01")
+    again = imported.request("UserGetRequest22", user_id=user.user_id).access_device_endpoint
+    assert (again.access_device.device_name, again.line_port) == (device, line_port)
+    assert drift_audit(config=bw_config).found == {}

@@ -490,16 +490,11 @@ def _reprovision_refusal(entry: DriftEntry) -> str:
                     "(Orion does not take authorizations away).")
         return ""
     if entry.kind in (DriftKind.NUMBER_MISSING, DriftKind.PACK_MISSING, DriftKind.PACK_EXTRA,
-                      DriftKind.GS_UNASSIGNED, DriftKind.GS_ASSIGNED):
-        return ""
-    if entry.kind == DriftKind.USER_CHANGED:
+                      DriftKind.GS_UNASSIGNED, DriftKind.GS_ASSIGNED, DriftKind.USER_CHANGED,
+                      DriftKind.PHONE_CHANGED):
         return ""
     if entry.kind in _ELSEWHERE:
         return _ELSEWHERE[DriftKind(entry.kind)]
-    if entry.kind == DriftKind.PHONE_CHANGED:
-        return ("Orion cannot modify a phone's type or MAC in BroadWorks, and deleting it "
-                "takes its user's line off it: Accept a new MAC, or change it back in "
-                "BroadWorks.")
     if entry.kind == DriftKind.NUMBER_EXTRA:
         return "Orion does not remove numbers from a group: Accept it, or unassign it in " \
                "BroadWorks."
@@ -509,6 +504,40 @@ def _reprovision_refusal(entry: DriftEntry) -> str:
         return "Retry the order that created the user (its users step adds what is missing)."
     return "Re-create the group by retrying the customer's latest order, or restore it in " \
            "BroadWorks."
+
+
+def _phone_readd(bw: Any, entry: DriftEntry, group: dict[str, str]) -> list[Any]:
+    """The commands that put Orion's phone back (OCI-P has no modify of a phone's type or
+    MAC): its user's line taken off it, the phone deleted and added as ordered, the line
+    put back on it (when the user exists: before its order's users step it does not)."""
+    from orion.broadworks import NIL
+
+    customer = entry.customer
+    userpart = entry.name.removesuffix("_phone")
+    user = (OrderUser.objects.filter(order__customer_id=customer.pk, is_live=True,
+                                     user_id__startswith=f"{userpart}@")
+            .exclude(device_type="").order_by("-pk").first())
+    if user is None:
+        raise DriftRefused("No user of the customer's orders has this phone any more.")
+    device_type, mac = entry.expected.split("|", 1)
+    device = {**group, "device_name": entry.name}
+    added: dict[str, Any] = {**device, "device_type": device_type}
+    if mac:
+        added["mac_address"] = mac
+    exists = bw.batch([("UserGetRequest22", {"user_id": user.user_id})])[0].ok
+    domain = customer.group_domain or settings.ORION_BROADWORKS_SYSTEM_DOMAIN
+    line = {"access_device_endpoint": {
+        "access_device": {"device_level": "Group", "device_name": entry.name},
+        "line_port": f"{userpart}@{domain}"}}
+    requests: list[Any] = []
+    if exists:
+        requests.append(("UserModifyRequest17sp4", {"user_id": user.user_id, "endpoint": NIL}))
+    requests += [("GroupAccessDeviceDeleteRequest", device),
+                 ("GroupAccessDeviceAddRequest14", added)]
+    if exists:
+        requests.append(("UserModifyRequest17sp4", {"user_id": user.user_id,
+                                                    "endpoint": line}))
+    return requests
 
 
 def drift_reprovision_start(*, user: User, entry_id: int) -> DriftEntry:
@@ -573,6 +602,8 @@ def drift_reprovision_run(*, entry_id: int, config: BroadWorksConfig | None = No
         if number:
             fields["phone_number"] = f"+1-{number.removeprefix('+1')}"
         requests = [("UserModifyRequest17sp4", fields)]
+    elif entry.kind == DriftKind.PHONE_CHANGED:
+        requests = []  # read first: which user's line sits on it (``_phone_readd``)
     elif entry.kind == DriftKind.GS_UNASSIGNED:
         requests = [("GroupServiceAssignListRequest", {**group, "service_name": [entry.name]})]
     elif entry.kind == DriftKind.GS_ASSIGNED:
@@ -590,14 +621,17 @@ def drift_reprovision_run(*, entry_id: int, config: BroadWorksConfig | None = No
         later = [("GroupServiceModifyAuthorizationListRequest", {
             **group, "group_service_authorization": [
                 {"service_name": entry.name, "unauthorized": True}]})]
+    failed: list[Exception] = []
     try:
         with BroadWorksClient(config or settings.ORION_BROADWORKS) as bw:
+            if entry.kind == DriftKind.PHONE_CHANGED:
+                requests = _phone_readd(bw, entry, group)
             results = bw.batch(requests)
             failed = [r.error for r in results
                       if r.error is not None and not isinstance(r.error, OCIAlreadyExists)]
             if later and not failed:
                 failed = [r.error for r in bw.batch(later) if r.error is not None]
-    except OCIError as exc:
+    except (OCIError, DriftRefused) as exc:
         failed = [exc]
     if failed:
         DriftEntry.objects.filter(pk=entry.pk).update(reprovision_queued_at=None,

@@ -224,7 +224,8 @@ class DriftEntry(models.Model):
             return self.expected != "0"
         return self.kind in (DriftKind.NUMBER_MISSING, DriftKind.PACK_MISSING,
                              DriftKind.PACK_EXTRA, DriftKind.GS_UNASSIGNED,
-                             DriftKind.GS_ASSIGNED, DriftKind.USER_CHANGED)
+                             DriftKind.GS_ASSIGNED, DriftKind.USER_CHANGED,
+                             DriftKind.PHONE_CHANGED)
 
     @property
     def why_not(self) -> str:
