@@ -489,6 +489,48 @@ def order_save(*, user: User, order_id: int, details: OrderDetails) -> SaveResul
     return SaveResult(order=order, created=True)
 
 
+def order_port_numbers_start(*, customer: Customer, by: User, port_reference: str) -> Order:
+    """The order that carries a completed port's numbers into BroadWorks when the port was
+    started from the customer's page (no order of its own): an add-services order of the
+    customer's partner, started by the staff member who completed the port, for the partner
+    (``placed_by_staff``). Returned still a draft so the numbers can be put on it;
+    ``order_port_numbers_place`` then saves it, in the same transaction."""
+    return Order.objects.create(
+        kind=OrderKind.ADD_SERVICES, partner_id=customer.partner_id,
+        enterprise=customer.enterprise, customer=customer, created_by=by,
+        placed_by_staff=by if by.is_provider_staff else None, company_name=customer.name,
+        time_zone=customer.time_zone, service_type=customer.service_type,
+        domain=customer.domain, billing_start_date=local_today(customer.time_zone),
+        notes=f"Numbers ported in with {port_reference}; placed by Orion when the port "
+              "completed.")
+
+
+def order_port_numbers_place(*, order: Order, by: User, port_reference: str) -> Order:
+    """Save the port's order (``order_port_numbers_start``) as Save Order would: numbered,
+    billed from the completion day (an "Additional DID" line per number, since the order
+    has no package that includes any, and the E911 surcharge), acknowledged, audited
+    (``order.save`` with the port's reference) and queued for provisioning, whose diff adds
+    the numbers to the enterprise and the group. Why an order rather than a bare run: it
+    has the progress page, retries, rollback, billing and the audit trail of any order."""
+    order.number = _next_order_number()
+    order.submitted_at = timezone.now()
+    order.save(update_fields=["number", "submitted_at", "updated_at"])
+    numbers = order.dids.filter(state="assigned").count()
+    _extra_did_line(order, numbers)
+    _freeze_prices(order)
+    e911_surcharge_sync(order=order)
+    order_transition(order=order, to=OrderState.ACKNOWLEDGED, by=by,
+                     note=f"Placed by Orion: port {port_reference} completed.")
+    audit_record(actor=by, action="order.save", obj=order, via="port", changes={
+        "kind": order.kind, "state": [OrderState.DRAFT, OrderState.ACKNOWLEDGED],
+        "customer": order.customer_id, "billing_start_date": order.billing_start_date,
+        "port": port_reference, "numbers": numbers, "on_behalf_of": order.partner_id})
+    order_provisioning_start(order=order)
+    logger.info("order %s: placed for port %s (%s numbers)", order.number, port_reference,
+                numbers)
+    return order
+
+
 def _check_released_numbers(order: Order) -> None:
     released = order_numbers_released(order=order)
     if released:

@@ -455,14 +455,24 @@ def _placed_order(port: PortRequest) -> Order | None:
     return None if order.is_draft else order
 
 
+def _needs_carrier_order(customer: Customer) -> bool:
+    """A port without an order reaches BroadWorks through an order of its own when the
+    customer is in service there (hosted, active, not disconnected). A customer whose first
+    order has not completed gets the numbers from that order's run (the plan provisions all
+    the customer's assigned numbers); a Trunking customer's are set up by hand."""
+    return (customer.activated_at is not None and customer.disconnected_at is None
+            and customer.cancelled_at is None and not customer.is_trunking)
+
+
 def _completion_provision(*, port: PortRequest, user: User) -> None:
     """The numbers are ours now (item 4 of issue 18), in the completion's transaction: they
     enter the inventory assigned to the customer and the request's order, go to the users
     chosen on the request, the order's Billing Start Date follows the completion when it was
     left "on port completion", and the order is provisioned again (the same diff engine adds
     the numbers to the enterprise and the group, and activates the order after its last
-    port). A request without an order leaves its numbers assigned to the customer: the
-    customer's next order provisions them."""
+    port). A request without an order, for a customer in service, gets an add-services
+    order of its own carrying just those numbers (``orders.services.order_port_numbers_*``),
+    saved and queued here; otherwise its numbers stay assigned to the customer."""
     order = _placed_order(port)
     if port.order_id is not None and order is None:
         raise PortRefused("The request's order is still a draft: save the order first, then "
@@ -472,8 +482,19 @@ def _completion_provision(*, port: PortRequest, user: User) -> None:
         raise PortRefused("The request has no customer to give its numbers to.",
                           field="state")
     rows = list(port.numbers.all())
-    dids = numbers_port_in(numbers=[r.e164 for r in rows], customer=customer, order=order,
-                           by=user, note=f"Ported in ({port.reference})")
+    carrier = None
+    if order is None and _needs_carrier_order(customer):
+        from orion.orders.services import order_port_numbers_start
+
+        carrier = order_port_numbers_start(customer=customer, by=user,
+                                           port_reference=port.reference)
+    dids = numbers_port_in(numbers=[r.e164 for r in rows], customer=customer,
+                           order=order or carrier, by=user,
+                           note=f"Ported in ({port.reference})")
+    if carrier is not None:
+        from orion.orders.services import order_port_numbers_place
+
+        order_port_numbers_place(order=carrier, by=user, port_reference=port.reference)
     given = []
     for row in rows:
         if row.user_id is None or order is None:
@@ -497,6 +518,7 @@ def _completion_provision(*, port: PortRequest, user: User) -> None:
     audit_record(actor=user, action="port.numbers_in", obj=port,
                  changes={"numbers": [display(r.e164) for r in rows], "users": given,
                           "order_id": order.pk if order else None,
+                          "carrier_order_id": carrier.pk if carrier else None,
                           "customer_id": customer.pk, "billing_start_date":
                           today.isoformat() if billing else None})
 
