@@ -173,3 +173,16 @@ def test_staff_order_list_filters(client, staff, tenant_a, tenant_b):
     client.force_login(tenant_a.user)
     mine = client.get("/orders/").content.decode()
     assert "Acme Corporation" in mine and "Bravo Holdings" not in mine
+
+
+def test_order_form_offers_every_time_zone_in_its_datalist(client_a, draft):
+    """The datalist is rendered once per process (it is the same on every form): each request
+    still gets all the names, as options of the Time Zone field's list."""
+    from orion.accounts.validators import time_zone_names
+
+    for _ in range(2):
+        page = client_a.get(f"/orders/{draft.pk}/form/").content.decode()
+        datalist = page.split('<datalist id="time-zones">', 1)[1].split("</datalist>", 1)[0]
+        assert datalist == "".join(f'<option value="{tz}">' for tz in time_zone_names())
+        assert '<option value="America/Denver">' in datalist
+        assert 'list="time-zones"' in page
