@@ -50,3 +50,23 @@ def test_user_is_partner_user_or_staff_never_both(tenant_a):
         User.objects.create(username="both", partner=tenant_a.partner, is_staff=True)
     with pytest.raises(IntegrityError), transaction.atomic():
         User.objects.create(username="neither", partner=None, is_staff=False)
+
+
+def test_a_logged_in_page_loads_the_user_with_its_partner(client, tenant_a,
+                                                          django_assert_num_queries):
+    """Every page names the partner in its header: the session's user comes with it, in one
+    query; a deactivated user is logged out as before."""
+    from orion.accounts.auth import ThrottledModelBackend
+
+    backend = ThrottledModelBackend()
+    with django_assert_num_queries(1):
+        user = backend.get_user(tenant_a.user.pk)
+        assert user.partner.name == tenant_a.partner.name
+    User.objects.filter(pk=tenant_a.user.pk).update(is_active=False)
+    assert backend.get_user(tenant_a.user.pk) is None
+    assert backend.get_user(10**9) is None
+
+    User.objects.filter(pk=tenant_a.user.pk).update(is_active=True)
+    client.post("/login/", {"username": tenant_a.user.username, "password": f.PASSWORD})
+    page = client.get("/").content.decode()
+    assert tenant_a.partner.name in page
