@@ -27,7 +27,7 @@ from orion.accounts.models import Customer, Enterprise
 from orion.audit.services import audit_record
 from orion.broadworks.client import BroadWorksClient
 from orion.broadworks.config import BroadWorksConfig
-from orion.broadworks.exceptions import OCIConnectionError, OCINotFound
+from orion.broadworks.exceptions import OCINotFound
 from orion.core.clock import local_today
 from orion.numbers.models import DID
 from orion.numbers.services import customer_numbers_quarantine
@@ -47,7 +47,7 @@ from orion.provisioning.plan.removal import (
     removal_actions,
 )
 from orion.provisioning.queue import effective_start, provisioning_job_defer, steps_create
-from orion.provisioning.rollback import _documents, _items
+from orion.provisioning.rollback import _documents, _items, removal_failure
 from orion.provisioning.services import (
     _audit,
     _fail,
@@ -218,15 +218,8 @@ def _record(run: _Run, actions: list[plan.Action], answers: list, totals: dict[s
                 _label(step, action.step, done[action.step], totals[action.step])
             continue
         refused.add(action.step)
-        if failure is not None:
-            continue
-        error = answer.error
-        if isinstance(error, OCIConnectionError) or (error and error.retryable):
-            failure = error
-        else:
-            failure = ProvisioningStepFailed(
-                f"BroadWorks refused {REMOVAL_LABELS[action.step]} ({action.creates}): "
-                f"{error.message if error else 'no answer'}", step=action.step)
+        if failure is None:
+            failure = removal_failure(action, answer.error)
     touched = list(dict.fromkeys(a.step for a in actions))
     for key in touched:
         if key not in refused and done.get(key, 0) >= totals.get(key, 0):

@@ -23,7 +23,7 @@ from orion.accounts.models import Domain
 from orion.audit.services import audit_record
 from orion.broadworks.client import BroadWorksClient
 from orion.broadworks.config import MAX_COMMANDS_PER_DOCUMENT, BroadWorksConfig
-from orion.broadworks.exceptions import OCIConnectionError, OCINotFound
+from orion.broadworks.exceptions import OCIConnectionError, OCIError, OCINotFound
 from orion.numbers.services import order_numbers_quarantine, order_numbers_return
 from orion.orders.models import Order
 from orion.provisioning import plan
@@ -180,19 +180,22 @@ def _record(rollback: Rollback, actions: list[plan.Action],
             if row is not None:
                 row["done"] = min(row["total"], row["done"] + _items(action))
             continue
-        if failure is not None:
-            continue
-        error = answer.error
-        if isinstance(error, OCIConnectionError) or (error and error.retryable):
-            failure = error
-        else:
-            what = REMOVAL_LABELS[action.step]
-            failure = ProvisioningStepFailed(
-                f"BroadWorks refused {what} ({action.creates}): "
-                f"{error.message if error else 'no answer'}", step=action.step)
+        if failure is None:
+            failure = removal_failure(action, answer.error)
     _label(rollback, actions[-1].step)
     rollback.save(update_fields=["removed", "steps", "label"])
     return failure
+
+
+def removal_failure(action: plan.Action, error: OCIError | None) -> Exception:
+    """What a refused removal means for the run: a connection loss or a retryable answer is
+    raised as is (the job retries the whole run, which re-reads first); anything else stops
+    the run at the action's step with BroadWorks' reason. Rollback and disconnect share it."""
+    if isinstance(error, OCIConnectionError) or (error and error.retryable):
+        return error
+    return ProvisioningStepFailed(
+        f"BroadWorks refused {REMOVAL_LABELS[action.step]} ({action.creates}): "
+        f"{error.message if error else 'no answer'}", step=action.step)
 
 
 def _finish(rollback: Rollback) -> str:
