@@ -21,12 +21,14 @@ from django.db.models import Q, QuerySet
 from orion.accounts.models import Customer, User, Viewer
 from orion.accounts.validators import clean_name, normalize_state, normalize_zip
 from orion.audit.services import audit_record
+from orion.catalog.models import Package
 from orion.core.exceptions import NotFound
 from orion.numbers.exceptions import E911Refused
 from orion.numbers.models import DID, E911Location
-from orion.numbers.selectors import e911_surcharge_package, order_e911_count
+from orion.numbers.selectors import bills_e911, e911_surcharge_package, order_e911_count
 from orion.numbers.states import NumberState
-from orion.orders.models import Order, OrderLine
+from orion.orders.changes import customer_current_quantities
+from orion.orders.models import Order, OrderKind, OrderLine
 from orion.orders.states import OrderState
 from orion.provisioning.resume import order_e911_fixed
 
@@ -208,6 +210,8 @@ def e911_surcharge_sync(*, order: Order) -> int:
     e911_count``: Save Order writes it, provisioning and each edit keep it true), at the
     catalog's price when the line is first written, like the Additional DID line."""
     package = e911_surcharge_package()
+    if order.kind == OrderKind.CHANGE and package is not None:
+        return _change_e911_line(order=order, package=package)
     count = order_e911_count(order=order)
     if package is None:
         return count
@@ -223,6 +227,36 @@ def e911_surcharge_sync(*, order: Order) -> int:
     else:
         OrderLine.objects.filter(order=order, package=package).delete()
     return count
+
+
+def _change_e911_line(*, order: Order, package: Package) -> int:
+    """A change moves the customer's surcharge count from what it is billed now (its orders'
+    surcharge lines, ``customer_current_quantities``) to the numbers that bill it after the
+    change: the customer's numbers plus the change's new ones, less those it gives back. The
+    line is a ``was -> new`` line (a decrease is credited from the effective date, like any
+    other); none when the count stays. Returns the count after the change."""
+    customer = order.customer
+    assert customer is not None  # a change is always of a customer
+    before = customer_current_quantities(
+        customer=customer, exclude_order_id=order.pk).get(package.pk, 0)
+    given_back = set(order.removals.filter(number__isnull=False)
+                     .values_list("number_id", flat=True))
+    hosted = not customer.is_trunking
+    rows = (DID.objects.filter(Q(customer=customer, state=NumberState.ASSIGNED)
+                               | Q(order=order, state__in=[NumberState.RESERVED,
+                                                           NumberState.ASSIGNED]))
+            .exclude(pk__in=given_back).values_list("npa", "is_for_trunking", "e911__id"))
+    after = sum(1 for npa, trunking, location in rows if bills_e911(
+        npa=npa, located=location is not None, is_for_trunking=trunking, hosted=hosted))
+    if before == after:
+        OrderLine.objects.filter(order=order, package=package).delete()
+        return after
+    OrderLine.objects.update_or_create(
+        order=order, package=package,
+        defaults={"quantity": after, "previous_quantity": before,
+                  "charge_type": package.charge_type, "unit_price": package.price,
+                  "included_dids": 0})
+    return after
 
 
 def _resume_if_fixed(*, order: Order, by: User | None) -> None:
