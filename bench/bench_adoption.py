@@ -46,6 +46,11 @@ GROUP_SERVICE = "Hunt Group"
 SYSTEM_DOMAIN = "voip.orion.test"
 
 
+# What the audit sends: five reads per group (the group, its authorizations, numbers, users and
+# phones) and one per enterprise (which group holds each number).
+AUDIT_READS_PER_GROUP = 5
+
+
 def _numbers(enterprise: int, group: int) -> list[str]:
     """50 numbers of one group: five runs of 10 consecutive numbers, one number apart."""
     base = group * 60
@@ -223,7 +228,8 @@ def _markdown(enterprises: int, rows: dict[str, Any], audit: Any, audit_seconds:
         lines.append(f"| {name} | {seconds:.1f} | {report.documents:,} | {report.commands:,} "
                      f"| {report.sessions} |")
     lines.append(f"| drift audit | {audit_seconds:.1f} | {audit.documents:,} | "
-                 f"{audit.customers * 4:,} | {audit.sessions} |")
+                 f"{audit.customers * AUDIT_READS_PER_GROUP + enterprises:,} | "
+                 f"{audit.sessions} |")
     lines += [
         "",
         f"Imported: {counts['customers']:,} customers, {counts['numbers']:,} numbers; "

@@ -224,9 +224,9 @@ def _differences(customer: Customer, group: SeenGroup, catalog: set[Key], orion:
 
 
 def drift_audit(*, config: BroadWorksConfig | None = None, sessions: int = 4) -> AuditReport:
-    """Read every audited customer's group (four commands each, 15 per document, a bounded
-    pool of sessions) and bring the open drift entries up to date: new differences are
-    added, ones no longer found are closed as "gone"."""
+    """Read every audited customer's group (five commands each, plus one per enterprise; 15
+    per document, a bounded pool of sessions) and bring the open drift entries up to date:
+    new differences are added, ones no longer found are closed as "gone"."""
     config = config or settings.ORION_BROADWORKS
     customers = _audited_customers()
     report = AuditReport(customers=len(customers))
