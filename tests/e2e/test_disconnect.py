@@ -56,7 +56,7 @@ def test_the_partner_disconnects_a_customer_and_finds_it_marked_disconnected(
     with page.expect_navigation():
         page.click("#save-disconnect")
     expect(page.locator("#effective-date-error")).to_contain_text("cannot be in the past")
-    shot("refused-past-date")
+    shot(page, "refused-past-date")
     page.fill("#id_effective_date", today.isoformat())
     fee = termination_fee_packages().get(name="Early Termination Fee")
     page.select_option("#id_termination_fee", value=str(fee.pk))
@@ -66,7 +66,7 @@ def test_the_partner_disconnects_a_customer_and_finds_it_marked_disconnected(
     expect(page.locator("#disconnect-reason")).to_have_text("Branch closes")
     wait_for_provisioning(page, "Completed", worker, timeout_ms=60_000)
     expect(page.locator("main")).to_contain_text("removing the group")
-    shot("disconnected")
+    shot(page, "disconnected")
     assert group_id not in broadworks.dump()["service_providers"][sp_id]["groups"]
 
     search(page, "Acme Leaving")

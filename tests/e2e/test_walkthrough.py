@@ -286,9 +286,13 @@ def test_walkthrough_add_customer_to_existing_enterprise(
     expect(page.locator("#order-state")).to_have_text("Acknowledged")
     expect(page.locator(".alert-success")).to_contain_text(f"Order {number} saved.")
     saved = line_rows(page)
+    # The two hosted numbers each bill the E911 Surcharge, a line Save Order adds (issue 18).
     assert {name: line["qty"] for name, line in saved.items()} == {
-        "Enterprise Standard": 5, "Power User": 1, "Auto Attendant": 1, "Hunt Group": 1}
-    expect(page.locator("#mrc-total")).to_have_text(f"${expected_mrc}")
+        "Enterprise Standard": 5, "Power User": 1, "Auto Attendant": 1, "Hunt Group": 1,
+        "E911 Surcharge": 2}
+    surcharge = saved["E911 Surcharge"]
+    assert surcharge["amount"] == surcharge["unit"] * 2 and surcharge["charge"] == "MRC"
+    expect(page.locator("#mrc-total")).to_have_text(f"${expected_mrc + surcharge['amount']}")
     expect(page.locator("#billing-start-date")).to_have_text(billing.isoformat())
     expect(page.locator("main")).to_contain_text(NEW_DOMAIN)
     expect(page.locator("main")).to_contain_text("America/New_York")
