@@ -17,7 +17,7 @@ from procrastinate.jobs import Job
 from orion.accounts.search import account_search
 from orion.numbers.exceptions import NumberInService
 from orion.numbers.models import DID
-from orion.numbers.services import number_release
+from orion.numbers.services import number_quarantine, number_release
 from orion.orders.exceptions import OrderError, StaleOrderState
 from orion.orders.lifecycle import order_transition
 from orion.orders.models import Order, OrderKind
@@ -181,8 +181,14 @@ def test_a_number_in_service_cannot_be_released_alone(tenant_a, staff, emulator,
     did = DID.objects.get(e164=numbers[0])
     with pytest.raises(NumberInService, match="change order"):
         number_release(user=staff, did_id=did.pk)
+    # Quarantining it (the staff page offers it for free numbers; the API for any) would
+    # take it out of the customer's hands the same way while BroadWorks keeps it.
+    with pytest.raises(NumberInService, match="change order"):
+        number_quarantine(user=staff, did_id=did.pk, days=30)
     did.refresh_from_db()
     assert did.state == "assigned" and did.customer_id == order.customer_id
+    assert sorted(emulator.dump()["service_providers"][order.enterprise.bw_service_provider_id]
+                  ["groups"][order.customer.bw_group_id]["dns"]) == [f"+1-{numbers[0][2:]}"]
 
 
 def test_a_lost_job_is_found_requeued_once_and_retryable(tenant_a, staff):

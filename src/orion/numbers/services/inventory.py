@@ -5,7 +5,9 @@ the filled numbers provisioned); the end of quarantines.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -33,18 +35,29 @@ S = NumberState
 
 # --- staff: inventory and backorders ------------------------------------------------------------
 
+def _refuse_in_service(did_id: int, *, what: str) -> Mapping[str, Any] | None:
+    """Lock the number and refuse when it is in a customer's BroadWorks group; returns its
+    state, customer and order as they were.
+
+    Taking it back from the inventory alone would leave it in BroadWorks, to be resold and
+    to fail the next order with "phone number not found". The row is locked first, so a
+    number assigned by a Save Order committing at the same moment is seen as assigned.
+    """
+    row = (DID.objects.select_for_update().filter(pk=did_id)
+           .values("state", "customer_id", "order_id").first())
+    if row and row["state"] == S.ASSIGNED and row["customer_id"] is not None:
+        raise NumberInService(
+            "This number is in service with its customer in BroadWorks. Give it back with "
+            "a change order for that customer (or cancel its order if it never "
+            f"completed); {what} it here alone would leave it in BroadWorks.")
+    return row
+
+
 def number_release(*, user: User, did_id: int, note: str = "") -> DID:
     """Staff: take a number back from its customer; it ages before it is sold again."""
     require_staff(user)
     with transaction.atomic():
-        before = DID.objects.filter(pk=did_id).values("state", "customer_id", "order_id").first()
-        if before and before["state"] == S.ASSIGNED and before["customer_id"] is not None:
-            # It is in the customer's BroadWorks group: taking it back here alone would leave
-            # it there, to be resold and to fail the next order.
-            raise NumberInService(
-                "This number is in service with its customer in BroadWorks. Give it back with "
-                "a change order for that customer (or cancel its order if it never "
-                "completed); releasing it here alone would leave it in BroadWorks.")
+        before = _refuse_in_service(did_id, what="releasing")
         did = _number_transition(
             did_id=did_id, to=S.QUARANTINED, by=user, note=note or "Released by staff.",
             order_id=None, customer_id=None, backorder_id=None, is_for_trunking=False,
@@ -64,6 +77,7 @@ def number_quarantine(*, user: User, did_id: int, days: int | None = None,
     if not 1 <= days <= 3650:
         raise NumberError("Quarantine for 1 to 3,650 days.")
     with transaction.atomic():
+        _refuse_in_service(did_id, what="quarantining")
         did = _number_transition(did_id=did_id, to=S.QUARANTINED, by=user,
                                  note=note or "Quarantined by staff.",
                                  quarantined_until=timezone.now() + timedelta(days=days))
