@@ -122,6 +122,49 @@ def test_orders_complete_through_a_database_outage(catalog, emulator, tmp_path):
     _assert_broadworks_matches(emulator, orders)
 
 
+def test_orders_converge_when_answers_are_lost_after_broadworks_applied_them(
+        catalog, emulator, tmp_path):
+    """BroadWorks applies a document and the answer never arrives (the connection drops):
+    the worker cannot know what was done, resends, reads back, and every order converges to
+    exactly what it asked for, once."""
+    orders = _place(30, enterprises=4)
+    pick, process = emulator.faults.pick, emulator._process
+    last: dict[str, object] = {"fault": None}
+    lost_writes: list[int] = []  # the writes BroadWorks applied whose answer was dropped
+
+    def spy_pick(rng):
+        last["fault"] = pick(rng)
+        return last["fault"]
+
+    def spy_process(document, session, **kwargs):
+        before = emulator.stats.writes
+        answer = process(document, session, **kwargs)
+        if last["fault"] == "lose_answer" and emulator.stats.writes > before:
+            lost_writes.append(emulator.stats.writes - before)
+        last["fault"] = None
+        return answer
+
+    emulator.faults.pick = spy_pick  # the emulator's loop calls pick, then _process
+    emulator._process = spy_process
+    emulator.set_faults(lose_answer_rate=0.15)
+    env = worker_env(host=emulator.host, port=emulator.port)
+    logs = [tmp_path / f"l{n}.log" for n in range(2)]
+    workers = [_start_worker(env, f"l{n}", logs[n]) for n in range(2)]
+    try:
+        states = _wait_all_done(orders, timeout=240)
+    finally:
+        _stop(workers)
+        emulator.set_faults(lose_answer_rate=0)
+    text = "".join(log.read_text(errors="replace") for log in logs)
+    assert states == Counter({OrderState.COMPLETED: len(orders)}), (states, text[-4000:])
+    assert len(lost_writes) >= 3, "the fault must hit documents that changed BroadWorks"
+    notes = "".join(Order.objects.filter(pk__in=[o.pk for o in orders])
+                    .values_list("state_changes__note", flat=True)
+                    .exclude(state_changes__note=None))
+    assert "outside Orion" not in notes and "already exists" not in notes
+    _assert_broadworks_matches(emulator, orders)
+
+
 def _held_lock_pids() -> list[int]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT a.pid FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
