@@ -310,3 +310,19 @@ def test_staff_see_lost_orders_on_the_dashboard_and_the_order_page(client, tenan
     assert 'id="job-lost"' in detail and 'id="retry"' in detail and 'id="cancel-order"' in detail
     client.force_login(tenant_a.user)  # partners are not shown the operations view
     assert 'id="lost-orders"' not in client.get("/").content.decode()
+
+
+def test_the_order_form_says_which_domain_an_empty_field_gives(client, tenant_a, settings):
+    settings.ORION_BROADWORKS_SYSTEM_DOMAIN = SYSTEM
+    enterprise = tenant_a.enterprise
+    enterprise.default_domain = "branch-parent.example"
+    enterprise.save(update_fields=["default_domain"])
+    client.force_login(tenant_a.user)
+    branch = order_start(user=tenant_a.user, kind=OrderKind.NEW_CUSTOMER, enterprise=enterprise)
+    page = client.get(f"/orders/{branch.pk}/form/").content.decode()
+    hint = page.split('id="domain-fallback"', 1)[1].split("</small>", 1)[0]
+    assert "<strong>branch-parent.example</strong> (its enterprise's)" in hint
+    new = order_start(user=tenant_a.user, kind=OrderKind.NEW_ENTERPRISE)
+    page = client.get(f"/orders/{new.pk}/form/").content.decode()
+    hint = page.split('id="domain-fallback"', 1)[1].split("</small>", 1)[0]
+    assert f"<strong>{SYSTEM}</strong>" in hint and "enterprise" not in hint

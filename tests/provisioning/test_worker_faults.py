@@ -194,7 +194,7 @@ def _diagnosis(orders: list[Order], states: Counter, log: Path) -> str:
 
 
 def test_a_frozen_worker_is_fenced_after_the_take_over(catalog, emulator, tmp_path):
-    orders = _place(12, enterprises=3)
+    orders = _place(30, enterprises=3)  # 10 an enterprise: most wait for their enterprise
     emulator.set_faults(latency_ms=250)  # every run takes a while: the freeze lands inside one
     env = worker_env(host=emulator.host, port=emulator.port, stalled_seconds=3)
     frozen_log, taker_log = tmp_path / "frozen.log", tmp_path / "taker.log"
