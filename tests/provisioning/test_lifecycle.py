@@ -173,7 +173,8 @@ def test_a_cancelled_new_enterprise_frees_its_domain(tenant_a, staff):
     assert again.enterprise_id != order.enterprise_id
 
 
-def test_a_number_in_service_cannot_be_released_alone(tenant_a, staff, emulator, bw_config):
+def test_a_number_in_service_cannot_be_released_alone(client, tenant_a, staff, emulator,
+                                                     bw_config):
     numbers = stock_numbers(6175550100, 1)
     order = place_order(user=tenant_a.user, kind=OrderKind.NEW_CUSTOMER,
                         enterprise=tenant_a.enterprise, packages=PACKAGES, numbers=numbers)
@@ -189,6 +190,11 @@ def test_a_number_in_service_cannot_be_released_alone(tenant_a, staff, emulator,
     assert did.state == "assigned" and did.customer_id == order.customer_id
     assert sorted(emulator.dump()["service_providers"][order.enterprise.bw_service_provider_id]
                   ["groups"][order.customer.bw_group_id]["dns"]) == [f"+1-{numbers[0][2:]}"]
+    # The number's staff page offers no Release for it, and says how to give it back.
+    client.force_login(staff)
+    page = client.get(f"/numbers/number/?id={did.pk}").content.decode()
+    assert 'id="did-release"' not in page and 'id="did-quarantine"' not in page
+    assert 'id="did-in-service"' in page and "change order" in page
 
 
 def test_a_lost_job_is_found_requeued_once_and_retryable(tenant_a, staff):
