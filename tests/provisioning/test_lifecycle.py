@@ -332,3 +332,25 @@ def test_the_order_form_says_which_domain_an_empty_field_gives(client, tenant_a,
     page = client.get(f"/orders/{new.pk}/form/").content.decode()
     hint = page.split('id="domain-fallback"', 1)[1].split("</small>", 1)[0]
     assert f"<strong>{SYSTEM}</strong>" in hint and "enterprise" not in hint
+
+
+def test_a_cancel_that_commits_while_the_worker_starts_wins(tenant_a, staff, emulator,
+                                                            bw_config, monkeypatch):
+    """The worker read the order (acknowledged), staff cancel it, then the worker moves it to
+    in progress: the move is refused, the job ends quietly, BroadWorks gets nothing."""
+    order = place_order(user=tenant_a.user, kind=OrderKind.NEW_CUSTOMER,
+                        enterprise=tenant_a.enterprise, packages=PACKAGES, name="Photo Finish")
+    monkeypatch.setattr(services, "broadworks_config", lambda: bw_config)
+    hold = services._e911_hold
+
+    def cancel_meanwhile(read: Order) -> bool:  # runs after the worker re-read the order
+        repair.order_cancel(order_id=read.pk, user=staff, reason="changed their mind")
+        return hold(read)
+
+    monkeypatch.setattr(services, "_e911_hold", cancel_meanwhile)
+    assert provision_order(_context(order), order_id=order.pk) == "changed"
+    order.refresh_from_db()
+    assert order.state == OrderState.CANCELLED
+    assert list(order.state_changes.values_list("to_state", flat=True)) == [
+        OrderState.ACKNOWLEDGED, OrderState.CANCELLED]
+    assert emulator.stats.writes == 0
