@@ -14,6 +14,7 @@ from procrastinate import JobContext
 from procrastinate.contrib.django import app as procrastinate_app
 from procrastinate.jobs import Job
 
+from orion.accounts.models import Domain
 from orion.accounts.search import account_search
 from orion.numbers.exceptions import NumberInService
 from orion.numbers.models import DID
@@ -354,3 +355,19 @@ def test_a_cancel_that_commits_while_the_worker_starts_wins(tenant_a, staff, emu
     assert list(order.state_changes.values_list("to_state", flat=True)) == [
         OrderState.ACKNOWLEDGED, OrderState.CANCELLED]
     assert emulator.stats.writes == 0
+
+
+def test_the_system_domain_typed_as_a_domain_stays_every_enterprises(
+        tenant_a, tenant_b, emulator, bw_config, settings):
+    """BroadWorks shares the system domain with every enterprise: typing it claims nothing,
+    so another partner typing it too is not told it belongs to someone else."""
+    settings.ORION_BROADWORKS_SYSTEM_DOMAIN = SYSTEM
+    orders = [place_order(user=tenant.user, kind=OrderKind.NEW_ENTERPRISE, packages=PACKAGES,
+                          name=f"System {n}", domain=SYSTEM)
+              for n, tenant in enumerate((tenant_a, tenant_b))]
+    for order in orders:
+        assert _provision(order, bw_config) == OrderState.COMPLETED
+        sp = emulator.dump()["service_providers"][order.enterprise.bw_service_provider_id]
+        assert sp["default_domain"] == SYSTEM
+        assert sp["groups"][order.customer.bw_group_id]["default_domain"] == SYSTEM
+    assert not Domain.objects.filter(name__iexact=SYSTEM).exists()

@@ -52,8 +52,10 @@ def domain_claim(*, enterprise: Enterprise, domain: str) -> None:
 
     The unique index on the domain name is the guarantee; the query before it only turns the
     common case into a message that names the other enterprise when the user may see it.
+    The system domain is every enterprise's in BroadWorks (a typed one is not claimed, or
+    the first enterprise to type it would lock every other out of it).
     """
-    if not domain:
+    if not domain or domain.lower() == settings.ORION_BROADWORKS_SYSTEM_DOMAIN.lower():
         return
     existing = Domain.objects.filter(name__iexact=domain).select_related("enterprise").first()
     if existing is not None:
