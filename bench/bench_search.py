@@ -668,7 +668,10 @@ WHY_MISSED = (
     "row by row). The ranking, not the index, is the cost; prepared statements removed the "
     "planning, pipelining removed two of the round trips, and what is left is round trips "
     "and rows read. Closing the gap needs the whole search in one round trip (a server-side "
-    "function) and a smaller window for page 1; not done."
+    "function) and a smaller window for page 1; not done. The gap is not the load alone: "
+    "in the 12:39 UTC run of 2026-12-02, with the machine nearly idle during the 100,000 "
+    "accounts part (load average 0.4 to 1.1), `account_search` was still about half as fast "
+    "as the plain query at p50 and p95."
 )
 
 
