@@ -23,7 +23,8 @@ from typing import Any, TypeAlias
 from broadworks_ocip.base import ErrorResponse, OCIRequest, OCIResponse
 
 from orion.broadworks import codec, schema
-from orion.broadworks.config import MAX_COMMANDS_PER_DOCUMENT, BroadWorksConfig
+from orion.broadworks.config import MAX_COMMANDS_PER_DOCUMENT as MAX_COMMANDS_PER_DOCUMENT
+from orion.broadworks.config import BroadWorksConfig
 from orion.broadworks.exceptions import (
     OCIAuthenticationError,
     OCIConnectionError,

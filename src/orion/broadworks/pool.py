@@ -61,6 +61,26 @@ class BroadWorksPool:
         finally:
             self._slots.release()
 
+    @contextmanager
+    def spare(self, most: int) -> Iterator[list[BroadWorksClient]]:
+        """Up to ``most`` more clients whose slots are free right now, for one burst of
+        concurrent documents; never waits. A run that holds one connection and waited for
+        another could wait on a run doing the same: so it takes what is free, maybe none,
+        and the pool's bound on requests in flight holds as ever."""
+        taken: list[BroadWorksClient] = []
+        try:
+            while len(taken) < most and self._slots.acquire(blocking=False):
+                try:
+                    taken.append(self._take())
+                except BaseException:
+                    self._slots.release()
+                    raise
+            yield taken
+        finally:
+            for client in taken:
+                self._idle.put(client)
+                self._slots.release()
+
     def _take(self) -> BroadWorksClient:
         try:
             return self._idle.get_nowait()

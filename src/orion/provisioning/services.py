@@ -12,7 +12,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -20,15 +21,16 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from orion.broadworks.client import BroadWorksClient, OCIExchange
-from orion.broadworks.config import MAX_COMMANDS_PER_DOCUMENT, BroadWorksConfig
+from orion.broadworks.config import BroadWorksConfig
 from orion.broadworks.exceptions import OCIAlreadyExists, OCIConnectionError, OCIError
 from orion.broadworks.pool import BroadWorksPool
 from orion.core.bulk import rows_insert_sql, rows_update, rows_update_sql
+from orion.numbers.services import change_numbers_give_back
 from orion.numbers.services.e911 import e911_held_note, order_e911_defaults_apply
 from orion.orders.lifecycle import order_activate, order_open_ports, order_transition
 from orion.orders.models import Order, OrderKind
 from orion.orders.states import PROVISIONING_STATES, OrderState
-from orion.provisioning import plan
+from orion.provisioning import plan, waves
 from orion.provisioning.exceptions import (
     ProvisioningBusy,
     ProvisioningConflict,
@@ -236,11 +238,12 @@ def order_provision(*, order_id: int, config: BroadWorksConfig | None = None,
                    touched=set(), fence=fence)
         _audit.buffer = []
         try:
-            with broadworks_pool(config or broadworks_config()).connection() as client:
+            pool = broadworks_pool(config or broadworks_config())
+            with pool.connection() as client:
                 run.client = client
                 client.before_send = run.before_document  # before every document and resend
                 try:
-                    _converge(run, client)
+                    _converge(run, client, pool)
                 finally:
                     client.before_send = None
                     run.client, run.fence_seen = None, None
@@ -261,23 +264,13 @@ def order_provision(*, order_id: int, config: BroadWorksConfig | None = None,
 def _change_complete(order: Order) -> None:
     """A change reached BroadWorks (in the completion's transaction): its given-back numbers
     age in quarantine, its removed users stop being live, and the audit log says so."""
-    from datetime import timedelta
-
     from orion.audit.services import audit_record
-    from orion.numbers import conf as number_conf
-    from orion.numbers.models import DID
-    from orion.numbers.services.moves import dids_move
-    from orion.numbers.states import NumberState
     from orion.users.models import OrderUser
     from orion.users.removals import order_removals
 
     removals = order_removals(order)
-    numbers = len(dids_move(
-        queryset=DID.objects.filter(pk__in=[d.pk for d in removals.numbers]),
-        to=NumberState.QUARANTINED, from_states=[NumberState.ASSIGNED], by=None, order=order,
-        note=f"Given back with change {order.number}.", order_id=None, customer_id=None,
-        reserved_until=None, backorder_id=None,
-        quarantined_until=timezone.now() + timedelta(days=number_conf.quarantine_days())))
+    numbers = change_numbers_give_back(order=order, did_ids=[d.pk for d in removals.numbers],
+                                       note=f"Given back with change {order.number}.")
     users = OrderUser.objects.filter(pk__in=[u.pk for u in removals.users],
                                      is_live=True).update(is_live=False)
     audit_record(actor=None, action="order.change_complete", obj=order, via="worker",
@@ -318,7 +311,7 @@ def _e911_hold(order: Order) -> bool:
     return True
 
 
-def _converge(run: _Run, client: BroadWorksClient) -> None:
+def _converge(run: _Run, client: BroadWorksClient, pool: BroadWorksPool) -> None:
     """Read, diff, write; again if BroadWorks said "already exists" (to verify it).
 
     Step bookkeeping and the OCI-P log are written in one statement per phase (``_record``,
@@ -358,21 +351,73 @@ def _converge(run: _Run, client: BroadWorksClient) -> None:
             return
         recheck = False
         # One document at a time, recorded as it returns, so the page follows long steps
-        # ("creating users (15 of 50)") and a failure stops what depends on it.
-        for start in range(0, len(actions), MAX_COMMANDS_PER_DOCUMENT):
-            chunk = actions[start:start + MAX_COMMANDS_PER_DOCUMENT]
-            later = {a.step for a in actions[start + MAX_COMMANDS_PER_DOCUMENT:]}
+        # ("creating users (15 of 50)") and a failure stops what depends on it; then the
+        # new users' documents, several at a time (``waves``).
+        docs = waves.documents(actions)
+        chunks = [*docs.ordered, *docs.concurrent]
+        laters: list[set[str]] = []  # the steps with commands after each document
+        after: set[str] = set()
+        for chunk in reversed(chunks):
+            laters.insert(0, set(after))
+            after |= {a.step for a in chunk}
+        ordered = docs.ordered if waves.MAX_AT_ONCE > 1 else chunks
+        for n, chunk in enumerate(ordered):
             # client.before_send re-checks the fence immediately before each document.
             results = client.batch([a.request for a in chunk])
-            again, failure = _record_results(run, chunk, results, later=later)
+            again, failure = _record_results(run, chunk, results, later=laters[n])
             recheck = recheck or again
             if failure is not None:
                 raise failure
+        if docs.concurrent and waves.MAX_AT_ONCE > 1:
+            again = _send_concurrently(run, client, pool, docs.concurrent,
+                                       laters[len(docs.ordered):])
+            recheck = recheck or again
         if not recheck:
             return
     raise ProvisioningStepFailed(
         "BroadWorks keeps answering 'already exists' for objects Orion cannot read back; "
         "check the enterprise in BroadWorks.", step="check")
+
+
+def _send_concurrently(run: _Run, client: BroadWorksClient, pool: BroadWorksPool,
+                       chunks: list[list[plan.Action]], laters: list[set[str]]) -> bool:
+    """The new users' documents in bursts over the run's session and the pool's free ones,
+    each burst behind one fence check; recorded in order once the burst is back. Returns
+    whether a re-read must verify "already exists"; raises the first failure after the
+    burst that met it (later bursts are not sent)."""
+    recheck = False
+    buffer = _audit.buffer
+
+    @contextmanager
+    def in_thread() -> Iterator[None]:
+        _audit.buffer = buffer  # the run's OCI-P log, whichever thread sends
+        try:
+            yield
+        finally:
+            _audit.buffer = None
+
+    with pool.spare(min(len(chunks), waves.MAX_AT_ONCE) - 1) as spares:
+        clients = [client, *spares]
+        index = 0
+        for burst in waves.bursts(chunks, len(clients)):
+            run.check_fence()  # one check, on the run's database session, for the burst
+            outcomes = waves.send_burst(clients, burst, in_thread=in_thread)
+            failure: BaseException | None = None
+            for chunk, outcome in zip(burst, outcomes, strict=True):
+                later = laters[index]
+                index += 1
+                if isinstance(outcome, waves.NotSent) and failure is None:
+                    # A spare session could not log in: nothing went; the run's own sends it.
+                    outcome = client.batch([a.request for a in chunk])
+                if isinstance(outcome, BaseException):
+                    failure = failure or outcome
+                    continue
+                again, refused = _record_results(run, chunk, outcome, later=later)
+                recheck = recheck or again
+                failure = failure or refused
+            if failure is not None:
+                raise failure
+    return recheck
 
 
 def _nothing_sent_yet(order: Order) -> bool:

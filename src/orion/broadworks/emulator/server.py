@@ -66,6 +66,9 @@ class Stats:
     http_requests: int = 0
     #: Times the state file was written.
     saves: int = 0
+    #: Documents being answered right now, and the most at once (several sessions' at a time).
+    answering: int = 0
+    answering_max: int = 0
 
 
 def _error_response(err: EmulatorError) -> ErrorResponse:
@@ -435,6 +438,20 @@ class EmulatorServer:
         writer: asyncio.StreamWriter,
     ) -> bool:
         """Answer one document; False when the connection must end (drop, hang)."""
+        self.stats.answering += 1
+        self.stats.answering_max = max(self.stats.answering_max, self.stats.answering)
+        try:
+            return await self._answer_now(document, session, reader, writer)
+        finally:
+            self.stats.answering -= 1
+
+    async def _answer_now(
+        self,
+        document: bytes,
+        session: handlers.Session,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+    ) -> bool:
         if self.faults.latency_ms:
             await asyncio.sleep(self.faults.latency_ms / 1000)
         self.stats.documents += 1

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,7 @@ TOLERATED = frozenset({("LogoutRequest", "reason")})
 _TOLERATING = frozenset(command for command, _ in TOLERATED)
 
 _INT_RANGE = {"int": (-(2**31), 2**31 - 1), "long": (-(2**63), 2**63 - 1)}
+_MATCHED_MAX = 20_000
 _INTEGER = re.compile(r"^[+-]?\d+$")
 
 
@@ -51,6 +52,12 @@ class Table:
     requests: frozenset[str]
     simple: dict[str, dict[str, Any]]
     complex: dict[str, dict[str, Any]]
+    #: (complex type, child element names) -> the particle each child matched. Matching a
+    #: content model depends on nothing else, and a provisioning run sends the same shapes
+    #: over and over (50 UserAddRequest17sp4 with the same elements): the backtracking
+    #: match runs once per shape, the values are still checked every time.
+    matched: dict[tuple[str, tuple[str, ...]], list[dict[str, Any]]] = field(
+        default_factory=dict, compare=False, repr=False)
 
 
 @cache
@@ -108,11 +115,16 @@ class _Checker:
             raise SchemaViolation(path, "cvc-complex-type.2.3: text is not allowed here")
         children = [child for child in element if isinstance(child.tag, str)]
         names = [_local(child.tag) for child in children]
-        assigned: list[dict[str, Any]] = []
-        self.furthest: tuple[int, list[str]] = (-1, [])
-        end = self._sequence(declared.get("content", []), names, 0, assigned)
-        if end is None or end < len(names):
-            self._structure_error(path, names, end)
+        shape = (type_name, tuple(names))
+        assigned = self.table.matched.get(shape)
+        if assigned is None:
+            assigned = []
+            self.furthest: tuple[int, list[str]] = (-1, [])
+            end = self._sequence(declared.get("content", []), names, 0, assigned)
+            if end is None or end < len(names):
+                self._structure_error(path, names, end)  # refusals are not remembered
+            if len(self.table.matched) < _MATCHED_MAX:  # bounded, whatever peers send
+                self.table.matched[shape] = assigned
         for child, particle in zip(children, assigned, strict=True):
             self.element(particle, f"{path}/{particle['element']}", child)
 
