@@ -17,8 +17,9 @@ from orion.billing.charges import BillingMonth
 from orion.numbers.exceptions import E911Refused
 from orion.numbers.models import DID, E911Location
 from orion.numbers.selectors import order_e911_count, order_numbers
-from orion.numbers.services import dids_move, order_dids_order
+from orion.numbers.services import order_dids_order
 from orion.numbers.services.e911 import E911_HELD_PREFIX, E911Address, e911_clean, e911_set
+from orion.numbers.services.moves import dids_move
 from orion.orders import services as order_services
 from orion.orders.models import Order, OrderKind
 from orion.orders.selectors import order_quote

@@ -430,6 +430,17 @@ def customer_numbers_quarantine(*, customer_id: int, order: Order, by: User | No
         quarantined_until=timezone.now() + timedelta(days=conf.quarantine_days())))
 
 
+def change_numbers_give_back(*, order: Order, did_ids: Iterable[int], note: str) -> int:
+    """A change order reached BroadWorks without some of the customer's numbers: those age in
+    quarantine, as a released number does, since callers may still dial them. Only numbers
+    still in service move. Returns how many numbers were given back."""
+    return len(dids_move(
+        queryset=DID.objects.filter(pk__in=list(did_ids)), to=S.QUARANTINED,
+        from_states=[S.ASSIGNED], by=None, order=order, note=note, order_id=None,
+        customer_id=None, reserved_until=None, backorder_id=None,
+        quarantined_until=timezone.now() + timedelta(days=conf.quarantine_days())))
+
+
 def order_numbers_quarantine(*, order: Order, by: User | None, note: str) -> int:
     """An order ended before its numbers were in service (cancelled): they age in quarantine
     before anyone else may take them, since some may already have reached BroadWorks.
