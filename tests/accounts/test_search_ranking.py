@@ -141,3 +141,24 @@ def test_moving_an_enterprise_moves_its_customers(tenant_a, tenant_b):
     assert {h.name for h in account_search(user=tenant_b.user, query="acme corp").hits} == {
         "Acme Corporation", "Acme Corporation - Denver"}
     assert account_search(user=tenant_a.user, query="acme corp").hits == []
+
+
+def test_density_probe_counts_word_starts_apart():
+    """A query found only inside words ("rontier" in "Frontier") has no tier-3 matches on
+    the first pages: tier 3 must not be read densely from a prediction made of tier 4."""
+    density = selectors._Density(found=(40, 60), word=(0, 3), pages=(500, 1500))
+    assert selectors._dense_bounds(density, statement="contains", fetch=100)
+    assert selectors._dense_bounds(density, statement="inside", fetch=100)
+    assert selectors._dense_bounds(density, statement="word", fetch=100) == {}
+    assert density.of("inside") == (40, 57)
+
+
+@pytest.mark.django_db
+def test_word_start_outranks_many_inside_matches(harbor):
+    enterprise = f.make_enterprise(partner=harbor.partner, name="Frontier Holdings")
+    for n in range(30):
+        f.make_customer(enterprise=enterprise, name=f"Frontier Branch {n}")
+    f.make_customer(enterprise=enterprise, name="Big Rontier Supply")
+    ranked = _names(harbor, "rontier", page_size=5)
+    assert ranked[0] == ("Customer", "Big Rontier Supply")
+    assert len(_all_pages(harbor, "rontier", 7)) == 32

@@ -151,13 +151,20 @@ _CONTAINS_SETTINGS = {
 
 # How dense the matches are at the start of each table's physical order: the matching rows of
 # its first PROBE_PAGES pages (a TID range scan, a few hundred rows). See ``_dense_bounds``.
+# Word starts (tier 3) are counted apart: a query found mostly inside words ("rontier") has
+# few of them, and a dense tier 3 predicted from all the matches read pages in vain.
 _PROBE_SQL = """
-SELECT (SELECT count(*) FROM accounts_enterprise e
-         WHERE e.ctid < %(probe)s::tid AND lower(e.name) LIKE lower(%(pattern)s) {scope_e}),
-       (SELECT count(*) FROM accounts_customer c
-         WHERE c.ctid < %(probe)s::tid AND lower(c.name) LIKE lower(%(pattern)s) {scope_c}),
+SELECT e.found, e.word, c.found, c.word,
        (SELECT relpages FROM pg_class WHERE oid = 'accounts_enterprise'::regclass),
        (SELECT relpages FROM pg_class WHERE oid = 'accounts_customer'::regclass)
+  FROM (SELECT count(*) AS found,
+               count(*) FILTER (WHERE lower(e.name) LIKE lower(%(word)s)) AS word
+          FROM accounts_enterprise e
+         WHERE e.ctid < %(probe)s::tid AND lower(e.name) LIKE lower(%(pattern)s) {scope_e}) e,
+       (SELECT count(*) AS found,
+               count(*) FILTER (WHERE lower(c.name) LIKE lower(%(word)s)) AS word
+          FROM accounts_customer c
+         WHERE c.ctid < %(probe)s::tid AND lower(c.name) LIKE lower(%(pattern)s) {scope_c}) c
 """
 PROBE_PAGES = 8
 # A dense statement reads at most this many heap pages of each table.
@@ -354,7 +361,7 @@ def account_search(*, user: User, query: str, page: int = 1, page_size: int = 25
             rows = None
             if statement == "contains" and density.expects_more_than(params["fetch"]):
                 continue
-            bounds = _dense_bounds(density, fetch=params["fetch"])
+            bounds = _dense_bounds(density, statement=statement, fetch=params["fetch"])
             if bounds:
                 dense = _run(cursor, search_sql(scoped=scoped, statement=statement,
                                                 dense=True), params | bounds)
@@ -453,8 +460,9 @@ def _first_trip(cursor: psycopg.Cursor[Any], *, query: str, scoped: bool,
     if contains:
         found = probe.fetchone()
         assert found is not None
-        density = _Density(found=(int(found[0]), int(found[1])),
-                           pages=(int(found[2]), int(found[3])))
+        density = _Density(found=(int(found[0]), int(found[2])),
+                           word=(int(found[1]), int(found[3])),
+                           pages=(int(found[4]), int(found[5])))
     return saved, prefix.fetchall(), density
 
 
@@ -478,7 +486,16 @@ class _Density:
     """Matches of the query in the first PROBE_PAGES pages of each table, and its pages."""
 
     found: tuple[int, int]  # enterprises, customers
+    word: tuple[int, int]  # of those, at the start of a later word (tier 3)
     pages: tuple[int, int]
+
+    def of(self, statement: str) -> tuple[int, int]:
+        """The probe's matches of ``statement`` (its tiers), per table."""
+        if statement == "word":
+            return self.word
+        if statement == "inside":
+            return (self.found[0] - self.word[0], self.found[1] - self.word[1])
+        return self.found
 
     def expects_more_than(self, rows: int) -> bool:
         """Both tables likely hold more than ``rows`` matches (so tiers 3 and 4 together
@@ -487,7 +504,7 @@ class _Density:
                    for found, pages in zip(self.found, self.pages, strict=True))
 
 
-def _dense_bounds(density: _Density, *, fetch: int) -> dict[str, str]:
+def _dense_bounds(density: _Density, *, statement: str, fetch: int) -> dict[str, str]:
     """TID bounds for the dense form of a contains statement, or {} when the GIN scan is better.
 
     A common word ("LLC", one name in twelve) has tens of thousands of matches: a GIN bitmap
@@ -498,7 +515,7 @@ def _dense_bounds(density: _Density, *, fetch: int) -> dict[str, str]:
     that does not fill both streams is ignored and the GIN statement runs after all.
     """
     bounds = {}
-    for table, found in zip("ec", density.found, strict=True):
+    for table, found in zip("ec", density.of(statement), strict=True):
         if not found:
             return {}
         pages = 4 * -(-fetch * PROBE_PAGES // found)  # 4x the pages the probe predicts
