@@ -162,3 +162,51 @@ def test_word_start_outranks_many_inside_matches(harbor):
     ranked = _names(harbor, "rontier", page_size=5)
     assert ranked[0] == ("Customer", "Big Rontier Supply")
     assert len(_all_pages(harbor, "rontier", 7)) == 32
+
+
+@pytest.mark.django_db
+def test_dense_and_gin_statements_return_the_same_pages(monkeypatch, harbor):
+    """The dense form (first pages in physical order) is only a faster way to the rows the
+    GIN statement returns first: forced on, every page is the same."""
+    enterprise = f.make_enterprise(partner=harbor.partner, name="Dense Harbor Group")
+    for n in range(40):
+        f.make_customer(enterprise=enterprise, name=f"Bayharbor {n} Marine")
+        f.make_customer(enterprise=enterprise, name=f"Old Harbor {n}")
+    monkeypatch.setattr(selectors, "CONTAINS_WINDOW", 8)
+    monkeypatch.setattr(selectors, "PREFIX_WINDOW", 8)
+    used = []
+    real = selectors._dense_bounds
+
+    def counted(*args, **kwargs):
+        bounds = real(*args, **kwargs)
+        used.append(bool(bounds))
+        return bounds
+
+    monkeypatch.setattr(selectors, "_dense_bounds", counted)
+    monkeypatch.setattr(selectors, "DENSE_MATCHES_PER_PAGE", 10**9)  # never dense
+    gin = {size: _all_pages(harbor, "arbor", size) for size in (5, 9, 30)}
+    assert not any(used)
+    monkeypatch.setattr(selectors, "DENSE_MATCHES_PER_PAGE", 0)  # dense whenever it can
+    used.clear()
+    assert {size: _all_pages(harbor, "arbor", size) for size in (5, 9, 30)} == gin
+    assert any(used)
+    assert len(gin[30]) == 9 + 80 + 1
+
+
+@pytest.mark.django_db
+def test_prefix_filling_the_page_skips_the_probe(monkeypatch, harbor):
+    """The density probe runs only when the name prefixes cannot fill the page."""
+    enterprise = f.make_enterprise(partner=harbor.partner, name="Probe Test")
+    for n in range(30):
+        f.make_customer(enterprise=enterprise, name=f"Harbor Branch {n}")
+    probes = []
+    real = selectors._Density
+    monkeypatch.setattr(selectors, "_Density", lambda **kw: probes.append(kw) or real(**kw))
+    page = account_search(user=harbor, query="harbor", page_size=10)
+    assert len(page.hits) == 10 and page.has_next and probes == []
+    assert all(hit.name.lower().startswith("harbor") for hit in page.hits)
+    everything = account_search(user=harbor, query="harbor", page_size=100)
+    assert len(everything.hits) == 9 + 30 and len(probes) == 1
+    assert probes[0]["found"] == (1, 38)  # every row sits in the first pages here
+    inside = account_search(user=harbor, query="arbor", page_size=10)
+    assert len(probes) == 2 and len(inside.hits) == 10
