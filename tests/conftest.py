@@ -13,6 +13,7 @@ from orion.accounts.models import Customer, Enterprise, Partner, User
 from orion.broadworks import BroadWorksClient, BroadWorksConfig
 from orion.broadworks.emulator import EmulatorServer
 from orion.catalog.services import catalog_load
+from orion.provisioning.services import broadworks_pools_close
 from tests import factories as f
 
 
@@ -85,6 +86,15 @@ def emulator() -> Iterator[EmulatorServer]:
 def bw_config(emulator: EmulatorServer) -> BroadWorksConfig:
     return BroadWorksConfig(host=emulator.host, port=emulator.port, connect_timeout=2.0,
                             command_timeout=5.0)
+
+
+@pytest.fixture(autouse=True)
+def _broadworks_pools_closed() -> Iterator[None]:
+    """Each test's pooled OCI-P sessions end with it: the next test's emulator may get the
+    same port, and a stale session there fails the first document (and uses up the one
+    resend a fault test counts on)."""
+    yield
+    broadworks_pools_close()
 
 
 @pytest.fixture

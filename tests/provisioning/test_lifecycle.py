@@ -7,6 +7,8 @@ unexpected errors.
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from django.conf import settings
 from django.db import connection
@@ -300,6 +302,28 @@ def test_an_answer_lost_after_broadworks_applied_it_converges(tenant_a, emulator
     group = sp["groups"][order.customer.bw_group_id]
     assert sorted(group["dns"]) == sorted(f"+1-{n[2:]}" for n in numbers)
     assert group["service_packs"] == {f.package("Enterprise Standard").bw_name: 2}
+
+
+def test_closing_the_pools_logs_their_sessions_out_and_the_next_order_logs_in_afresh(
+        tenant_a, emulator, bw_config):
+    # A pool outliving its BroadWorks (a test's emulator, a changed address) must not hand
+    # a stale session to whatever listens on that port next.
+    first = place_order(user=tenant_a.user, kind=OrderKind.NEW_ENTERPRISE, packages=PACKAGES,
+                        numbers=stock_numbers(2025550100, 1), name="First", domain="first.example")
+    assert services.order_provision(order_id=first.pk, config=bw_config) == OrderState.COMPLETED
+    assert emulator.stats.sessions_open == 1
+    services.broadworks_pools_close()
+    deadline = time.monotonic() + 5
+    while emulator.stats.sessions_open and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert emulator.stats.sessions_open == 0
+    logins = emulator.stats.sessions_total
+    emulator.set_faults(lose_answer_next=1)  # the one resend is still there to recover it
+    second = place_order(user=tenant_a.user, kind=OrderKind.NEW_ENTERPRISE, packages=PACKAGES,
+                         numbers=stock_numbers(2025550200, 1), name="Second",
+                         domain="second.example")
+    assert services.order_provision(order_id=second.pk, config=bw_config) == OrderState.COMPLETED
+    assert emulator.stats.sessions_total == logins + 2  # a fresh login, then the resend's
 
 
 def test_staff_see_lost_orders_on_the_dashboard_and_the_order_page(client, tenant_a, staff):

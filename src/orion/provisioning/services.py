@@ -135,6 +135,19 @@ def broadworks_pool(config: BroadWorksConfig) -> BroadWorksPool:
         return pool
 
 
+def broadworks_pools_close() -> None:
+    """Log out and forget every pooled session of this process.
+
+    For a BroadWorks that is gone for good (a test's emulator, a changed address): its port
+    may be reused by another server, which must not receive a dead pool's sessions.
+    """
+    with _pools_lock:
+        pools = list(_pools.values())
+        _pools.clear()
+    for pool in pools:
+        pool.close()
+
+
 def _exchange_rows(order: Order) -> list[OciExchangeLog]:
     return [OciExchangeLog(order=order, at=x.started_at,
                            commands=", ".join(x.commands)[:2000] or "(none)",
