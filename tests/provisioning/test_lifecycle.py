@@ -11,7 +11,7 @@ import time
 
 import pytest
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from procrastinate import JobContext
 from procrastinate.contrib.django import app as procrastinate_app
 from procrastinate.jobs import Job
@@ -133,6 +133,25 @@ def test_a_stale_state_change_is_refused_never_overwritten(tenant_a, staff):
     assert order.state == OrderState.CANCELLED
     assert list(order.state_changes.values_list("to_state", flat=True)) == [
         OrderState.ACKNOWLEDGED, OrderState.CANCELLED]
+
+
+def test_a_refused_state_change_inside_a_transaction_leaves_it_usable(tenant_a, staff):
+    """The move writes nothing before it is refused, so the caller's transaction goes on
+    (the move has no savepoint of its own) and what it wrote before still commits."""
+    order = place_order(user=tenant_a.user, kind=OrderKind.NEW_CUSTOMER,
+                        enterprise=tenant_a.enterprise, packages=PACKAGES, name="Keep Co",
+                        domain="")
+    worker_copy = Order.objects.get(pk=order.pk)
+    repair.order_cancel(order_id=order.pk, user=staff, reason="")
+    with transaction.atomic():
+        Order.objects.filter(pk=order.pk).update(notes="written before the refusal")
+        with pytest.raises(StaleOrderState):
+            order_transition(order=worker_copy, to=OrderState.IN_PROGRESS, by=None)
+        Order.objects.filter(pk=order.pk).update(contact_name="and after it")
+    order.refresh_from_db()
+    assert (order.state, order.notes, order.contact_name) == (
+        OrderState.CANCELLED, "written before the refusal", "and after it")
+    assert order.state_changes.count() == 2  # acknowledged, cancelled: nothing of the move
 
 
 def test_the_worker_loses_the_race_with_cancel_quietly(tenant_a, staff, emulator, bw_config):
@@ -366,13 +385,13 @@ def test_a_cancel_that_commits_while_the_worker_starts_wins(tenant_a, staff, emu
     order = place_order(user=tenant_a.user, kind=OrderKind.NEW_CUSTOMER,
                         enterprise=tenant_a.enterprise, packages=PACKAGES, name="Photo Finish")
     monkeypatch.setattr(services, "broadworks_config", lambda: bw_config)
-    hold = services._e911_hold
+    hold = services._e911_hold_or_start
 
     def cancel_meanwhile(read: Order) -> bool:  # runs after the worker re-read the order
         repair.order_cancel(order_id=read.pk, user=staff, reason="changed their mind")
         return hold(read)
 
-    monkeypatch.setattr(services, "_e911_hold", cancel_meanwhile)
+    monkeypatch.setattr(services, "_e911_hold_or_start", cancel_meanwhile)
     assert provision_order(_context(order), order_id=order.pk) == "changed"
     order.refresh_from_db()
     assert order.state == OrderState.CANCELLED

@@ -31,20 +31,24 @@ def order_transition(*, order: Order, to: str, by: User | None, note: str = "") 
         raise InvalidTransition(
             f"Order {order} cannot go from {OrderState(expected).label} to "
             f"{OrderState(to).label}.")
-    with transaction.atomic():
+    # Within a caller's transaction, no savepoint (two statements fewer on every move): the
+    # refusal is raised after the block, having written nothing, so the caller's transaction
+    # goes on; any other failure in the block fails the caller's transaction with it.
+    with transaction.atomic(savepoint=False):
         now = timezone.now()
         moved = Order.objects.filter(pk=order.pk, state=expected).update(state=to,
                                                                          updated_at=now)
-        if not moved:
-            current = Order.objects.filter(pk=order.pk).values_list("state", flat=True).first()
-            label = OrderState(current).label if current else "gone"
-            raise StaleOrderState(
-                f"Order {order} was changed meanwhile (it is now {label}); reload the order "
-                "and try again.")
-        OrderStateChange.objects.create(order=order, from_state=expected, to_state=to,
-                                        changed_by=by, note=note[:REASON_MAX_LENGTH])
-        # Partners' webhooks hear of the move in its transaction (a rollback sends nothing).
-        order_state_changed(order=order, from_state=expected, to_state=to)
+        if moved:
+            OrderStateChange.objects.create(order=order, from_state=expected, to_state=to,
+                                            changed_by=by, note=note[:REASON_MAX_LENGTH])
+            # Partners' webhooks hear of the move in its transaction (a rollback sends none).
+            order_state_changed(order=order, from_state=expected, to_state=to)
+    if not moved:
+        current = Order.objects.filter(pk=order.pk).values_list("state", flat=True).first()
+        label = OrderState(current).label if current else "gone"
+        raise StaleOrderState(
+            f"Order {order} was changed meanwhile (it is now {label}); reload the order "
+            "and try again.")
     order.state = to
     order.updated_at = now
     return order

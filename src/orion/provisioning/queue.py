@@ -130,14 +130,19 @@ def order_numbers_added(*, order: Order, by: User | None) -> None:
     provisioning_job_defer(order=order)
 
 
-def steps_create(*, order: Order) -> None:
-    """The order's steps, once ("step 4 of 11"), so the page shows the plan from the start."""
-    steps = DISCONNECT_STEPS if order.kind == OrderKind.DISCONNECT else STEPS
-    have = set(order.provisioning_steps.values_list("key", flat=True))
-    if len(have) == len(steps):
-        return
+def steps_create(*, order: Order) -> list[ProvisioningStep]:
+    """The order's steps, once ("step 4 of 11"), so the page shows the plan from the start.
+
+    Returns all of them in plan order: the run that creates them goes on to use them, and
+    reading them once is one statement of the run's bookkeeping, not two."""
+    plan = DISCONNECT_STEPS if order.kind == OrderKind.DISCONNECT else STEPS
+    have = list(order.provisioning_steps.all())
+    keys = {step.key for step in have}
+    if len(keys) == len(plan):
+        return have
     # An order saved before a step was added to the plan gets the new step too (new steps
     # come last, so the positions agree).
     ProvisioningStep.objects.bulk_create(
         ProvisioningStep(order=order, position=n, key=key, label=label)
-        for n, (key, label) in enumerate(steps, start=1) if key not in have)
+        for n, (key, label) in enumerate(plan, start=1) if key not in keys)
+    return list(order.provisioning_steps.all())

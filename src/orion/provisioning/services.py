@@ -238,16 +238,13 @@ def order_provision(*, order_id: int, config: BroadWorksConfig | None = None,
     _wait_for_earlier_orders(order)
     enterprise_lock(enterprise_id=enterprise_id, fence=fence)
     try:
-        order.refresh_from_db()
+        # Read again now that the lock is ours (the same relations, so none is read twice).
+        order = Order.objects.select_related("customer", "enterprise").get(pk=order_id)
         if order.state not in PROVISIONING_STATES:
             return order.state
-        if _e911_hold(order):
+        if not _e911_hold_or_start(order):
             return order.state
-        if order.state == OrderState.ACKNOWLEDGED:
-            order_transition(order=order, to=OrderState.IN_PROGRESS, by=None,
-                             note="Provisioning into BroadWorks started.")
-        steps_create(order=order)
-        run = _Run(order=order, steps={s.key: s for s in order.provisioning_steps.all()},
+        run = _Run(order=order, steps={s.key: s for s in steps_create(order=order)},
                    touched=set(), fence=fence)
         _audit.buffer = []
         try:
@@ -308,20 +305,27 @@ def _wait_for_earlier_orders(order: Order) -> None:
                                "provisioned first")
 
 
-def _e911_hold(order: Order) -> bool:
+def _e911_hold_or_start(order: Order) -> bool:
     """Hold the order while one of its hosted numbers has no dispatchable location (after the
     customer's service address was given to those without one): a 911 call from it could not
-    be routed. Giving the last one queues the order again (``numbers.services.e911``)."""
+    be routed. Giving the last one queues the order again (``numbers.services.e911``).
+
+    Otherwise the order is in progress from here (it may be already, on a retry); the
+    locations, the surcharge and that state change are one transaction, one commit. Returns
+    whether provisioning goes on."""
     with transaction.atomic():
         missing = order_e911_defaults_apply(order=order)
         if not missing:
-            return False
+            if order.state == OrderState.ACKNOWLEDGED:
+                order_transition(order=order, to=OrderState.IN_PROGRESS, by=None,
+                                 note="Provisioning into BroadWorks started.")
+            return True
         order_transition(order=order, to=OrderState.HELD, by=None,
                          note=e911_held_note(missing))
         notify_after_commit(order)
     logger.info("order %s: held for %s number(s) without an E911 location", order.number,
                 len(missing))
-    return True
+    return False
 
 
 def _converge(run: _Run, client: BroadWorksClient, pool: BroadWorksPool) -> None:

@@ -187,7 +187,9 @@ def order_e911_defaults_apply(*, order: Order) -> list[DID]:
     default = customer_default_address(customer)
     if default is None:
         return missing
-    with transaction.atomic():
+    # No savepoint of its own within the caller's transaction: nothing here is caught and
+    # carried on from, so a failure rolls the caller back too (two statements fewer).
+    with transaction.atomic(savepoint=False):
         E911Location.objects.bulk_create(
             [E911Location(did=did, is_default=True, **default) for did in missing],
             ignore_conflicts=True)
