@@ -79,6 +79,7 @@ def emulator() -> Iterator[EmulatorServer]:
     try:
         yield server
     finally:
+        broadworks_pools_close()  # log out while it still answers
         server.stop()
 
 

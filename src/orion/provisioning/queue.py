@@ -142,7 +142,7 @@ def steps_create(*, order: Order) -> list[ProvisioningStep]:
         return have
     # An order saved before a step was added to the plan gets the new step too (new steps
     # come last, so the positions agree).
-    ProvisioningStep.objects.bulk_create(
+    created = ProvisioningStep.objects.bulk_create(
         ProvisioningStep(order=order, position=n, key=key, label=label)
         for n, (key, label) in enumerate(plan, start=1) if key not in keys)
-    return list(order.provisioning_steps.all())
+    return sorted([*have, *created], key=lambda step: step.position)
