@@ -9,6 +9,7 @@ import re
 
 import pytest
 
+from orion.numbers.models import Backorder
 from orion.numbers.services import order_dids_order
 from orion.orders import services as order_services
 from orion.orders.models import OrderKind
@@ -54,6 +55,23 @@ def test_a_partial_order_reads_once_and_numbers_had_nothing_to_do(client, tenant
     statuses = set(ProvisioningStep.objects.filter(order=order).values_list("status",
                                                                             flat=True))
     assert statuses <= {StepStatus.DONE, StepStatus.NOT_NEEDED}
+
+
+def test_the_partial_note_counts_only_the_backordered_numbers_still_pending(
+        tenant_a, emulator, bw_config):
+    order = order_services.order_start(user=tenant_a.user, kind=OrderKind.NEW_ENTERPRISE)
+    add_packages(tenant_a.user, order, {"Enterprise Standard": 2})
+    for nxx in ("555", "556"):
+        order_dids_order(user=tenant_a.user, order_id=order.pk, npa="646", nxx=nxx,
+                         backorder_quantity="3")
+    order = order_services.order_save(
+        user=tenant_a.user, order_id=order.pk,
+        details=f.new_customer_details(enterprise_name="Counted Co", company_name="Counted Co",
+                                       domain="counted.example")).order
+    Backorder.objects.filter(order=order, nxx="556").update(filled=2)  # 1 of its 3 to come
+    assert services.order_provision(order_id=order.pk, config=bw_config) == OrderState.PARTIAL
+    assert order.state_changes.last().note == (
+        "Provisioned; 4 backordered DID(s) still pending.")
 
 
 def test_objects_already_in_broadworks_say_so(client, tenant_a, emulator, bw_config):

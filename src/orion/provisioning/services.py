@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import DatabaseError, transaction
+from django.db.models import Exists, F, OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from orion.broadworks.client import BroadWorksClient, OCIExchange
@@ -25,11 +27,14 @@ from orion.broadworks.config import BroadWorksConfig
 from orion.broadworks.exceptions import OCIAlreadyExists, OCIConnectionError, OCIError
 from orion.broadworks.pool import BroadWorksPool
 from orion.core.bulk import rows_insert_sql, rows_update, rows_update_sql
+from orion.numbers.models import Backorder
 from orion.numbers.services import change_numbers_give_back
 from orion.numbers.services.e911 import e911_held_note, order_e911_defaults_apply
 from orion.orders.lifecycle import order_activate, order_open_ports, order_transition
 from orion.orders.models import Order, OrderKind
 from orion.orders.states import PROVISIONING_STATES, OrderState
+from orion.porting.models import PortRequest
+from orion.porting.states import OPEN_STATES as OPEN_PORT_STATES
 from orion.provisioning import plan, waves
 from orion.provisioning.exceptions import (
     ProvisioningBusy,
@@ -530,14 +535,25 @@ def _complete(run: _Run) -> str:
     order = run.order
     _finish_steps(run)
     with transaction.atomic():
+        # What the completion waits for comes with the locked row (one statement, not three):
+        # backordered numbers still pending, and whether a port request is still open.
         order = (Order.objects.select_for_update(of=("self",), no_key=True)
-                 .select_related("customer").get(pk=order.pk))
-        pending = sum(b.pending for b in order.did_backorders.all())
+                 .select_related("customer")
+                 .annotate(backordered=Coalesce(Subquery(
+                               Backorder.objects.filter(order=OuterRef("pk"))
+                               .values("order")
+                               .annotate(n=Sum(F("quantity") - F("filled"))).values("n")),
+                               0),
+                           porting=Exists(PortRequest.objects.filter(
+                               order=OuterRef("pk"), state__in=OPEN_PORT_STATES)))
+                 .get(pk=order.pk))
+        pending: int = order.backordered  # type: ignore[attr-defined]  # annotated above
         if order.kind == OrderKind.CHANGE:
             _change_complete(order)
         # Live means live: not while numbers are still porting in, nor while the customer's
         # circuit or PBX awaits its turn-up (then "Mark live" activates it).
-        ports = order_open_ports(order)
+        porting: bool = order.porting  # type: ignore[attr-defined]  # annotated above
+        ports = order_open_ports(order) if porting else []
         if not ports and not order.awaiting_turn_up:
             order_activate(order=order)
         waits = []
