@@ -193,6 +193,10 @@ EMAIL_PORT = int(os.environ.get("ORION_EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("ORION_EMAIL_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("ORION_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("ORION_EMAIL_USE_TLS", False)
+# Seconds an SMTP server may take to answer (Django's default is to wait for ever): the
+# worker sends an order's e-mail before it releases the enterprise, so a mail server that
+# accepts the connection and then hangs must not stop the enterprise's next orders.
+EMAIL_TIMEOUT = float(os.environ.get("ORION_EMAIL_TIMEOUT", "10"))
 DEFAULT_FROM_EMAIL = os.environ.get("ORION_FROM_EMAIL", "orion@localhost")
 # Operations' mailbox: every failed order is sent there too (comma-separated; empty: none).
 ORION_OPERATIONS_EMAIL = os.environ.get("ORION_OPERATIONS_EMAIL", "")

@@ -3,6 +3,11 @@ item 10). The outcome is set through the state machine; the mail is sent after c
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import socket
+import threading
+
 import pytest
 from django.core import mail
 
@@ -77,3 +82,56 @@ def test_no_operations_address_means_no_operations_mail(tenant_a, settings, outb
     order = _order(tenant_a)
     _end_in(order, OrderState.FAILED, "down", django_capture_on_commit_callbacks)
     assert [m.to for m in outbox] == [["agent@partner-a.example"]]
+
+
+class _Hung(Exception):
+    pass
+
+
+@pytest.fixture
+def silent_mail_server():
+    """A mail server that accepts the connection and never says a word (a hung MTA)."""
+    server = socket.create_server(("127.0.0.1", 0))
+    accepted: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.1)
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                accepted.append(server.accept()[0])
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield server.getsockname()[1], accepted
+    stop.set()
+    thread.join()
+    for conn in accepted:
+        conn.close()
+    server.close()
+
+
+def test_a_mail_server_that_hangs_is_given_up_and_the_outcome_stands(
+        tenant_a, settings, silent_mail_server, django_capture_on_commit_callbacks, caplog):
+    port, accepted = silent_mail_server
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 0.3
+    settings.ORION_OPERATIONS_EMAIL = "noc@provider.example"
+    order = _order(tenant_a)
+
+    def hung(*_: object) -> None:
+        raise _Hung  # not an OSError: the send must not swallow it
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(30)  # without a timeout the send waits for the server's greeting for ever
+    try:
+        _end_in(order, OrderState.FAILED, "down", django_capture_on_commit_callbacks)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert len(accepted) == 2  # it did try: the author's e-mail, then operations'
+    order.refresh_from_db()
+    assert order.state == OrderState.FAILED  # committed before the mail; nothing undone
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert sum(f"order {order.number}: e-mail" in w and "not sent" in w
+               for w in warnings) == 2

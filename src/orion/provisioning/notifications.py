@@ -8,6 +8,9 @@ to build one from).
 
 from __future__ import annotations
 
+import logging
+import smtplib
+
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
@@ -15,6 +18,8 @@ from django.urls import reverse
 
 from orion.orders.models import Order
 from orion.orders.states import OrderState
+
+logger = logging.getLogger(__name__)
 
 _WORDS = {OrderState.COMPLETED: "is complete",
           OrderState.PARTIAL: "is provisioned; backordered numbers are still pending",
@@ -48,19 +53,28 @@ def order_notify(*, order_id: int) -> None:
     note = last.note if last else ""
     link = order_url(order)
     if order.created_by.email:
-        send_mail(subject=subject,
-                  message=f"Order {order.number} for {order.customer.name} {words}.\n\n"
-                          f"{note}\n\nOpen the order: {link}\n",
-                  from_email=settings.DEFAULT_FROM_EMAIL,
-                  recipient_list=[order.created_by.email], fail_silently=True)
+        _send(order, subject=subject,
+              message=f"Order {order.number} for {order.customer.name} {words}.\n\n"
+                      f"{note}\n\nOpen the order: {link}\n",
+              to=[order.created_by.email])
     operations = str(settings.ORION_OPERATIONS_EMAIL or "").strip()
     if order.state == OrderState.FAILED and operations:
         oci_log = _absolute(reverse("provisioning:oci_log", args=[order.pk]))
-        send_mail(subject=f"[Operations] {subject}",
-                  message=(f"Order {order.number} of partner {order.partner.name} for "
-                           f"{order.customer.name} {words}.\n\n{note}\n\n"
-                           f"Open the order (Retry, or cancel it): {link}\n"
-                           f"OCI-P log: {oci_log}\n"),
-                  from_email=settings.DEFAULT_FROM_EMAIL,
-                  recipient_list=[a.strip() for a in operations.split(",") if a.strip()],
-                  fail_silently=True)
+        _send(order, subject=f"[Operations] {subject}",
+              message=(f"Order {order.number} of partner {order.partner.name} for "
+                       f"{order.customer.name} {words}.\n\n{note}\n\n"
+                       f"Open the order (Retry, or cancel it): {link}\n"
+                       f"OCI-P log: {oci_log}\n"),
+              to=[a.strip() for a in operations.split(",") if a.strip()])
+
+
+def _send(order: Order, *, subject: str, message: str, to: list[str]) -> None:
+    """Send one e-mail; a mail server that refuses, fails or does not answer within
+    ``EMAIL_TIMEOUT`` is logged and the e-mail given up: the order's outcome is already
+    committed, and provisioning must not wait on (or fail because of) the mail server."""
+    try:
+        send_mail(subject=subject, message=message, from_email=settings.DEFAULT_FROM_EMAIL,
+                  recipient_list=to)
+    except (OSError, smtplib.SMTPException) as exc:
+        logger.warning("order %s: e-mail %r to %s not sent: %s", order.number, subject,
+                       ", ".join(to), exc or type(exc).__name__)
