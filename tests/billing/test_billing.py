@@ -221,6 +221,20 @@ def test_invoice_preview_for_any_month(client, tenant_a, a_order):
     assert not InvoiceRun.objects.exists()  # a preview stores nothing
 
 
+def test_the_first_and_last_months_preview_without_a_link_past_them(client, tenant_a,
+                                                                     a_order):
+    client.force_login(tenant_a.user)
+    url = f"/billing/customers/{tenant_a.customer.pk}/preview/"
+    last = client.get(url, {"month": "2999-12"})
+    html = last.content.decode()
+    assert last.status_code == 200 and "Invoice preview: December 2999" in html
+    assert 'id="next-month"' not in html and "?month=2999-11" in html
+    first = client.get(url, {"month": "2000-01"})
+    html = first.content.decode()
+    assert first.status_code == 200 and "Invoice preview: January 2000" in html
+    assert 'id="previous-month"' not in html and "?month=2000-02" in html
+
+
 def test_billing_tab_form_changes_the_date_and_staff_need_a_reason(client, tenant_a, a_order,
                                                                    staff):
     client.force_login(tenant_a.user)

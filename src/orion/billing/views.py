@@ -4,6 +4,7 @@ from the Billing tab, and the CSV download of the monthly export. Thin: the rule
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from django.contrib import messages
@@ -40,8 +41,17 @@ def invoice_preview(request: AuthedRequest, pk: int) -> HttpResponse:
     invoice = selectors.invoice_preview(user=request.user, customer_id=customer.pk, month=month)
     return render(request, "billing/preview.html", {
         "customer": customer, "enterprise": customer.enterprise, "invoice": invoice,
-        "month": month, "previous": month.previous(), "next": month.next(),
+        "month": month, "previous": _beside(month.previous), "next": _beside(month.next),
         "month_error": error})
+
+
+def _beside(step: Callable[[], BillingMonth]) -> BillingMonth | None:
+    """The month before or after, or None past the first or last month Orion bills
+    (2000-01, 2999-12): the page then offers no link there."""
+    try:
+        return step()
+    except InvalidMonth:
+        return None
 
 
 @require_POST
