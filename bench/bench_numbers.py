@@ -185,21 +185,22 @@ def _reset(drafts: list[int]) -> None:
 _client: dict[str, object] = {}  # per client process, filled by _client_ready before timing
 
 
-def _client_service(args: tuple[int, list[tuple[str, str]]]) -> list[str]:
+def _client_service(args: tuple[int, list[tuple[str, str]]], warm_up: bool = False) -> list[str]:
     from orion.numbers.services import numbers_reserve_quantity
 
     order_id, hot = args[:2]
     user = _client["user"]
     got: list[str] = []
     rng = random.Random(order_id)
-    for _ in range(RESERVATIONS_PER_CLIENT):
+    for _ in range(1 if warm_up else RESERVATIONS_PER_CLIENT):
         npa, nxx = rng.choice(hot)
         got += numbers_reserve_quantity(user=user, order_id=order_id, npa=npa, nxx=nxx,
                                         quantity=1)
     return got
 
 
-def _client_same_sql(args: tuple[int, list[tuple[str, str]], dict]) -> list[str]:
+def _client_same_sql(args: tuple[int, list[tuple[str, str]], dict],
+                     warm_up: bool = False) -> list[str]:
     """The service's own SQL statement through psycopg, no Python around it: the baseline.
 
     ``template``: the statement and its parameters as the service sent them, with the
@@ -217,7 +218,7 @@ def _client_same_sql(args: tuple[int, list[tuple[str, str]], dict]) -> list[str]
     if prepared and raw.prepare_threshold is None:
         raw.prepare_threshold = 1 << 30
     cursor = psycopg.Cursor(raw) if prepared else raw.cursor()
-    for _ in range(RESERVATIONS_PER_CLIENT):
+    for _ in range(1 if warm_up else RESERVATIONS_PER_CLIENT):
         npa, _nxx = rng.choice(hot)
         params = list(template["params"])
         for i in template["order_at"]:
@@ -261,13 +262,17 @@ def _run_clients(fn, drafts: list[int], hot: list[tuple[str, str]],
     """Time ``fn`` in 16 processes whose connections, imports and user are ready beforehand.
 
     Each process opens its one persistent connection before the clock starts (the barrier makes
-    every one of the 16 take a warm-up task), so the timing holds only the reservations.
+    every one of the 16 take a warm-up task) and warms up with one reservation from an NPA
+    without numbers (it takes nothing: all or none), so its statement is prepared and the code
+    it runs is in memory; the timing holds only the reservations.
     """
     from django.db import connections
 
     connections.close_all()
     ctx = multiprocessing.get_context("fork")
-    with ctx.Pool(CLIENTS, initializer=_client_init, initargs=(ctx.Barrier(CLIENTS),)) as pool:
+    warm = (fn, drafts, (_empty_npa(), hot[0][1]), extra)
+    with ctx.Pool(CLIENTS, initializer=_client_init,
+                  initargs=(ctx.Barrier(CLIENTS), warm)) as pool:
         pool.map(_client_ready, range(CLIENTS), chunksize=1)
         t0 = time.perf_counter()
         results = pool.map(fn, [(order_id, hot, *extra) for order_id in drafts], chunksize=1)
@@ -275,18 +280,51 @@ def _run_clients(fn, drafts: list[int], hot: list[tuple[str, str]],
     return elapsed, [n for r in results for n in r]
 
 
-def _client_init(barrier) -> None:
+def _empty_npa() -> str:
+    """A valid NPA the inventory has no numbers in."""
+    taken = set(_npas())
+    return next(str(c) for c in range(201, 990) if str(c)[1:] != "11" and str(c) not in taken)
+
+
+def _cpu_seconds() -> dict[str, float]:
+    """CPU seconds used so far by PostgreSQL (every ``postgres`` process, with the exited
+    backends the postmaster has reaped) and by this process's exited children (the clients):
+    where a round's CPU went, from /proc (Linux)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    pg = 0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                stat = fh.read()
+        except OSError:
+            continue
+        name, fields = stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2:]
+        if name == "postgres" or name.startswith("postgres:"):
+            pg += sum(int(x) for x in fields.split()[11:15])  # utime stime cutime cstime
+    own = os.times()
+    return {"postgres": pg / tick, "clients": own.children_user + own.children_system}
+
+
+def _client_init(barrier, warm) -> None:
     _client["barrier"] = barrier
+    _client["warm"] = warm
 
 
-def _client_ready(_: int) -> None:
+def _client_ready(index: int) -> None:
     from django.db import connection
 
     import orion.numbers.services  # noqa: F401  (imported here, not on the clock)
     from orion.accounts.models import User
+    from orion.numbers.exceptions import NotEnoughNumbers
 
     connection.ensure_connection()
     _client["user"] = User.objects.get(username="bench-numbers")
+    fn, drafts, prefix, extra = _client["warm"]
+    try:  # the warm-up reservation: the same code and statement, no number free to take
+        got = fn((drafts[index], [prefix], *extra), warm_up=True)
+    except NotEnoughNumbers:
+        got = []
+    assert not got, "the warm-up took a number"
     _client["barrier"].wait(timeout=60)
 
 
@@ -336,14 +374,18 @@ def measure(out_path: str) -> None:
             entry: dict = {"load": [os.getloadavg()[0]]}  # each first in one round
             for name in names[run % 3:] + names[:run % 3]:
                 _reset(drafts)
+                before = _cpu_seconds()
                 if name == "service":
                     seconds, got = _run_clients(_client_service, drafts, hot)
                     assert _history_rows(drafts) == total, "a reservation without history"
                 else:
                     seconds, got = _run_clients(_client_same_sql, drafts, hot,
                                                 dict(template, mode=name))
+                after = _cpu_seconds()
                 assert len(got) == total, f"{name}: a client got fewer numbers than asked"
-                entry[name] = {"rate": total / seconds, "doubles": _doubles(got)}
+                entry[name] = {"rate": total / seconds, "doubles": _doubles(got),
+                               **{f"{k}_us": (after[k] - before[k]) / total * 1e6
+                                  for k in after}}
             _reset(drafts)
             entry["load"].append(os.getloadavg()[0])
             result["reserve"].append(entry)
@@ -410,6 +452,12 @@ def main() -> None:
            row("baseline: the same statement through psycopg, planned each call (pgbench's "
                "simple protocol)", CLIENTS * RESERVATIONS_PER_CLIENT,
                _spread(rate["plain"], ",.0f"), sum(r["plain"]["doubles"] for r in rounds)),
+           "", "CPU per reservation in the same rounds (client processes: fork, connection "
+           "and warm-up included, the same for all three): " + "; ".join(
+               f"{label} {_spread([r[n]['postgres_us'] for r in rounds], '.0f')} us in "
+               f"PostgreSQL, {_spread([r[n]['clients_us'] for r in rounds], '.0f')} us in the "
+               "client" for n, label in (("service", "service"), ("prepared", "prepared "
+                                                                  "baseline"))) + ".",
            "", f"The service reaches {_spread([100 * x for x in share], '.0f')} % of the same "
            "SQL's rate, prepared (round by round) - "
            f"{'met' if statistics.median(share) >= 0.9 else 'MISSED'} (target: at least 90 %). "
@@ -419,7 +467,8 @@ def main() -> None:
            "clients hold (SKIP LOCKED) or have just taken (dead index entries until vacuum), "
            "updates the number and inserts its history row, and commits (fsync on). The "
            "service's Python around the statement (cleaning the input, the cached tenancy "
-           "filter, reading the rows) is what separates it from the bare statement. Load "
+           "filter and statement, the parameters, reading the rows) is what separates it from "
+           "the bare statement: the client CPU above, on the same 2 CPUs PostgreSQL needs. Load "
            "average before / after each round: " + "; ".join(
                f"{r['load'][0]:.1f} / {r['load'][1]:.1f}" for r in rounds) + "."]
     markdown = "\n".join(md)

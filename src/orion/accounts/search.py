@@ -360,8 +360,8 @@ def account_search(*, user: User, query: str, page: int = 1, page_size: int = 25
     # Inside the caller's transaction: a savepoint. Otherwise the search's own transaction,
     # opened and committed in the pipelines of its first and last round trips.
     own = not outer and connection.get_autocommit()
-    with (nullcontext() if own else transaction.atomic()), prepared_cursor() as cursor, \
-            _rolled_back_on_error(cursor, own=own):
+    cursor = prepared_cursor()
+    with (nullcontext() if own else transaction.atomic()), _rolled_back_on_error(cursor, own=own):
         # Every statement below is prepared once per connection and planned once (generic
         # plans: their SQL is written for it), which saves most of a search's time.
         statements = search_statements(query)
@@ -420,7 +420,8 @@ def search_plans(*, user: User, query: str, analyze: bool = False,
     query = " ".join(query.split())[:SEARCH_MAX_QUERY]
     scoped = not user.is_provider_staff
     plans = {}
-    with transaction.atomic(), prepared_cursor() as cursor:
+    cursor = prepared_cursor()
+    with transaction.atomic():
         for statement in search_statements(query):
             if statement != "prefix":
                 _settings_apply(cursor, _CONTAINS_SETTINGS)

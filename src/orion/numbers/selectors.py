@@ -75,10 +75,10 @@ def numbers_available(*, npa: str, nxx: str = "", page: int = 1,
     nxx = clean_nxx(nxx) if nxx else ""
     size = page_size or conf.search_page_size()
     page = max(1, min(int(page), 10_000))
-    with prepared_cursor() as cursor:
-        prepared_execute(cursor, _AVAILABLE_SQL[bool(nxx)], {
-            "npa": npa, "nxx": nxx, "limit": size + 1, "offset": (page - 1) * size})
-        found = [AvailableNumber(*row) for row in cursor.fetchall()]
+    cursor = prepared_cursor()
+    prepared_execute(cursor, _AVAILABLE_SQL[bool(nxx)], {
+        "npa": npa, "nxx": nxx, "limit": size + 1, "offset": (page - 1) * size})
+    found = [AvailableNumber(*row) for row in cursor.fetchall()]
     return NumberPage(npa=npa, nxx=nxx, numbers=found[:size], page=page,
                       has_next=len(found) > size)
 

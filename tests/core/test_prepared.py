@@ -1,0 +1,52 @@
+"""The kept prepared-statement cursor (orion.core.prepared): one per connection, reused, and
+never the cursor of a connection that is gone."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from orion.core.prepared import prepared_cursor, prepared_execute
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _one(value: int) -> int:
+    cursor = prepared_cursor()
+    prepared_execute(cursor, "SELECT %s::int + 1", [value])
+    return cursor.fetchone()[0]
+
+
+def test_the_cursor_is_kept_for_its_connection_and_prepares_once():
+    first = prepared_cursor()
+    assert _one(1) == 2
+    assert prepared_cursor() is first
+    assert _one(41) == 42
+    with connection.cursor() as plain:
+        plain.execute("SELECT count(*) FROM pg_prepared_statements "
+                      "WHERE statement LIKE %s", ["SELECT $1::int + 1%"])
+        assert plain.fetchone()[0] == 1
+
+
+def test_a_new_connection_gets_a_new_cursor_and_its_statements_work():
+    old = prepared_cursor()
+    assert _one(1) == 2
+    connection.close()  # as after a database restart, CONN_MAX_AGE, or a broken connection
+    assert old.connection.closed
+    new = prepared_cursor()
+    assert new is not old and new.connection is connection.connection
+    assert _one(2) == 3
+
+
+def test_a_closed_cursor_is_replaced():
+    old = prepared_cursor()
+    old.close()
+    assert prepared_cursor() is not old
+    assert _one(5) == 6
+
+
+def test_statements_show_in_the_query_log():
+    with CaptureQueriesContext(connection) as queries:
+        assert _one(7) == 8
+    assert [q["sql"] for q in queries] == ["EXECUTE (prepared) SELECT %s::int + 1"]
