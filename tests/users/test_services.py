@@ -207,3 +207,31 @@ def test_another_partner_cannot_touch_the_users(tenant_a, tenant_b):
         services.order_users_refresh(user=tenant_b.user, order_id=order.pk)
     with pytest.raises(OrionError):
         customer_users(user=tenant_b.user, customer_id=tenant_a.customer.pk)
+
+
+def test_the_order_page_reads_its_numbers_once_and_every_section_shows_them(
+        client_a, tenant_a):
+    """The order page's numbers, trunking note and users all come from one read of the
+    order's numbers (they were three), and say what separate reads said."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from orion.users import rules
+
+    numbers = stock_numbers(2125550300, 3)
+    order = place_order(user=tenant_a.user, kind=OrderKind.NEW_CUSTOMER,
+                        enterprise=tenant_a.enterprise, packages={"Enterprise Standard": 2},
+                        numbers=numbers[:2], trunking=numbers[2:])
+    on_order = list(order.dids.select_related("e911").order_by("e164"))
+    read_apart, read_once = rules.group_for(order), rules.group_for(order, on_order=on_order)
+    assert list(read_once.numbers) == list(read_apart.numbers) and len(read_once.numbers) == 2
+    assert (read_once.taken_numbers, read_once.taken_extensions, read_once.extension_length) == (
+        read_apart.taken_numbers, read_apart.taken_extensions, read_apart.extension_length)
+    with CaptureQueriesContext(connection) as queries:
+        page = client_a.get(f"/orders/{order.pk}/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert sum('FROM "numbers_did"' in q["sql"] for q in queries) == 1
+    assert "212-555-0302" in html.split('id="trunking-numbers-note"', 1)[1].split("</p>")[0]
+    users = html.split('id="users-table"', 1)[1].split("</table>")[0]
+    assert "212-555-0300" in users and "212-555-0301" in users and "212-555-0302" not in users

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet
@@ -126,6 +126,9 @@ class OrderNumbers:
     # customer's), and the monthly surcharge per located number.
     hosted: bool = True
     e911_price: Decimal = Decimal("0.00")
+    # Every number whose order this is, in any state, by E.164 (``dids`` are the reserved and
+    # assigned ones): the order page's other sections read them from here, not again.
+    on_order: list[DID] = field(default_factory=list)
 
     @property
     def e911_count(self) -> int:
@@ -190,12 +193,13 @@ def order_numbers(*, order: Order, included: int = 0) -> OrderNumbers:
 
     The caller has already checked the user may see ``order``.
     """
-    dids = list(order.dids.filter(state__in=[NumberState.RESERVED, NumberState.ASSIGNED])
-                .select_related("e911").order_by("e164"))
+    on_order = list(order.dids.select_related("e911").order_by("e164"))
+    dids = [d for d in on_order if d.state in (NumberState.RESERVED, NumberState.ASSIGNED)]
     extra_price, e911_price = _charged_number_prices()
     return OrderNumbers(dids=dids, backorders=list(order.did_backorders.all()),
                         included=included, extra_did_price=extra_price,
-                        hosted=order_is_hosted(order), e911_price=e911_price)
+                        hosted=order_is_hosted(order), e911_price=e911_price,
+                        on_order=on_order)
 
 
 def _charged_number_prices() -> tuple[Decimal, Decimal]:

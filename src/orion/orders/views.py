@@ -243,19 +243,20 @@ def order_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     )
 
     quote = order_quote(order=order)
+    on_order = quote.numbers.on_order if quote.numbers is not None else None
     return render(request, "orders/detail.html", {
         "order": order, "quote": quote,
         "numbers": quote.numbers,
         "history": order.state_changes.select_related("changed_by"),
         "billing_date_changes": order_billing_date_changes(order=order),
         "progress": order_progress(order=order),
-        "trunking_numbers": order_trunking_numbers(order=order),
+        "trunking_numbers": order_trunking_numbers(order=order, on_order=on_order),
         "billing_form": services.order_billing_start_date_open(order=order),
         "activation_waits": order_activation_waits(order),
         "mark_live_problem": order_mark_live_problem(order),
         "cancellable_states": CANCELLABLE_STATES,
         "job_lost": request.user.is_provider_staff and order_job_lost(order=order),
-        "users": order_user_rows(order=order)[0],
+        "users": order_user_rows(order=order, on_order=on_order)[0],
     })
 
 

@@ -8,6 +8,7 @@ from django.db.models import Q, QuerySet
 
 from orion.accounts.models import User
 from orion.core.permissions import require_provider_staff
+from orion.numbers.models import DID
 from orion.orders.models import Order
 from orion.orders.states import PROVISIONING_STATES, OrderState
 from orion.provisioning.models import (
@@ -90,10 +91,12 @@ def order_progress(*, order: Order) -> Progress:
                     rollback=rollback)
 
 
-def order_trunking_numbers(*, order: Order) -> list[str]:
-    from orion.numbers.models import DID
-
-    return [d.display for d in DID.objects.filter(order=order, is_for_trunking=True)]
+def order_trunking_numbers(*, order: Order, on_order: list[DID] | None = None) -> list[str]:
+    """The order's numbers for trunking (SIP trunk, not users), by E.164; from ``on_order``
+    (every number of the order, ``OrderNumbers.on_order``) when the caller has read them."""
+    if on_order is None:
+        on_order = list(DID.objects.filter(order=order, is_for_trunking=True).order_by("e164"))
+    return [d.display for d in on_order if d.is_for_trunking]
 
 
 # Orders that should be provisioning but have no job at all (an outage ended it, a bug, a

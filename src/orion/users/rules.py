@@ -9,12 +9,15 @@ caller can put the message next to the control or in the row it came from.
 
 from __future__ import annotations
 
+import operator
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import reduce
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.db.models import Q
 
 from orion.accounts.validators import ascii_int
 from orion.numbers.models import DID
@@ -134,28 +137,34 @@ class Group:
         return None
 
 
-def group_for(order: Order) -> Group:
+def group_for(order: Order, *, on_order: list[DID] | None = None) -> Group:
     """Read the group's rules for ``order``: its customer's live users (an add-services
-    order), the extension length and the order's numbers."""
-    numbers = {d.pk: d for d in DID.objects.filter(order=order, is_for_trunking=False)
-               .order_by("e164")}
+    order), the extension length and the order's numbers (from ``on_order``, every number of
+    the order by E.164, when the caller has read them)."""
+    if on_order is None:
+        on_order = list(DID.objects.filter(order=order, is_for_trunking=False).order_by("e164"))
+    numbers = {d.pk: d for d in on_order if not d.is_for_trunking}
     # A cancelled order's users never reached (or left) BroadWorks: they hold nothing.
     others = OrderUser.objects.live().exclude(order=order).exclude(
         order__state=OrderState.CANCELLED)
-    taken_extensions: set[str] = set()
-    existing = 0
-    length = conf.extension_length()
-    if order.customer_id is not None:
-        mine = list(others.filter(customer_id=order.customer_id)
-                    .values_list("extension", flat=True))
-        taken_extensions = set(mine)
-        existing = len(mine)
-        if mine:
-            # The group says otherwise: its existing users have its extension length.
-            length = len(mine[0])
-    # Only the order's own numbers can clash (a user may have no other).
-    taken_numbers = set(others.filter(number_id__in=list(numbers))
-                        .values_list("number_id", flat=True))
+    # One query: the customer's live users (their extensions), and the live users holding
+    # one of the order's own numbers (only those can clash: a user may have no other).
+    wanted = [*([Q(number_id__in=list(numbers))] if numbers else []),
+              *([Q(customer_id=order.customer_id)] if order.customer_id is not None else [])]
+    mine: list[str] = []
+    taken_numbers: set[int] = set()
+    if wanted:
+        for customer_id, extension, number_id in others.filter(
+                reduce(operator.or_, wanted)).values_list("customer_id", "extension",
+                                                          "number_id"):
+            if order.customer_id is not None and customer_id == order.customer_id:
+                mine.append(extension)
+            if number_id in numbers:
+                taken_numbers.add(number_id)
+    taken_extensions = set(mine)
+    existing = len(mine)
+    # The group says otherwise: its existing users have its extension length.
+    length = len(mine[0]) if mine else conf.extension_length()
     return Group(order=order, extension_length=length, user_limit=conf.group_user_limit(),
                  numbers=numbers, taken_extensions=taken_extensions, existing_users=existing,
                  taken_numbers=taken_numbers)

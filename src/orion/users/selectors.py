@@ -9,6 +9,7 @@ from django.conf import settings
 
 from orion.accounts.models import Customer, User
 from orion.accounts.selectors import customer_get
+from orion.numbers.models import DID
 from orion.numbers.nanp import display
 from orion.orders.models import Order
 from orion.orders.states import OrderState
@@ -32,11 +33,13 @@ class UserRow:
         return [m for msgs in self.problems.values() for m in msgs]
 
 
-def order_user_rows(*, order: Order) -> tuple[list[UserRow], rules.Group]:
+def order_user_rows(*, order: Order, on_order: list[DID] | None = None,
+                    ) -> tuple[list[UserRow], rules.Group]:
     """The order's users with each row's problems (a duplicate extension, a number that left
-    the order, ...), so the form marks them where they are."""
+    the order, ...), so the form marks them where they are. ``on_order``: the order's numbers
+    if the caller has read them (``OrderNumbers.on_order``)."""
     users = order_users(order=order)
-    group = rules.group_for(order)
+    group = rules.group_for(order, on_order=on_order)
     problems = rules.users_problems(group, [rules.Candidate.of(u) for u in users])
     return [UserRow(u, problems.get(i, {})) for i, u in enumerate(users)], group
 
