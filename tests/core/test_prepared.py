@@ -50,3 +50,27 @@ def test_statements_show_in_the_query_log():
     with CaptureQueriesContext(connection) as queries:
         assert _one(7) == 8
     assert [q["sql"] for q in queries] == ["EXECUTE (prepared) SELECT %s::int + 1"]
+
+
+def test_errors_are_djangos_and_a_lost_server_is_replaced():
+    """A prepared statement's errors are Django's, like its own cursors' (the worker treats a
+    django OperationalError as passing); a backend that died marks the connection unusable,
+    so Django replaces it and the next statement works."""
+    from django.db import DataError, OperationalError, connections
+
+    with pytest.raises(DataError):
+        _one(2**31)  # out of range for int
+    assert _one(1) == 2  # a statement error leaves the connection usable
+    pid = connection.connection.info.backend_pid
+    other = connections.create_connection("default")
+    try:
+        with other.cursor() as killer:
+            killer.execute("SELECT pg_terminate_backend(%s)", [pid])
+    finally:
+        other.close()
+    with pytest.raises(OperationalError):
+        _one(3)
+    assert connection.errors_occurred
+    connection.close_if_unusable_or_obsolete()  # what Django does at the end of a request
+    assert connection.connection is None
+    assert _one(4) == 5 and connection.connection.info.backend_pid != pid

@@ -101,6 +101,48 @@ def test_open_drafts_list_only_drafts_with_something_on_them(tenant_a, draft):
     assert next(r for r in rows if r.order.pk == with_lines.pk).mrc_total > 0
 
 
+def test_open_drafts_are_quoted_together_and_as_each_alone(tenant_a, draft):
+    """The open drafts' totals are read for all of them at once (the dashboard lists up to
+    20; each quote was four queries): the same totals as each draft's own quote, and as many
+    queries for five drafts as for one."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from orion.orders.selectors import order_quote
+    from tests.provisioning.helpers import stock_numbers
+
+    numbers = stock_numbers(2125550700, 12)
+
+    def a_draft(packages, dids=(), backorder=0):
+        order = f.draft_with_packages(user=tenant_a.user, enterprise=tenant_a.enterprise,
+                                      packages=packages)
+        if dids:
+            number_services.order_dids_order(user=tenant_a.user, order_id=order.pk,
+                                             numbers=list(dids))
+        if backorder:
+            number_services.backorder_create(user=tenant_a.user, order_id=order.pk,
+                                            npa="303", nxx="555", quantity=backorder)
+        return order
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            drafts_open(user=tenant_a.user)
+        return len(captured)
+
+    a_draft(("Enterprise Standard",), numbers[:3])
+    one = queries()
+    a_draft(("Enterprise Standard", "Auto Attendant"), numbers[3:10], backorder=2)
+    a_draft(("Power User",))
+    a_draft(("Enterprise Standard", "Hunt Group"), numbers[10:12])
+    a_draft(("Auto Attendant",), backorder=1)
+    rows = drafts_open(user=tenant_a.user)
+    assert len(rows) == 5 and queries() == one
+    for row in rows:
+        alone = order_quote(order=Order.objects.get(pk=row.order.pk))
+        assert (row.mrc_total, row.nrc_total) == (alone.mrc_total, alone.nrc_total)
+    assert len({r.mrc_total for r in rows}) > 1  # the drafts differ, so the check means something
+
+
 def test_cleanup_removes_only_old_empty_drafts(tenant_a, draft):
     typed = order_start(user=tenant_a.user, kind=OrderKind.NEW_ENTERPRISE)
     drafts.order_draft_details_save(user=tenant_a.user, order_id=typed.pk, version=1,

@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import psycopg
-from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db import DEFAULT_DB_ALIAS, connections
 
 # ``SELECT set_config(...)`` for ``plan_cache_mode``, LOCAL to the caller's transaction.
 GENERIC_PLANS = {"plan_cache_mode": "force_generic_plan"}
@@ -58,12 +58,18 @@ def prepared_execute(cursor: psycopg.Cursor[Any], sql: str,
                      params: Sequence[Any] | Mapping[str, Any]) -> None:
     """Execute ``sql`` as a prepared statement; logged like Django's own queries when Django
     logs them (DEBUG, ``CaptureQueriesContext``, ``django_assert_num_queries``)."""
-    if not connection.queries_logged:
-        cursor.execute(sql, params, prepare=True)
+    # Django's error wrapper, as its own cursors have: psycopg's errors become Django's
+    # (OperationalError for a lost server, which callers and the worker treat as passing) and
+    # a broken connection is marked so, for Django to replace it.
+    wrapper = connections[DEFAULT_DB_ALIAS]
+    if not wrapper.queries_logged:
+        with wrapper.wrap_database_errors:
+            cursor.execute(sql, params, prepare=True)
         return
     started = time.monotonic()
     try:
-        cursor.execute(sql, params, prepare=True)
+        with wrapper.wrap_database_errors:
+            cursor.execute(sql, params, prepare=True)
     finally:
-        connection.queries_log.append(
+        wrapper.queries_log.append(
             {"sql": f"EXECUTE (prepared) {sql}", "time": f"{time.monotonic() - started:.3f}"})

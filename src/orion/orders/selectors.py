@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -12,7 +13,7 @@ from orion.audit.models import AuditEntry
 from orion.catalog.models import E911_SURCHARGE_PACKAGE
 from orion.core.exceptions import NotFound
 from orion.numbers.models import DID, Backorder
-from orion.numbers.selectors import OrderNumbers, order_numbers
+from orion.numbers.selectors import OrderNumbers, orders_numbers
 from orion.orders import changes
 from orion.orders.models import Order, OrderKind, OrderLine
 from orion.orders.states import PROVISIONED_STATES
@@ -57,7 +58,35 @@ def order_quote(*, order: Order) -> Quote:
     beyond the included ones cost the "Additional DID" package each month: on a draft that
     charge is computed here; Save Order freezes it as a line.
     """
-    lines = list(order.lines.select_related("package__order_type"))
+    return order_quotes(orders=[order])[order.pk]
+
+
+def order_quotes(*, orders: Sequence[Order]) -> dict[int, Quote]:
+    """``order_quote`` of several orders (by id) with one read of their lines, numbers,
+    backorders and number prices, not one of each per order (the dashboard's open drafts)."""
+    by_id = {order.pk: order for order in orders}
+    lines: dict[int, list[OrderLine]] = {pk: [] for pk in by_id}
+    for line in (OrderLine.objects.filter(order_id__in=list(by_id))
+                 .select_related("package__order_type")):
+        line.order = by_id[line.order_id]  # as ``order.lines`` would: no query to reach it
+        lines[line.order_id].append(line)
+    totals = {pk: _line_totals(by_id[pk], lines[pk]) for pk in by_id}
+    numbers = orders_numbers(orders=orders,
+                             included={pk: t.included for pk, t in totals.items()})
+    return {pk: _quote(by_id[pk], totals[pk], numbers[pk]) for pk in by_id}
+
+
+@dataclass(frozen=True)
+class _LineTotals:
+    lines: list[OrderLine]
+    mrc: Decimal
+    nrc: Decimal
+    included: int
+    seats: int
+    grouped: dict[str, list[OrderLine]]
+
+
+def _line_totals(order: Order, lines: list[OrderLine]) -> _LineTotals:
     if order.is_draft:
         lines = [line for line in lines if not line.package.is_extra_did
                  and line.package.name != E911_SURCHARGE_PACKAGE]
@@ -76,7 +105,12 @@ def order_quote(*, order: Order) -> Quote:
         included += line.included_dids * line.quantity
         seats += line.quantity if line.package.is_seat else 0
         grouped.setdefault(line.package.order_type.name, []).append(line)
-    numbers = order_numbers(order=order, included=included)
+    return _LineTotals(lines=lines, mrc=mrc, nrc=nrc, included=included, seats=seats,
+                       grouped=grouped)
+
+
+def _quote(order: Order, totals: _LineTotals, numbers: OrderNumbers) -> Quote:
+    lines, mrc = totals.lines, totals.mrc
     extra, extra_price = numbers.extra, numbers.extra_did_price
     if order.is_draft and order.kind == OrderKind.CHANGE and order.customer_id is not None:
         # A change counts the customer's numbers, not only its own: what it gives back too.
@@ -89,8 +123,9 @@ def order_quote(*, order: Order) -> Quote:
         frozen = next((line for line in lines if line.package.is_extra_did), None)
         extra = frozen.quantity if frozen else 0
         extra_price = frozen.unit_price if frozen else extra_price
-    return Quote(lines=lines, mrc_total=mrc, nrc_total=nrc, included_dids=included, seats=seats,
-                 by_order_type=grouped, dids_selected=numbers.selected,
+    return Quote(lines=lines, mrc_total=mrc, nrc_total=totals.nrc,
+                 included_dids=totals.included, seats=totals.seats,
+                 by_order_type=totals.grouped, dids_selected=numbers.selected,
                  dids_backordered=numbers.backordered, extra_dids=extra,
                  extra_did_price=extra_price, numbers=numbers, e911_count=e911,
                  e911_price=numbers.e911_price)
@@ -156,11 +191,10 @@ def drafts_open(*, user: User, kind: str = "", enterprise_id: int | None = None,
         drafts = drafts.filter(enterprise_id=enterprise_id)
     if customer_id is not None:
         drafts = drafts.filter(customer_id=customer_id)
-    rows = []
-    for order in drafts.order_by("-updated_at")[:limit]:
-        quote = order_quote(order=order)
-        rows.append(OpenDraft(order=order, mrc_total=quote.mrc_total, nrc_total=quote.nrc_total))
-    return rows
+    found = list(drafts.order_by("-updated_at")[:limit])
+    quotes = order_quotes(orders=found)
+    return [OpenDraft(order=order, mrc_total=quotes[order.pk].mrc_total,
+                      nrc_total=quotes[order.pk].nrc_total) for order in found]
 
 
 def order_billing_date_changes(*, order: Order) -> list[AuditEntry]:
