@@ -65,7 +65,7 @@ def test_errors_are_djangos_and_a_lost_server_is_replaced():
     other = connections.create_connection("default")
     try:
         with other.cursor() as killer:
-            killer.execute("SELECT pg_terminate_backend(%s)", [pid])
+            killer.execute("SELECT pg_terminate_backend(%s, 5000)", [pid])  # waits for it
     finally:
         other.close()
     with pytest.raises(OperationalError):
