@@ -197,7 +197,9 @@ def order_e911_defaults_apply(*, order: Order) -> list[DID]:
                      changes={"numbers": [did.display for did in missing],
                               "location": ", ".join(v for v in default.values() if v)})
         e911_surcharge_sync(order=order)
-    return order_e911_missing(order=order)
+    # Every one of them has a location now: this insert's, or (a conflict, ignored) the one a
+    # concurrent edit gave it first (E911Location.did is unique). None is missing.
+    return []
 
 
 def e911_held_note(missing: list[DID]) -> str:
