@@ -14,9 +14,10 @@ import smtplib
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 
-from orion.orders.models import Order
+from orion.orders.models import Order, OrderStateChange
 from orion.orders.states import OrderState
 
 logger = logging.getLogger(__name__)
@@ -43,14 +44,17 @@ def order_url(order: Order) -> str:
 def order_notify(*, order_id: int) -> None:
     """E-mail the order's author when it completes, fails or is held; operations too when it
     failed."""
-    order = Order.objects.select_related("created_by", "customer", "partner").get(pk=order_id)
+    # The last state change's note comes with the order (one statement, not two).
+    last_note = (OrderStateChange.objects.filter(order=OuterRef("pk"))
+                 .order_by("-changed_at", "-id").values("note")[:1])
+    order = (Order.objects.select_related("created_by", "customer", "partner")
+             .annotate(last_note=Subquery(last_note)).get(pk=order_id))
     if order.state not in _WORDS:
         return
-    last = order.state_changes.last()
     assert order.customer is not None  # a saved order has its account
     words = _WORDS[OrderState(order.state)]
     subject = f"Order {order.number} for {order.customer.name} {words}"
-    note = last.note if last else ""
+    note: str = order.last_note or ""  # type: ignore[attr-defined]  # annotated above
     link = order_url(order)
     if order.created_by.email:
         _send(order, subject=subject,

@@ -41,7 +41,7 @@ def order_provisioning_start(*, order: Order) -> None:
         order_transition(order=order, to=OrderState.HELD, by=None, note=TRUNKING_HELD_NOTE)
         notify_after_commit(order)
         return
-    steps_create(order=order)
+    steps_create(order=order, first=True)
     provisioning_job_defer(order=order, schedule_at=effective_start(order))
 
 
@@ -130,13 +130,15 @@ def order_numbers_added(*, order: Order, by: User | None) -> None:
     provisioning_job_defer(order=order)
 
 
-def steps_create(*, order: Order) -> list[ProvisioningStep]:
+def steps_create(*, order: Order, first: bool = False) -> list[ProvisioningStep]:
     """The order's steps, once ("step 4 of 11"), so the page shows the plan from the start.
 
     Returns all of them in plan order: the run that creates them goes on to use them, and
-    reading them once is one statement of the run's bookkeeping, not two."""
+    reading them once is one statement of the run's bookkeeping, not two. ``first``: Save
+    Order's call, whose order cannot have steps yet, so none are read (the unique
+    ``(order, key)`` would refuse a second set)."""
     plan = DISCONNECT_STEPS if order.kind == OrderKind.DISCONNECT else STEPS
-    have = list(order.provisioning_steps.all())
+    have = [] if first else list(order.provisioning_steps.all())
     keys = {step.key for step in have}
     if len(keys) == len(plan):
         return have

@@ -178,8 +178,10 @@ def order_e911_defaults_apply(*, order: Order) -> list[DID]:
     that address passes the checks); return the numbers still missing one.
 
     Run by provisioning before it provisions: the partner may have typed locations on the
-    form; those are kept. The locations, their audit row and the surcharge line are one
-    transaction (one commit, not three)."""
+    form; those are kept. The locations and their audit row are one transaction. The E911
+    Surcharge line stays as Save Order wrote it: the numbers given a location here are a
+    hosted customer's hosted numbers, which bill the surcharge with or without one
+    (``bills_e911``), so the count does not change."""
     customer = order.customer
     missing = order_e911_missing(order=order)
     if not missing or customer is None:
@@ -196,7 +198,6 @@ def order_e911_defaults_apply(*, order: Order) -> list[DID]:
         audit_record(actor=None, action="order.e911_defaults", obj=order,
                      changes={"numbers": [did.display for did in missing],
                               "location": ", ".join(v for v in default.values() if v)})
-        e911_surcharge_sync(order=order)
     # Every one of them has a location now: this insert's, or (a conflict, ignored) the one a
     # concurrent edit gave it first (E911Location.did is unique). None is missing.
     return []
