@@ -158,6 +158,8 @@ def test_the_customers_address_is_the_default_and_shows_in_the_draft_totals(
     located = E911Location.objects.filter(did__e164__in=numbers)
     assert located.count() == 2 and all(loc.is_default for loc in located)
     assert order_e911_count(order=order) == order_numbers(order=order).e911_count == 2
+    # Save Order's surcharge line stands: the numbers given the default bill it either way.
+    assert order.lines.get(package__name="E911 Surcharge").quantity == 2
     assert {loc.address_line1 for loc in located} == {"9 Elm Street"}
     # A number that leaves the customer (aging) loses its location: the next owner must
     # give its own, never inherit this dispatch address.

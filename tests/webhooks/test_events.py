@@ -8,9 +8,11 @@ import json
 
 import pytest
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from orion.numbers.services import backorder_fill, numbers_add_range, order_dids_order
 from orion.orders import services as order_services
+from orion.orders.exceptions import StaleOrderState
 from orion.orders.lifecycle import order_transition
 from orion.orders.models import OrderKind
 from orion.orders.states import OrderState
@@ -70,6 +72,33 @@ def test_a_rolled_back_transition_leaves_no_delivery_and_no_job(tenant_a, endpoi
     order.refresh_from_db()
     order_transition(order=order, to=OrderState.IN_PROGRESS, by=None)
     assert (Delivery.objects.count(), len(_jobs())) == (before[0] + 1, before[1] + 1)
+
+
+def test_a_move_writes_its_history_and_reads_its_subscribers_in_one_statement(
+        tenant_a, endpoints):
+    mine, _, _ = endpoints
+    order = place_order(user=tenant_a.user, kind=OrderKind.NEW_ENTERPRISE,
+                        packages={"Power User": 1}, name="Hook Co", domain="hook.example")
+    with CaptureQueriesContext(connection) as queries:
+        order_transition(order=order, to=OrderState.IN_PROGRESS, by=tenant_a.user,
+                         note="a <note> = kept")
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert sum("orders_order" in s for s in sql) == 1
+    assert not any(s.lstrip().startswith('SELECT "webhooks_endpoint"') for s in sql)
+    change = order.state_changes.last()
+    assert (change.from_state, change.to_state, change.changed_by, change.note) == (
+        OrderState.ACKNOWLEDGED, OrderState.IN_PROGRESS, tenant_a.user, "a <note> = kept")
+    moved = Delivery.objects.filter(payload__data__to_state=OrderState.IN_PROGRESS)
+    assert [d.endpoint for d in moved] == [mine]
+    # A move decided on stale data writes nothing and says so.
+    with pytest.raises(StaleOrderState):
+        order_transition(order=_stale(order), to=OrderState.IN_PROGRESS, by=None)
+    assert order.state_changes.count() == 2 and moved.count() == 1
+
+
+def _stale(order):
+    order.state = OrderState.ACKNOWLEDGED  # as read before the move above
+    return order
 
 
 def test_a_filled_backorder_is_an_event_with_its_numbers(tenant_a, staff, endpoints):
