@@ -11,6 +11,7 @@ from django.db.models import F, QuerySet, Sum
 from orion.accounts.models import Customer, User
 from orion.audit.models import AuditEntry
 from orion.catalog.models import E911_SURCHARGE_PACKAGE
+from orion.core.compiled import fetch_one
 from orion.core.exceptions import NotFound
 from orion.numbers.models import DID, Backorder
 from orion.numbers.selectors import OrderNumbers, orders_numbers
@@ -133,10 +134,16 @@ def _quote(order: Order, totals: _LineTotals, numbers: OrderNumbers) -> Quote:
 
 def order_get(*, user: User, order_id: int) -> Order:
     """The order if this user may see it; ``NotFound`` otherwise (no existence leak)."""
-    order = (Order.objects.visible_to(user)
-             .select_related("enterprise", "customer", "partner", "created_by",
-                             "placed_by_staff")
-             .filter(pk=order_id).first())
+    def read(pk: int) -> QuerySet[Order]:
+        return (Order.objects.visible_to(user)
+                .select_related("enterprise", "customer", "partner", "created_by",
+                                "placed_by_staff")
+                .filter(pk=pk).order_by("pk")[:1])
+
+    # Compiled once per tenancy (what visible_to reads of the user) and process.
+    key = ("order_get", bool(user.is_provider_staff), bool(user.is_authenticated),
+           getattr(user, "partner_id", None))
+    order = fetch_one(key, read, int(order_id))
     if order is None:
         raise NotFound("No such order.")
     return order

@@ -1,0 +1,149 @@
+"""Model reads compiled once per shape, then only bound and executed (hot single-row reads).
+
+Django compiles a queryset's SQL anew on every evaluation: for a read of one order with its
+account, partner and authors (six tables) that compilation cost more than PostgreSQL took to
+plan and run it, and every order page, order action and provisioning run starts with such a
+read. ``fetch`` compiles a queryset once per ``key``, finds where its one varying value sits
+among the statement's parameters (by compiling it a second time with another value), and from
+then on binds the value into the kept statement, runs it as a prepared statement
+(``core.prepared``: PostgreSQL plans it once per connection too) and builds the model
+instances exactly as Django's ``ModelIterable`` does, from the kept compiler's column map.
+
+The key must name everything the statement's text and its other parameters depend on besides
+the value: the read, and for tenancy-scoped reads what ``visible_to`` reads of the user (staff
+or not, the partner). A shape whose text changes with the value is never kept (each call then
+compiles as Django would).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from django.core.exceptions import EmptyResultSet, FullResultSet
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import Model, QuerySet
+from django.db.models.query import get_related_populators  # type: ignore[attr-defined]
+from django.db.models.sql.compiler import SQLCompiler
+
+from orion.core.prepared import prepared_cursor, prepared_execute
+
+M = TypeVar("M", bound=Model)
+
+_MAX_SHAPES = 4096  # bounded, whatever keys callers make (one per partner and read, say)
+
+
+@dataclass(frozen=True)
+class _Shape:
+    sql: str
+    params: tuple[Any, ...]
+    at: tuple[int, ...]  # where the value goes among ``params``
+    compiler: SQLCompiler  # compiled: its select, klass_info and annotation map are kept
+
+
+_shapes: dict[Hashable, _Shape | None] = {}
+
+
+def _compile(queryset: QuerySet[Any]) -> tuple[str, tuple[Any, ...], SQLCompiler]:
+    compiler = queryset.query.get_compiler(using=queryset.db)
+    sql, params = compiler.as_sql()
+    return sql, tuple(params), compiler
+
+
+def _other(value: int) -> int:
+    return value + 1 if value < (1 << 62) else value - 1
+
+
+def _shape(key: Hashable, build: Callable[[int], QuerySet[Any]], value: int) -> _Shape | None:
+    if key in _shapes:
+        return _shapes[key]
+    queryset = build(value)
+    # Not what ``_models`` builds (Django's private state; stubs do not declare it).
+    if (getattr(queryset, "_known_related_objects", None)
+            or getattr(queryset, "_prefetch_related_lookups", None)):
+        shape = None
+    else:
+        try:
+            sql, params, compiler = _compile(queryset)
+            other_sql, other_params, _ = _compile(build(_other(value)))
+        except (EmptyResultSet, FullResultSet):
+            shape = None  # nothing to read (``none()``): Django says so without a statement
+        else:
+            at = tuple(n for n, (a, b) in enumerate(zip(params, other_params, strict=False))
+                       if a != b)
+            fits = (other_sql == sql and len(other_params) == len(params) and bool(at)
+                    and all(params[n] == value for n in at))
+            shape = _Shape(sql, params, at, compiler) if fits else None
+    if len(_shapes) < _MAX_SHAPES:
+        _shapes[key] = shape
+    return shape
+
+
+def _models(shape: _Shape, rows: list[Any], db: str) -> list[Any]:
+    """``ModelIterable`` over rows of the kept statement (without known related objects,
+    which ``_shape`` refuses)."""
+    compiler = copy.copy(shape.compiler)
+    select, klass_info = compiler.select, compiler.klass_info
+    annotation_col_map = compiler.annotation_col_map
+    assert klass_info is not None
+    model_cls = klass_info["model"]
+    select_fields = klass_info["select_fields"]
+    start, end = select_fields[0], select_fields[-1] + 1
+    init_list = [f[0].target.attname for f in select[start:end]]
+    populators = get_related_populators(klass_info, select, db)
+    objects = []
+    if compiler.col_count is not None:
+        rows = [row[:compiler.col_count] for row in rows]  # as Django's cursor_iter trims
+    for row in compiler.results_iter([rows]):
+        obj = model_cls.from_db(db, init_list, row[start:end])
+        for populator in populators:
+            populator.populate(row, obj)
+        if annotation_col_map:
+            for attr_name, col_pos in annotation_col_map.items():
+                setattr(obj, attr_name, row[col_pos])
+        objects.append(obj)
+    return objects
+
+
+def fetch(key: Hashable, build: Callable[[int], QuerySet[M]], value: int) -> list[M]:
+    """``list(build(value))``, compiled once per ``key`` (see the module's docstring).
+
+    ``build`` must return the same statement for every value but for ``value`` itself, an
+    integer (an id): the same filters, relations, ordering and slice.
+    """
+    shape = _shape(key, build, value)
+    if shape is None:
+        return list(build(value))
+    params = list(shape.params)
+    for n in shape.at:
+        params[n] = value
+    db = DEFAULT_DB_ALIAS
+    assert shape.compiler.using == db and connections[db].vendor == "postgresql"
+    cursor = prepared_cursor()
+    prepared_execute(cursor, shape.sql, params)
+    return _models(shape, cursor.fetchall(), db)
+
+
+def fetch_one(key: Hashable, build: Callable[[int], QuerySet[M]], value: int) -> M | None:
+    """The first of ``fetch`` or None; ``build`` slices (``[:1]``) so one row is read."""
+    rows = fetch(key, build, value)
+    return rows[0] if rows else None
+
+
+def by_order(model: type[M], order_ids: Sequence[int], name: str, *,
+             related: tuple[str, ...] = ()) -> list[M]:
+    """The rows of ``model`` that belong to these orders (its ``order_id``), in the model's
+    ordering, with ``related`` selected: for one order (the order page and form, a
+    provisioning run) a statement compiled once (``fetch``), for several one ``IN`` query."""
+    manager = model._default_manager
+
+    def rows(*filters: Any, **lookups: Any) -> QuerySet[M]:
+        queryset = manager.filter(*filters, **lookups)
+        return queryset.select_related(*related) if related else queryset
+
+    if len(order_ids) == 1:
+        return fetch(("by_order", model._meta.label, name, related),
+                     lambda pk: rows(order_id=pk), int(order_ids[0]))
+    return list(rows(order_id__in=list(order_ids)))

@@ -1,0 +1,76 @@
+"""Reads compiled once per shape (orion.core.compiled): the same rows and relations as the
+ORM, each tenancy its own statement, and shapes that depend on the value never kept."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.db.models import Count, QuerySet
+from django.test.utils import CaptureQueriesContext
+
+from orion.accounts.models import Enterprise
+from orion.core import compiled
+from orion.core.exceptions import NotFound
+from orion.orders import services as order_services
+from orion.orders.models import Order, OrderKind
+from orion.orders.selectors import order_get
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fresh_shapes(monkeypatch):
+    monkeypatch.setattr(compiled, "_shapes", {})
+
+
+def _draft(tenant) -> Order:
+    return order_services.order_start(user=tenant.user, kind=OrderKind.ADD_SERVICES,
+                                      customer=tenant.customer)
+
+
+def _with_relations(pk: int) -> QuerySet[Order]:
+    return (Order.objects.select_related("customer", "enterprise", "partner")
+            .annotate(lines_n=Count("lines")).filter(pk=pk).order_by("pk")[:1])
+
+
+def test_the_kept_statement_reads_what_the_orm_reads_for_every_value(tenant_a, tenant_b):
+    first, second = _draft(tenant_a), _draft(tenant_b)
+    for order in (first, second, first):
+        expected = _with_relations(order.pk).get()
+        with CaptureQueriesContext(connection) as queries:
+            got = compiled.fetch_one("test", _with_relations, order.pk)
+            # The relations came with it: reading them costs no statement.
+            assert (got.customer.name, got.enterprise.name, got.partner.name) == (
+                expected.customer.name, expected.enterprise.name, expected.partner.name)
+        assert len(queries) == 1 and queries[0]["sql"].startswith("EXECUTE (prepared)")
+        assert got.pk == order.pk and got.lines_n == expected.lines_n == 0
+        assert {f.attname: getattr(got, f.attname) for f in Order._meta.concrete_fields} == {
+            f.attname: getattr(expected, f.attname) for f in Order._meta.concrete_fields}
+        got.save(update_fields=["notes"])  # a real model instance, from the database
+    assert compiled.fetch_one("test", _with_relations, second.pk + 1000) is None
+
+
+def test_each_tenancy_has_its_statement_and_no_partner_reads_anothers_order(
+        tenant_a, tenant_b, staff):
+    mine, theirs = _draft(tenant_a), _draft(tenant_b)
+    assert order_get(user=tenant_a.user, order_id=mine.pk).pk == mine.pk
+    with pytest.raises(NotFound):
+        order_get(user=tenant_a.user, order_id=theirs.pk)  # the kept statement of partner A
+    assert order_get(user=tenant_b.user, order_id=theirs.pk).pk == theirs.pk
+    with pytest.raises(NotFound):
+        order_get(user=tenant_b.user, order_id=mine.pk)
+    assert {order_get(user=staff, order_id=o.pk).pk for o in (mine, theirs)} == {
+        mine.pk, theirs.pk}
+    assert len([k for k in compiled._shapes if k[0] == "order_get"]) == 3
+
+
+def test_a_shape_that_changes_with_the_value_is_compiled_every_time(tenant_a):
+    def by_parity(pk: int) -> QuerySet[Enterprise]:
+        rows = Enterprise.objects.filter(pk=pk)
+        return rows.filter(name__startswith="A") if pk % 2 else rows  # text depends on pk
+
+    enterprise = tenant_a.customer.enterprise
+    assert [e.pk for e in compiled.fetch("parity", by_parity, enterprise.pk)] == (
+        [enterprise.pk] if enterprise.pk % 2 == 0 or enterprise.name.startswith("A") else [])
+    assert compiled._shapes["parity"] is None
+    assert compiled.fetch("none", lambda pk: Enterprise.objects.none(), enterprise.pk) == []
