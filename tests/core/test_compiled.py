@@ -74,3 +74,21 @@ def test_a_shape_that_changes_with_the_value_is_compiled_every_time(tenant_a):
         [enterprise.pk] if enterprise.pk % 2 == 0 or enterprise.name.startswith("A") else [])
     assert compiled._shapes["parity"] is None
     assert compiled.fetch("none", lambda pk: Enterprise.objects.none(), enterprise.pk) == []
+
+
+def test_values_list_rows_and_constant_reads_are_built_as_django_builds_them(tenant_a):
+    enterprise = tenant_a.customer.enterprise
+
+    def names(pk: int) -> QuerySet[Enterprise]:
+        return Enterprise.objects.filter(pk=pk).values_list("id", "name")
+
+    def flat(pk: int) -> QuerySet[Enterprise]:
+        return Enterprise.objects.filter(pk=pk).values_list("created_at", flat=True)
+
+    for _ in range(2):  # compiled, then from the kept statement
+        assert compiled.fetch("names", names, enterprise.pk) == list(names(enterprise.pk))
+        assert compiled.fetch("flat", flat, enterprise.pk) == [enterprise.created_at]
+        assert compiled.fetch_constant("all", lambda: Enterprise.objects.order_by(
+            "pk").values_list("name", flat=True)) == list(
+            Enterprise.objects.order_by("pk").values_list("name", flat=True))
+    assert compiled._shapes["names"].rows == "tuples" and compiled._shapes["all"] is not None

@@ -25,7 +25,12 @@ from typing import Any, TypeVar
 from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model, QuerySet
-from django.db.models.query import get_related_populators  # type: ignore[attr-defined]
+from django.db.models.query import (  # type: ignore[attr-defined]
+    FlatValuesListIterable,
+    ModelIterable,
+    ValuesListIterable,
+    get_related_populators,
+)
 from django.db.models.sql.compiler import SQLCompiler
 
 from orion.core.prepared import prepared_cursor, prepared_execute
@@ -41,6 +46,18 @@ class _Shape:
     params: tuple[Any, ...]
     at: tuple[int, ...]  # where the value goes among ``params``
     compiler: SQLCompiler  # compiled: its select, klass_info and annotation map are kept
+    rows: str  # "models", "tuples" (values_list) or "flat" (values_list(flat=True))
+
+
+def _rows_kind(queryset: QuerySet[Any]) -> str | None:
+    """How ``fetch`` returns the queryset's rows, as Django would; None: a kind it does not
+    build (``values()`` dicts, named tuples, prefetches, known related objects)."""
+    if (getattr(queryset, "_known_related_objects", None)
+            or getattr(queryset, "_prefetch_related_lookups", None)):
+        return None
+    kinds: dict[type, str] = {ModelIterable: "models", ValuesListIterable: "tuples",
+                              FlatValuesListIterable: "flat"}
+    return kinds.get(getattr(queryset, "_iterable_class", None))  # type: ignore[arg-type]
 
 
 _shapes: dict[Hashable, _Shape | None] = {}
@@ -60,9 +77,8 @@ def _shape(key: Hashable, build: Callable[[int], QuerySet[Any]], value: int) -> 
     if key in _shapes:
         return _shapes[key]
     queryset = build(value)
-    # Not what ``_models`` builds (Django's private state; stubs do not declare it).
-    if (getattr(queryset, "_known_related_objects", None)
-            or getattr(queryset, "_prefetch_related_lookups", None)):
+    kind = _rows_kind(queryset)
+    if kind is None:
         shape = None
     else:
         try:
@@ -75,16 +91,22 @@ def _shape(key: Hashable, build: Callable[[int], QuerySet[Any]], value: int) -> 
                        if a != b)
             fits = (other_sql == sql and len(other_params) == len(params) and bool(at)
                     and all(params[n] == value for n in at))
-            shape = _Shape(sql, params, at, compiler) if fits else None
+            shape = _Shape(sql, params, at, compiler, kind) if fits else None
     if len(_shapes) < _MAX_SHAPES:
         _shapes[key] = shape
     return shape
 
 
-def _models(shape: _Shape, rows: list[Any], db: str) -> list[Any]:
-    """``ModelIterable`` over rows of the kept statement (without known related objects,
-    which ``_shape`` refuses)."""
+def _built(shape: _Shape, rows: list[Any], db: str) -> list[Any]:
+    """What Django's iterable of the queryset yields, from rows of the kept statement:
+    ``ModelIterable`` (without known related objects, which ``_rows_kind`` refuses), or the
+    tuples or single values of ``values_list``."""
     compiler = copy.copy(shape.compiler)
+    if shape.rows != "models":
+        if compiler.col_count is not None:
+            rows = [row[:compiler.col_count] for row in rows]
+        values = compiler.results_iter([rows], tuple_expected=True)
+        return [row[0] for row in values] if shape.rows == "flat" else list(values)
     select, klass_info = compiler.select, compiler.klass_info
     annotation_col_map = compiler.annotation_col_map
     assert klass_info is not None
@@ -107,8 +129,9 @@ def _models(shape: _Shape, rows: list[Any], db: str) -> list[Any]:
     return objects
 
 
-def fetch(key: Hashable, build: Callable[[int], QuerySet[M]], value: int) -> list[M]:
-    """``list(build(value))``, compiled once per ``key`` (see the module's docstring).
+def fetch(key: Hashable, build: Callable[[int], QuerySet[Any]], value: int) -> list[Any]:
+    """``list(build(value))``, compiled once per ``key`` (see the module's docstring):
+    model instances, or ``values_list`` rows.
 
     ``build`` must return the same statement for every value but for ``value`` itself, an
     integer (an id): the same filters, relations, ordering and slice.
@@ -123,7 +146,7 @@ def fetch(key: Hashable, build: Callable[[int], QuerySet[M]], value: int) -> lis
     assert shape.compiler.using == db and connections[db].vendor == "postgresql"
     cursor = prepared_cursor()
     prepared_execute(cursor, shape.sql, params)
-    return _models(shape, cursor.fetchall(), db)
+    return _built(shape, cursor.fetchall(), db)
 
 
 def fetch_one(key: Hashable, build: Callable[[int], QuerySet[M]], value: int) -> M | None:
@@ -147,3 +170,25 @@ def by_order(model: type[M], order_ids: Sequence[int], name: str, *,
         return fetch(("by_order", model._meta.label, name, related),
                      lambda pk: rows(order_id=pk), int(order_ids[0]))
     return list(rows(order_id__in=list(order_ids)))
+
+
+def fetch_constant(key: Hashable, build: Callable[[], QuerySet[Any]]) -> list[Any]:
+    """``list(build())`` for a read without a varying value (the catalog's number prices),
+    compiled once per ``key``."""
+    shape = _shapes.get(key)
+    if shape is None and key not in _shapes:
+        queryset = build()
+        kind = _rows_kind(queryset)
+        try:
+            if kind is not None:
+                sql, params, compiler = _compile(queryset)
+                shape = _Shape(sql, params, (), compiler, kind)
+        except (EmptyResultSet, FullResultSet):
+            shape = None
+        if len(_shapes) < _MAX_SHAPES:
+            _shapes[key] = shape
+    if shape is None:
+        return list(build())
+    cursor = prepared_cursor()
+    prepared_execute(cursor, shape.sql, list(shape.params))
+    return _built(shape, cursor.fetchall(), DEFAULT_DB_ALIAS)

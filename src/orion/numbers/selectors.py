@@ -11,6 +11,7 @@ from django.db.models import Count, Q, QuerySet
 from orion.accounts.models import User
 from orion.catalog.models import E911_SURCHARGE_PACKAGE as E911_SURCHARGE_PACKAGE
 from orion.catalog.models import Package
+from orion.core.compiled import by_order, fetch_constant
 from orion.core.exceptions import NotFound
 from orion.core.permissions import require_provider_staff
 from orion.core.prepared import prepared_cursor, prepared_execute
@@ -203,12 +204,12 @@ def orders_numbers(*, orders: Sequence[Order],
     with its packages. The caller has already checked the user may see the orders."""
     by_id = {order.pk: order for order in orders}
     on_order: dict[int, list[DID]] = {pk: [] for pk in by_id}
-    for did in DID.objects.filter(order_id__in=list(by_id)).select_related("e911"):
+    for did in by_order(DID, list(by_id), "order_numbers", related=("e911",)):
         assert did.order_id is not None  # filtered on it
         did.order = by_id[did.order_id]  # as ``order.dids`` would: no query to reach it
         on_order[did.order_id].append(did)  # in E.164 order (DID's ordering)
     backorders: dict[int, list[Backorder]] = {pk: [] for pk in by_id}
-    for backorder in Backorder.objects.filter(order_id__in=list(by_id)):
+    for backorder in by_order(Backorder, list(by_id), "order_backorders"):
         backorder.order = by_id[backorder.order_id]
         backorders[backorder.order_id].append(backorder)
     extra_price, e911_price = _charged_number_prices()
@@ -226,9 +227,9 @@ def _charged_number_prices() -> tuple[Decimal, Decimal]:
     (the first by id)."""
     extra: Decimal | None = None
     e911: Decimal | None = None
-    for is_extra, name, price in (Package.objects
-                                  .filter(Q(is_extra_did=True) | Q(name=E911_SURCHARGE_PACKAGE))
-                                  .order_by("pk").values_list("is_extra_did", "name", "price")):
+    for is_extra, name, price in fetch_constant("charged_number_prices", lambda: (
+            Package.objects.filter(Q(is_extra_did=True) | Q(name=E911_SURCHARGE_PACKAGE))
+            .order_by("pk").values_list("is_extra_did", "name", "price"))):
         if is_extra and extra is None:
             extra = price
         if name == E911_SURCHARGE_PACKAGE and e911 is None:

@@ -14,9 +14,11 @@ from django.utils import timezone
 from orion.accounts.models import User
 from orion.accounts.validators import clean_text
 from orion.audit.models import REASON_MAX_LENGTH
+from orion.core.compiled import fetch
 from orion.orders.exceptions import InvalidTransition, OrderError, StaleOrderState
 from orion.orders.models import Order, OrderStateChange
 from orion.orders.states import TRANSITIONS, OrderState
+from orion.porting.models import PortRequest
 from orion.porting.states import OPEN_STATES as OPEN_PORT_STATES
 from orion.webhooks.events import order_state_changed, subscribed_sql
 from orion.webhooks.models import EventType
@@ -113,8 +115,9 @@ def order_activate(*, order: Order) -> None:
 def order_open_ports(order: Order) -> list[str]:
     """The references of the order's port requests still open (their numbers are not ours
     yet): the service is not live before the last one completes."""
-    pks = (order.port_requests.filter(state__in=OPEN_PORT_STATES)
-           .order_by("pk").values_list("pk", flat=True))
+    pks = fetch("open_ports", lambda pk: (
+        PortRequest.objects.filter(order_id=pk, state__in=OPEN_PORT_STATES)
+        .order_by("pk").values_list("pk", flat=True)), order.pk)
     return [f"P-{pk}" for pk in pks]
 
 

@@ -11,12 +11,12 @@ from django.db.models import F, QuerySet, Sum
 from orion.accounts.models import Customer, User
 from orion.audit.models import AuditEntry
 from orion.catalog.models import E911_SURCHARGE_PACKAGE
-from orion.core.compiled import fetch_one
+from orion.core.compiled import by_order, fetch_one
 from orion.core.exceptions import NotFound
 from orion.numbers.models import DID, Backorder
 from orion.numbers.selectors import OrderNumbers, orders_numbers
 from orion.orders import changes
-from orion.orders.models import Order, OrderKind, OrderLine
+from orion.orders.models import Order, OrderKind, OrderLine, OrderStateChange
 from orion.orders.states import PROVISIONED_STATES
 
 
@@ -67,8 +67,8 @@ def order_quotes(*, orders: Sequence[Order]) -> dict[int, Quote]:
     backorders and number prices, not one of each per order (the dashboard's open drafts)."""
     by_id = {order.pk: order for order in orders}
     lines: dict[int, list[OrderLine]] = {pk: [] for pk in by_id}
-    for line in (OrderLine.objects.filter(order_id__in=list(by_id))
-                 .select_related("package__order_type")):
+    for line in by_order(OrderLine, list(by_id), "quote_lines",
+                         related=("package__order_type",)):
         line.order = by_id[line.order_id]  # as ``order.lines`` would: no query to reach it
         lines[line.order_id].append(line)
     totals = {pk: _line_totals(by_id[pk], lines[pk]) for pk in by_id}
@@ -147,6 +147,14 @@ def order_get(*, user: User, order_id: int) -> Order:
     if order is None:
         raise NotFound("No such order.")
     return order
+
+
+def order_history(*, order: Order) -> list[OrderStateChange]:
+    """The order's state changes, oldest first, with who made each (the order page)."""
+    changes = by_order(OrderStateChange, [order.pk], "history", related=("changed_by",))
+    for change in changes:
+        change.order = order
+    return changes
 
 
 def order_list(*, user: User, state: str = "", partner_id: int | None = None, kind: str = "",

@@ -38,7 +38,13 @@ from orion.orders.exceptions import (
 from orion.orders.forms import OrderDetailsForm
 from orion.orders.lifecycle import order_activation_waits
 from orion.orders.models import Order, OrderKind
-from orion.orders.selectors import order_billing_date_changes, order_get, order_list, order_quote
+from orion.orders.selectors import (
+    order_billing_date_changes,
+    order_get,
+    order_history,
+    order_list,
+    order_quote,
+)
 from orion.orders.states import OrderState
 from orion.users.selectors import order_user_rows
 
@@ -247,7 +253,7 @@ def order_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     return render(request, "orders/detail.html", {
         "order": order, "quote": quote,
         "numbers": quote.numbers,
-        "history": order.state_changes.select_related("changed_by"),
+        "history": order_history(order=order),
         "billing_date_changes": order_billing_date_changes(order=order),
         "progress": order_progress(order=order),
         "trunking_numbers": order_trunking_numbers(order=order, on_order=on_order),

@@ -16,6 +16,7 @@ from procrastinate.exceptions import AlreadyEnqueued
 
 from orion.accounts.models import User
 from orion.core.clock import zone
+from orion.core.compiled import by_order
 from orion.orders.lifecycle import order_transition
 from orion.orders.models import Order, OrderKind
 from orion.orders.states import OrderState
@@ -138,7 +139,9 @@ def steps_create(*, order: Order, first: bool = False) -> list[ProvisioningStep]
     Order's call, whose order cannot have steps yet, so none are read (the unique
     ``(order, key)`` would refuse a second set)."""
     plan = DISCONNECT_STEPS if order.kind == OrderKind.DISCONNECT else STEPS
-    have = [] if first else list(order.provisioning_steps.all())
+    have = [] if first else by_order(ProvisioningStep, [order.pk], "order_steps")
+    for step in have:
+        step.order = order  # as ``order.provisioning_steps`` would: no query to reach it
     keys = {step.key for step in have}
     if len(keys) == len(plan):
         return have

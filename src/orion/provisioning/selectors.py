@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 
 from orion.accounts.models import User
+from orion.core.compiled import by_order, fetch_one
 from orion.core.permissions import require_provider_staff
 from orion.numbers.models import DID
 from orion.orders.models import Order
@@ -80,12 +81,15 @@ _FINISHED_HEADLINES: dict[str, str] = {
 
 
 def order_progress(*, order: Order) -> Progress:
-    steps = list(order.provisioning_steps.all())
+    steps = by_order(ProvisioningStep, [order.pk], "order_steps")
+    for step in steps:
+        step.order = order  # as ``order.provisioning_steps`` would
     finished = sum(1 for s in steps if s.is_finished)
     current = next((s for s in steps if s.status == StepStatus.RUNNING), None) or next(
         (s for s in steps if s.status == StepStatus.PENDING), None)
     failed = next((s for s in steps if s.status == StepStatus.FAILED), None)
-    rollback = Rollback.objects.filter(order=order).first()
+    rollback = fetch_one("order_rollback", lambda pk: Rollback.objects.filter(order_id=pk)
+                         .order_by("pk")[:1], order.pk)
     return Progress(state=order.state, state_label=order.get_state_display(), steps=steps,
                     finished=finished, total=len(steps), current=current, failed=failed,
                     rollback=rollback)

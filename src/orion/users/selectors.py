@@ -9,6 +9,7 @@ from django.conf import settings
 
 from orion.accounts.models import Customer, User
 from orion.accounts.selectors import customer_get
+from orion.core.compiled import by_order, fetch
 from orion.numbers.models import DID
 from orion.numbers.nanp import display
 from orion.orders.models import Order
@@ -18,7 +19,10 @@ from orion.users.models import OrderUser
 
 
 def order_users(*, order: Order) -> list[OrderUser]:
-    return list(order.users.select_related("number", "line__package"))
+    users = by_order(OrderUser, [order.pk], "order_users", related=("number", "line__package"))
+    for user in users:
+        user.order = order  # as ``order.users`` would: no query to reach it
+    return users
 
 
 @dataclass(frozen=True)
@@ -91,9 +95,10 @@ def order_users_for_provisioning(order: Order) -> list[ProvisioningUser]:
     domain = _domain(order.customer)
     result = []
     # Plain rows, not model instances: a provisioning round reads every user of the order.
-    rows = order.users.live().order_by("position").values_list(
-        "user_id", "first_name", "last_name", "extension", "number__e164", "email",
-        "line__package__bw_name", "device_type", "mac_address")
+    rows = fetch("provisioning_users", lambda pk: (
+        OrderUser.objects.live().filter(order_id=pk).order_by("position").values_list(
+            "user_id", "first_name", "last_name", "extension", "number__e164", "email",
+            "line__package__bw_name", "device_type", "mac_address")), order.pk)
     for user_id, first, last, extension, e164, email, pack, device_type, mac in rows:
         userpart = user_id.split("@", 1)[0]
         result.append(ProvisioningUser(

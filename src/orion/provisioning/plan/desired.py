@@ -12,6 +12,7 @@ from django.conf import settings
 
 from orion.accounts.models import Customer, Enterprise
 from orion.catalog.models import BroadWorksKind
+from orion.core.compiled import by_order, fetch
 from orion.orders.models import Order, OrderKind, OrderLine
 from orion.orders.states import PROVISIONED_STATES, OrderState
 from orion.users.removals import removal_targets
@@ -180,9 +181,9 @@ def _baseline(customer: Customer) -> tuple[dict[str, int], dict[str, int], dict[
     found: dict[str, dict[str, int]] = {kind: {} for kind in (
         BroadWorksKind.SERVICE_PACK, BroadWorksKind.USER_SERVICE, BroadWorksKind.GROUP_SERVICE)}
     seats = 0
-    for kind, name, quantity, is_seat in BaselineQuantity.objects.filter(
-            baseline__customer=customer).values_list("bw_kind", "bw_name", "quantity",
-                                                     "package__is_seat"):
+    for kind, name, quantity, is_seat in fetch("desired_baseline", lambda pk: (
+            BaselineQuantity.objects.filter(baseline__customer_id=pk).values_list(
+                "bw_kind", "bw_name", "quantity", "package__is_seat")), customer.pk):
         found[kind][name] = quantity
         seats += quantity if is_seat and kind == BroadWorksKind.SERVICE_PACK else 0
     return (found[BroadWorksKind.SERVICE_PACK], found[BroadWorksKind.USER_SERVICE],
@@ -223,8 +224,8 @@ def desired_for(order: Order) -> Desired:
                  if pk not in certain and (status in _INTERRUPTED_STEPS or (
                      pk in rolling and status == _APPLIED_STEP))}
     lines_by_order: dict[int, list[OrderLine]] = defaultdict(list)
-    for line in OrderLine.objects.filter(order_id__in=[*certain, *uncertain, order.pk]) \
-            .select_related("package"):
+    for line in by_order(OrderLine, [*certain, *uncertain, order.pk], "desired_lines",
+                         related=("package",)):
         lines_by_order[line.order_id].append(line)
     earlier = [line for pk in certain for line in lines_by_order[pk]]
     prev_packs, prev_users, prev_groups, _, prev_seats = _quantities(earlier)
@@ -249,11 +250,14 @@ def desired_for(order: Order) -> Desired:
                 if packs.get(name, 0) > 0 or any(u[0].get(name) for u in unsure)}
     # A number still in an open port request is not ours yet (the losing carrier serves
     # it): BroadWorks gets it when the port completes.
-    numbers = (DID.objects.filter(customer=customer, state="assigned")
-               .exclude(e164__in=PortedNumber.objects.filter(is_open=True).values("e164"))
-               .values_list("e164", flat=True))
-    enterprise_known = enterprise.customers.filter(
-        activated_at__isnull=False, service_type="hosted").exists()
+    numbers = fetch("desired_numbers", lambda pk: (
+        DID.objects.filter(customer_id=pk, state="assigned")
+        .exclude(e164__in=PortedNumber.objects.filter(is_open=True).values("e164"))
+        .values_list("e164", flat=True)), customer.pk)
+    enterprise_known = bool(fetch("enterprise_known", lambda pk: (
+        Customer.objects.filter(enterprise_id=pk, activated_at__isnull=False,
+                                service_type="hosted").values_list("pk", flat=True)[:1]),
+        enterprise.pk))
     gone = removal_targets(order)
     retire = _packs_to_retire(order, packs) if order.kind == OrderKind.CHANGE else ()
     return Desired(
