@@ -4,9 +4,10 @@ sheet refused row by row with nothing saved."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, Response, expect
 
 from orion.broadworks.config import BroadWorksConfig
 from orion.broadworks.emulator.server import EmulatorServer
@@ -29,6 +30,24 @@ pytestmark = [pytest.mark.e2e]
 
 def _users(page: Page):
     return page.locator("#users-table tbody tr")
+
+
+def _edit_row(page: Page, change: Callable[[], None]) -> Response:
+    """Make one inline change to a user row and wait until its new row has settled.
+
+    The answer arriving is not enough: htmx swaps the row in after it and wires the new row's
+    controls up in its settle step, and a control changed before that sends nothing."""
+    page.evaluate("""() => { window.orionSettled = new Promise(
+        done => document.addEventListener("htmx:afterSettle", done, {once: true})); }""")
+    with page.expect_response(re.compile(r"/form/users/\d+/$")) as answer:
+        change()
+    page.evaluate("() => window.orionSettled")
+    return answer.value
+
+
+def _type(control: Locator, text: str) -> None:
+    control.fill(text)
+    control.dispatch_event("change")
 
 
 def _set_quantity(page: Page, package: str, quantity: int) -> None:
@@ -72,20 +91,15 @@ def test_three_seats_two_numbers_edit_a_name_and_save(
 
     # Edit one user's name inline.
     first = rows.nth(0).locator("input[name=first_name]")
-    with page.expect_response(re.compile(r"/form/users/\d+/$")) as answer:
-        first.fill("Ada")
-        first.dispatch_event("change")
-    assert answer.value.status == 200
+    answer = _edit_row(page, lambda: _type(first, "Ada"))
+    assert answer.status == 200
     expect(_users(page).nth(0).locator("input[name=first_name]")).to_have_value("Ada")
     # A phone for user 3: the device type, then its MAC (typed with colons).
     device = _users(page).nth(2).locator("select[name=device_type]")
-    with page.expect_response(re.compile(r"/form/users/\d+/$")):
-        device.select_option(label="Yealink T54W")
+    assert _edit_row(page, lambda: device.select_option(label="Yealink T54W")).status == 200
     mac = _users(page).nth(2).locator("input[name=mac_address]")
-    with page.expect_response(re.compile(r"/form/users/\d+/$")) as answer:
-        mac.fill("00:15:65:ab:cd:ef")
-        mac.dispatch_event("change")
-    assert answer.value.status == 200
+    answer = _edit_row(page, lambda: _type(mac, "00:15:65:ab:cd:ef"))
+    assert answer.status == 200
     expect(_users(page).nth(2).locator("input[name=mac_address]")).to_have_value(
         "00:15:65:AB:CD:EF")
     shot(page, "order-users", full_page=True)
