@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
-from django.db.models import Count, QuerySet
+from django.db.models import Count, F, QuerySet, Value
 from django.test.utils import CaptureQueriesContext
 
 from orion.accounts.models import Enterprise
@@ -92,3 +92,88 @@ def test_values_list_rows_and_constant_reads_are_built_as_django_builds_them(ten
             "pk").values_list("name", flat=True)) == list(
             Enterprise.objects.order_by("pk").values_list("name", flat=True))
     assert compiled._shapes["names"].rows == "tuples" and compiled._shapes["all"] is not None
+
+
+def _pipelined(monkeypatch) -> list[bool]:
+    """For each statement ``compiled`` sends: whether it went into a pipeline (queued with
+    the others, one sync and one wait for all of them) rather than alone."""
+    from psycopg import pq
+
+    sent: list[bool] = []
+    execute = compiled.prepared_execute
+
+    def recorded(cursor, sql, params):
+        sent.append(cursor.connection.pgconn.pipeline_status != pq.PipelineStatus.OFF)
+        execute(cursor, sql, params)
+
+    monkeypatch.setattr(compiled, "prepared_execute", recorded)
+    return sent
+
+
+def test_several_reads_come_back_together_as_the_orm_reads_them(tenant_a, tenant_b,
+                                                                monkeypatch):
+    first, second = _draft(tenant_a), _draft(tenant_b)
+    enterprise = tenant_a.customer.enterprise
+
+    def names(pk: int) -> QuerySet[Enterprise]:
+        return Enterprise.objects.filter(pk=pk).values_list("id", "name")
+
+    def flat(pk: int) -> QuerySet[Enterprise]:
+        return Enterprise.objects.filter(pk=pk).values_list("name", flat=True)
+
+    reads = [compiled.Read("orders", _with_relations, first.pk),
+             compiled.Read("names", names, enterprise.pk),
+             compiled.Read("flat", flat, enterprise.pk + 100_000),  # no such row: []
+             compiled.Read("orders", _with_relations, second.pk)]
+    compiled.fetch_many(reads)  # compiles and keeps the shapes
+    pipelined = _pipelined(monkeypatch)
+    with CaptureQueriesContext(connection) as queries:
+        got = compiled.fetch_many(reads)
+    assert len(queries) == 4 and all(q["sql"].startswith("EXECUTE (prepared)")
+                                     for q in queries)
+    assert pipelined == [True] * 4  # sent together, answered together
+    assert [o.pk for o in got[0]] == [first.pk] and [o.pk for o in got[3]] == [second.pk]
+    assert got[0][0].customer.name == tenant_a.customer.name  # its relations came with it
+    assert got[1] == list(names(enterprise.pk)) and got[2] == []
+    assert compiled.fetch_many([]) == []
+
+
+def test_a_read_that_cannot_be_kept_runs_as_django_runs_it_and_keeps_its_place(tenant_a):
+    enterprise = tenant_a.customer.enterprise
+
+    def by_parity(pk: int) -> QuerySet[Enterprise]:
+        rows = Enterprise.objects.filter(pk=pk)
+        return rows.filter(name__startswith="A") if pk % 2 else rows
+
+    def names(pk: int) -> QuerySet[Enterprise]:
+        return Enterprise.objects.filter(pk=pk).values_list("name", flat=True)
+
+    got = compiled.fetch_many([compiled.Read("parity", by_parity, enterprise.pk),
+                               compiled.Read("names", names, enterprise.pk),
+                               compiled.Read("none", lambda pk: Enterprise.objects.none(), 1),
+                               compiled.Read("names", names, enterprise.pk)])
+    assert [e.pk for e in got[0]] == [e.pk for e in by_parity(enterprise.pk)]
+    assert got[1] == got[3] == [enterprise.name] and got[2] == []
+
+
+def test_a_failing_read_raises_djangos_error_and_the_connection_goes_on(tenant_a):
+    from django.db import DatabaseError, transaction
+
+    enterprise = tenant_a.customer.enterprise
+
+    def names(pk: int) -> QuerySet[Enterprise]:
+        return Enterprise.objects.filter(pk=pk).values_list("name", flat=True)
+
+    def divides_by_zero(pk: int) -> QuerySet[Enterprise]:  # fails on PostgreSQL, for a row
+        return (Enterprise.objects.filter(pk=pk).annotate(x=F("pk") / (F("pk") - Value(pk)))
+                .values_list("x", flat=True))
+
+    with pytest.raises(DatabaseError), transaction.atomic():
+        compiled.fetch_many([compiled.Read("names", names, enterprise.pk),
+                             compiled.Read("zero", divides_by_zero, enterprise.pk)])
+    # The savepoint rolled back: the same connection reads again, in and out of a transaction.
+    assert compiled.fetch_many([compiled.Read("names", names, enterprise.pk)] * 2) == [
+        [enterprise.name], [enterprise.name]]
+    with transaction.atomic():
+        assert compiled.fetch_many([compiled.Read("names", names, enterprise.pk)] * 2) == [
+            [enterprise.name], [enterprise.name]]

@@ -4,12 +4,13 @@ users for its Users tab; and what provisioning sends to BroadWorks."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 
 from orion.accounts.models import Customer, User
 from orion.accounts.selectors import customer_get
-from orion.core.compiled import by_order, fetch
+from orion.core.compiled import Read, by_order, fetch
 from orion.numbers.models import DID
 from orion.numbers.nanp import display
 from orion.orders.models import Order
@@ -83,22 +84,31 @@ def _domain(customer: Customer) -> str:
     return customer.group_domain or settings.ORION_BROADWORKS_SYSTEM_DOMAIN
 
 
-def order_users_for_provisioning(order: Order) -> list[ProvisioningUser]:
+def provisioning_users_read(order: Order) -> Read:
+    """The read of ``order_users_for_provisioning``, for a caller that sends it together
+    with others (``core.compiled.fetch_many``): plain rows, not model instances, since a
+    provisioning round reads every user of the order."""
+    return Read("provisioning_users", lambda pk: (
+        OrderUser.objects.live().filter(order_id=pk).order_by("position").values_list(
+            "user_id", "first_name", "last_name", "extension", "number__e164", "email",
+            "line__package__bw_name", "device_type", "mac_address")), order.pk)
+
+
+def order_users_for_provisioning(order: Order, rows: list[tuple[Any, ...]] | None = None,
+                                 ) -> list[ProvisioningUser]:
     """The users a placed order adds to its group, in order, for the provisioning plan.
 
     Only this order's users: an add-services order leaves the customer's existing users as
     they are. Names are BroadWorks-length already (30); the calling line id names are the
-    same names.
+    same names. ``rows``: what ``provisioning_users_read`` returned, when the caller read it.
     """
     if order.customer is None:
         return []
     domain = _domain(order.customer)
     result = []
-    # Plain rows, not model instances: a provisioning round reads every user of the order.
-    rows = fetch("provisioning_users", lambda pk: (
-        OrderUser.objects.live().filter(order_id=pk).order_by("position").values_list(
-            "user_id", "first_name", "last_name", "extension", "number__e164", "email",
-            "line__package__bw_name", "device_type", "mac_address")), order.pk)
+    if rows is None:
+        read = provisioning_users_read(order)
+        rows = fetch(read.key, read.build, read.value)
     for user_id, first, last, extension, e164, email, pack, device_type, mac in rows:
         userpart = user_id.split("@", 1)[0]
         result.append(ProvisioningUser(

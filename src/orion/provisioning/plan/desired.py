@@ -12,11 +12,15 @@ from django.conf import settings
 
 from orion.accounts.models import Customer, Enterprise
 from orion.catalog.models import BroadWorksKind
-from orion.core.compiled import by_order, fetch
+from orion.core.compiled import Read, by_order, by_order_read, fetch_many
 from orion.orders.models import Order, OrderKind, OrderLine
 from orion.orders.states import PROVISIONED_STATES, OrderState
 from orion.users.removals import removal_targets
-from orion.users.selectors import ProvisioningUser, order_users_for_provisioning
+from orion.users.selectors import (
+    ProvisioningUser,
+    order_users_for_provisioning,
+    provisioning_users_read,
+)
 
 # The steps every order shows, in order. A step with nothing to do is marked so, one whose
 # objects BroadWorks already holds is marked "Already in BroadWorks" (``steps_with_work``).
@@ -171,19 +175,24 @@ def customer_profile(customer: Customer, enterprise: Enterprise) -> dict[str, An
     }
 
 
-def _baseline(customer: Customer) -> tuple[dict[str, int], dict[str, int], dict[str, int],
-                                           int]:
-    """The quantities an adopted customer's group held at its import (``orion.adoption``):
-    service packs, user services, group services by BroadWorks name, and the seats among
-    them. All empty for a customer Orion created."""
+def _baseline_read(customer: Customer) -> Read:
+    """The quantities an adopted customer's group held at its import (``orion.adoption``),
+    read with the rest of the desired state (``_baseline``)."""
     from orion.adoption.models import BaselineQuantity
 
+    return Read("desired_baseline", lambda pk: (
+        BaselineQuantity.objects.filter(baseline__customer_id=pk).values_list(
+            "bw_kind", "bw_name", "quantity", "package__is_seat")), customer.pk)
+
+
+def _baseline(rows: list[tuple[Any, ...]]) -> tuple[dict[str, int], dict[str, int],
+                                                    dict[str, int], int]:
+    """The baseline's service packs, user services, group services by BroadWorks name, and
+    the seats among them. All empty for a customer Orion created."""
     found: dict[str, dict[str, int]] = {kind: {} for kind in (
         BroadWorksKind.SERVICE_PACK, BroadWorksKind.USER_SERVICE, BroadWorksKind.GROUP_SERVICE)}
     seats = 0
-    for kind, name, quantity, is_seat in fetch("desired_baseline", lambda pk: (
-            BaselineQuantity.objects.filter(baseline__customer_id=pk).values_list(
-                "bw_kind", "bw_name", "quantity", "package__is_seat")), customer.pk):
+    for kind, name, quantity, is_seat in rows:
         found[kind][name] = quantity
         seats += quantity if is_seat and kind == BroadWorksKind.SERVICE_PACK else 0
     return (found[BroadWorksKind.SERVICE_PACK], found[BroadWorksKind.USER_SERVICE],
@@ -207,14 +216,34 @@ def desired_for(order: Order) -> Desired:
 
     customer, enterprise = order.customer, order.enterprise
     assert customer is not None and enterprise is not None  # a placed order has its account
+    # Everything below is read in one round trip (``fetch_many``): the customer's other
+    # orders, this order's lines and users, the adopted baseline, the numbers, whether the
+    # enterprise is in BroadWorks. Only the other orders' lines, when there are any, follow.
     step = ProvisioningStep.objects.filter(order=OuterRef("pk"), key="group_services")
     # A cancelled order whose rollback finished holds nothing in BroadWorks any more; one
     # whose rollback is under way (or stopped) may still hold its share, or part of it.
-    rows = (Order.objects.filter(customer=customer).exclude(pk=order.pk)
-            .exclude(state__in=_UNPLACED)
-            .exclude(state=OrderState.CANCELLED, rollback__status="done")
-            .annotate(group_step=Subquery(step.values("status")[:1]))
-            .values_list("pk", "state", "group_step", "rollback__status"))
+    # (This order is among them: left out below, so that the statement has one value.)
+    others_read = Read("desired_others", lambda pk: (
+        Order.objects.filter(customer_id=pk)
+        .exclude(state__in=_UNPLACED)
+        .exclude(state=OrderState.CANCELLED, rollback__status="done")
+        .annotate(group_step=Subquery(step.values("status")[:1]))
+        .values_list("pk", "state", "group_step", "rollback__status")), customer.pk)
+    # A number still in an open port request is not ours yet (the losing carrier serves
+    # it): BroadWorks gets it when the port completes.
+    numbers_read = Read("desired_numbers", lambda pk: (
+        DID.objects.filter(customer_id=pk, state="assigned")
+        .exclude(e164__in=PortedNumber.objects.filter(is_open=True).values("e164"))
+        .values_list("e164", flat=True)), customer.pk)
+    known_read = Read("enterprise_known", lambda pk: (
+        Customer.objects.filter(enterprise_id=pk, activated_at__isnull=False,
+                                service_type="hosted").values_list("pk", flat=True)[:1]),
+        enterprise.pk)
+    rows, own_lines, baseline, numbers, known, user_rows = fetch_many([
+        others_read,
+        by_order_read(OrderLine, order.pk, "desired_lines", related=("package",)),
+        _baseline_read(customer), numbers_read, known_read, provisioning_users_read(order)])
+    rows = [row for row in rows if row[0] != order.pk]
     rolling = {pk for pk, _, _, rollback in rows if rollback is not None}
     others = {pk: (state, step_status) for pk, state, step_status, _ in rows}
     certain = {pk for pk, (state, status) in others.items()
@@ -224,15 +253,17 @@ def desired_for(order: Order) -> Desired:
                  if pk not in certain and (status in _INTERRUPTED_STEPS or (
                      pk in rolling and status == _APPLIED_STEP))}
     lines_by_order: dict[int, list[OrderLine]] = defaultdict(list)
-    for line in by_order(OrderLine, [*certain, *uncertain, order.pk], "desired_lines",
-                         related=("package",)):
-        lines_by_order[line.order_id].append(line)
+    lines_by_order[order.pk] = list(own_lines)
+    if certain or uncertain:
+        for line in by_order(OrderLine, [*certain, *uncertain], "desired_lines",
+                             related=("package",)):
+            lines_by_order[line.order_id].append(line)
     earlier = [line for pk in certain for line in lines_by_order[pk]]
     prev_packs, prev_users, prev_groups, _, prev_seats = _quantities(earlier)
     packs, users, groups, contents, seats = _quantities([*earlier, *lines_by_order[order.pk]])
     # An adopted customer's group held quantities before any order of Orion's: the import's
     # baseline is part of "previous", so the order diffs against what BroadWorks held.
-    base_packs, base_users, base_groups, base_seats = _baseline(customer)
+    base_packs, base_users, base_groups, base_seats = _baseline(baseline)
     for previous, target, base in ((prev_packs, packs, base_packs),
                                    (prev_users, users, base_users),
                                    (prev_groups, groups, base_groups)):
@@ -248,16 +279,7 @@ def desired_for(order: Order) -> Desired:
     # of it is created again (the diff removes the group's authorization of it).
     contents = {name: services for name, services in contents.items()
                 if packs.get(name, 0) > 0 or any(u[0].get(name) for u in unsure)}
-    # A number still in an open port request is not ours yet (the losing carrier serves
-    # it): BroadWorks gets it when the port completes.
-    numbers = fetch("desired_numbers", lambda pk: (
-        DID.objects.filter(customer_id=pk, state="assigned")
-        .exclude(e164__in=PortedNumber.objects.filter(is_open=True).values("e164"))
-        .values_list("e164", flat=True)), customer.pk)
-    enterprise_known = bool(fetch("enterprise_known", lambda pk: (
-        Customer.objects.filter(enterprise_id=pk, activated_at__isnull=False,
-                                service_type="hosted").values_list("pk", flat=True)[:1]),
-        enterprise.pk))
+    enterprise_known = bool(known)
     gone = removal_targets(order)
     retire = _packs_to_retire(order, packs) if order.kind == OrderKind.CHANGE else ()
     return Desired(
@@ -272,7 +294,7 @@ def desired_for(order: Order) -> Desired:
         uncertain_user_services=[u[1] for u in unsure],
         uncertain_group_services=[u[2] for u in unsure],
         numbers=tuple(sorted(bw_number(n) for n in numbers if n not in gone.numbers)),
-        users=tuple(order_users_for_provisioning(order)),
+        users=tuple(order_users_for_provisioning(order, user_rows)),
         remove_users=gone.users, remove_devices=gone.devices,
         remove_numbers=tuple(bw_number(n) for n in gone.numbers),
         retire_packs=retire,
