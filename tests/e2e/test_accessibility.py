@@ -205,6 +205,29 @@ def test_focus_stays_after_add_selected_and_quantity_swap(page: Page, login: Log
         .to_have_value("3")
 
 
+def test_focus_comes_back_when_two_answers_settle_at_once(page: Page, login: Login) -> None:
+    """A quantity's answer swaps the lines and makes the Users section reload; when the
+    users' answer is swapped while the lines are still settling (a busy server: here a long
+    settle delay makes it certain), focus still goes to the new copy of the control."""
+    login("agent")
+    open_new_customer_form(page)
+    page.select_option("#order-type", label="Hosted PBX Services")
+    page.click("#add-package")
+    page.locator("#picker-form li", has_text="Enterprise Standard").first.locator(
+        "input").check()
+    with page.expect_response(lambda r: r.url.endswith("/form/lines/")):
+        page.click("#add-selected")
+    page.evaluate("() => { htmx.config.defaultSettleDelay = 1500; }")
+    qty = page.locator("#lines-table input.qty").first
+    qty.fill("3")
+    with page.expect_response(lambda r: r.url.endswith("/form/users/")):
+        qty.press("Tab")  # the lines' answer, then the users' (seats-changed), both settling
+    remove = page.get_by_role("button", name="Remove Enterprise Standard")
+    expect(remove).to_be_focused()
+    expect(page.locator("#lines-table tr[data-package='Enterprise Standard'] input.qty")) \
+        .to_have_value("3")
+
+
 def test_progress_is_read_out_by_a_polite_live_region(page: Page, login: Login) -> None:
     login("agent")
     open_new_customer_form(page)

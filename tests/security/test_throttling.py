@@ -7,11 +7,28 @@ Tokens are 256-bit random secrets, stored hashed: guessing one is not a matter o
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
+
+# Every limit here counts in fixed windows (``core.throttle``) of 30 s, 1 min, 15 min or 1 h,
+# all of which end on a multiple of 30 s since the epoch.
+_WINDOW_EDGES = 30
+_TEST_SECONDS = 5
+
+
+@pytest.fixture(autouse=True)
+def _not_at_a_window_edge() -> None:
+    """A test that counts up to a limit must not straddle the end of a window: its count
+    would start again half-way (20 refusals expected, the 23rd answered 401). Wait, at most
+    5 s, for the next window when fewer than 5 s are left in this one."""
+    left = _WINDOW_EDGES - time.time() % _WINDOW_EDGES
+    if left < _TEST_SECONDS:
+        time.sleep(left + 0.05)
 
 
 def _fail(client, username: str, times: int = 5, **extra: str) -> None:

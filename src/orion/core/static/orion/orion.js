@@ -275,12 +275,23 @@
     if (!heading.hasAttribute("tabindex")) { heading.setAttribute("tabindex", "-1"); }
     return heading;
   }
+  var settling = 0;  // swaps done whose settle has not run yet
   document.addEventListener("htmx:beforeSwap", function (event) {
     // At swap time, not request time: a Tab pressed while the answer was on its way counts.
-    lastFocus = describe(document.activeElement);
-    if (lastFocus) { lastFocus.target = event.detail.target; }
+    var memo = describe(document.activeElement);
+    if (memo) {
+      memo.target = event.detail.target;
+      lastFocus = memo;
+    } else if (!settling) {
+      lastFocus = null;
+    }
+    // Otherwise focus is on <body> because an earlier swap took its control away and has
+    // not settled yet (two answers within htmx's settle delay: a quantity's lines and the
+    // users they reload): that swap's memo stays, for its settle to give focus back.
   });
+  document.addEventListener("htmx:afterSwap", function () { settling += 1; });
   document.addEventListener("htmx:afterSettle", function (event) {
+    settling = Math.max(0, settling - 1);  // one per settled element: never below none
     var active = document.activeElement;
     if (active && active !== document.body && active.isConnected) { return; }  // not lost
     var memo = lastFocus;
