@@ -5,7 +5,12 @@ import re
 import pytest
 from django.db import connection
 
-from orion.accounts.search import SEARCH_STATEMENTS, account_search, search_plans
+from orion.accounts.search import (
+    ONE_TRIP,
+    SEARCH_STATEMENTS,
+    account_search,
+    search_plans,
+)
 from tests import factories as f
 
 
@@ -81,7 +86,11 @@ def test_postgres_uses_the_trigram_index(tenant_a, staff):
     for user in (staff, tenant_a.user):
         # Two words: every statement, the combined contains one included.
         plans = search_plans(user=user, query="acme corp")
-        assert set(plans) == set(SEARCH_STATEMENTS)
+        assert set(plans) == {ONE_TRIP, *SEARCH_STATEMENTS}
+        # The first page's one statement: the same indexes, the GIN scans behind the probe.
+        for index in ("name_prefix", "customer_name_trgm", "enterprise_name_trgm"):
+            assert index in plans[ONE_TRIP], plans[ONE_TRIP]
+        assert "Seq Scan" not in plans[ONE_TRIP], plans[ONE_TRIP]
         # Staff: customer_name_prefix, or on PostgreSQL 18 maybe a skip scan of the partner's;
         # PostgreSQL 15 may read it as a bitmap index scan.
         for table in ("customer", "enterprise"):

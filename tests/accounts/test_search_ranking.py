@@ -215,3 +215,83 @@ def test_prefix_filling_the_page_skips_the_probe(monkeypatch, harbor):
     assert probes[0]["found"] == (1, 38)
     inside = account_search(user=harbor, query="arbor", page_size=10)
     assert len(probes) == 2 and len(inside.hits) == 10
+
+
+@pytest.fixture
+def crowded(harbor):
+    """Besides ``harbor``'s tiers: more matches than a window in tiers 3 and 4, names of other
+    partners, a cancelled account, and names with LIKE wildcards and two-letter words."""
+    enterprise = f.make_enterprise(partner=harbor.partner, name="Crowded Harbor Holdings")
+    for n in range(24):
+        f.make_customer(enterprise=enterprise, name=f"Bay Harbor {n:02d} Marine")
+        f.make_customer(enterprise=enterprise, name=f"Portharbor {n:02d}")
+    for name in ("Harbor 100% Foods", "Harbor_Works", "Of Ha Harbor Co", "Gone Harbor"):
+        f.make_customer(enterprise=enterprise, name=name)
+    Customer.objects.filter(name="Gone Harbor").update(cancelled_at="2026-01-01T00:00:00Z")
+    other = f.make_enterprise(partner=f.make_partner("Other Partner"), name="Harbor Elsewhere")
+    f.make_customer(enterprise=other, name="Harbor Elsewhere - Boston")
+    return harbor
+
+
+@pytest.mark.django_db
+def test_one_trip_pages_equal_the_tier_statements(monkeypatch, crowded, staff):
+    """The one-trip first page (``_one_trip``) is only a faster way to the same page: for
+    every query, user and page size it returns what the tier statements return, and it is
+    what most first pages use."""
+    queries = ["harbor", "Harbor", "arbor", "Bay Harbor", "harbor 1", "ha", "Ha Har", "100%",
+               "harbor_", "rbo", "Portharbor 07", "Elsewhere", "zzz no match", "of ha ha",
+               "HARBOR CO", "x"]
+    sizes = (1, 5, 10, 25)
+    trips = []
+    real = selectors._one_trip
+
+    def counted(*args, **kwargs):
+        trip = real(*args, **kwargs)
+        trips.append(trip.hits is not None)
+        return trip
+
+    monkeypatch.setattr(selectors, "_one_trip", counted)
+    fast = {(user.pk, q, size, page): account_search(user=user, query=q, page=page,
+                                                      page_size=size)
+            for user in (crowded, staff) for q in queries for size in sizes for page in (1, 2)}
+    assert sum(trips) > len(trips) / 2  # most pages were answered in one trip
+    assert not all(trips)  # and some went on with the tier statements
+    monkeypatch.setattr(selectors, "one_trip_params", lambda **kwargs: None)
+    slow = {key: account_search(user=key_user, query=key[1], page=key[3], page_size=key[2])
+            for key_user in (crowded, staff)
+            for key in [k for k in fast if k[0] == key_user.pk]}
+    assert fast == slow
+    assert not any(h.name == "Gone Harbor" for page in fast.values() for h in page.hits)
+    assert not any(h.partner_name == "Other Partner" for (pk, *_), page in fast.items()
+                   if pk == crowded.pk for h in page.hits)
+
+
+@pytest.mark.django_db
+def test_one_trip_reads_tiers_3_and_4_only_when_the_probe_finds_few(crowded):
+    """A probe that finds the query dense keeps the one-trip statement off the tables for
+    tiers 3 and 4 (a common word's GIN scan; the tier statements then read the first pages
+    instead); a sparse one reads them."""
+    def contains_scans(dense_rows):
+        plan = _explain_one_trip(crowded, "arbor", dense_rows=dense_rows)
+        block = plan.split("\n  CTE contains\n", 1)[1].split("\n  CTE ", 1)[0]
+        return [line for line in block.splitlines() if "Scan on accounts_" in line
+                or "Scan using" in line]
+
+    dense = contains_scans(0)  # every count is at least 0: dense
+    assert dense and all("never executed" in line for line in dense), dense
+    sparse = contains_scans(10**9)
+    assert sparse and not any("never executed" in line for line in sparse), sparse
+
+
+def _explain_one_trip(user, query, *, dense_rows: int) -> str:
+    params = selectors.one_trip_params(query=query, contains=True, wanted=26, offset=0,
+                                       page_size=25, partner_id=user.partner_id)
+    assert params is not None
+    sql = selectors.one_trip_sql(scoped=True, contains=True, keys=selectors._key_count(params))
+    with transaction.atomic(), connection.cursor() as cursor:
+        for name, value in selectors._ONE_TRIP_SETTINGS.items():
+            cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
+        cursor.execute(f"EXPLAIN (ANALYZE, COSTS OFF) {sql}", params | {"dense_rows": dense_rows})
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        transaction.set_rollback(True)
+    return plan

@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import psycopg
@@ -80,8 +81,7 @@ def _like_escape(text: str) -> str:
 # the exact matches come first in that range. The range is spelled out (``low``/``high``, what
 # the planner derives from a constant LIKE prefix) so that the prepared statement's generic
 # plan, made once per connection, still scans just that range.
-_PREFIX_SQL = """
-SELECT role, id, 0, 0 FROM (
+_PREFIX_CANDIDATES = """
     (SELECT 'Enterprise' AS role, e.id, e.name,
             (row_number() OVER (ORDER BY lower(e.name) USING ~<~, e.id) - 1)
                 / %(window)s::int AS win
@@ -98,18 +98,19 @@ SELECT role, id, 0, 0 FROM (
         AND lower(c.name) ~<~ (lower(%(query)s::text) || chr(1114111))
         AND lower(c.name) LIKE lower(%(prefix)s) {scope_c}
       ORDER BY lower(c.name) USING ~<~, c.id LIMIT %(fetch)s::int)
-) candidates
-ORDER BY win, lower(name) <> lower(%(query)s), length(name), lower(name), role DESC, name, id
-LIMIT %(wanted)s::int
 """
+_PREFIX_ORDER = ("win, lower(name) <> lower(%(query)s), length(name), lower(name), role DESC, "
+                 "name, id")
+# (Constants joined: no value is ever part of the text.)
+_PREFIX_SQL = ("SELECT role, id, 0, 0 FROM (" + _PREFIX_CANDIDATES  # noqa: S608
+               + ") candidates\nORDER BY " + _PREFIX_ORDER + "\nLIMIT %(wanted)s::int\n")
 
 # Tiers 3 and 4: the query at the start of a later word (after a space), then anywhere else.
 # The GIN trigram index narrows the rows with a few words of the query (``{keys}``: a long
 # query's every trigram would make the index scan itself the slow part); the lower(name)
 # conditions then decide exactly. The stream order is the heap's physical order (ctid), which
 # is the order a bitmap heap scan returns rows in: the scans are kept to bitmap scans.
-_CONTAINS_SQL = """
-SELECT role, id, fullest_stream, thinnest_stream FROM (
+_CONTAINS_STREAMS = """
     SELECT role, id, name, inside,
            greatest(count(*) FILTER (WHERE role = 'Enterprise') OVER (),
                     count(*) FILTER (WHERE role = 'Customer') OVER ()) AS fullest_stream,
@@ -132,10 +133,11 @@ SELECT role, id, fullest_stream, thinnest_stream FROM (
             AND lower(c.name) NOT LIKE lower(%(prefix)s) {tier_c} {scope_c}
           LIMIT %(fetch)s::int)
       ) streams
-) candidates
-ORDER BY inside, win, length(name), lower(name), role DESC, name, id
-LIMIT %(wanted)s::int
 """
+_CONTAINS_ORDER = "inside, win, length(name), lower(name), role DESC, name, id"
+_CONTAINS_SQL = ("SELECT role, id, fullest_stream, thinnest_stream FROM ("  # noqa: S608
+                 + _CONTAINS_STREAMS
+                 + ") candidates\nORDER BY " + _CONTAINS_ORDER + "\nLIMIT %(wanted)s::int\n")
 _CONTAINS_TIERS = {
     "word": "AND lower({t}.name) LIKE lower(%(word)s)",
     "inside": "AND lower({t}.name) NOT LIKE lower(%(word)s)",
@@ -158,7 +160,7 @@ _CONTAINS_SETTINGS = {
 # against the probe's 0.6). Word starts (tier 3) are counted apart: a query found mostly
 # inside words ("rontier") has few of them, and a dense tier 3 predicted from all the
 # matches read pages in vain.
-_PROBE_SQL = """
+_PROBE_COUNTS = """
 SELECT e.found, e.word, c.found, c.word,
        (SELECT relpages FROM pg_class WHERE oid = 'accounts_enterprise'::regclass),
        (SELECT relpages FROM pg_class WHERE oid = 'accounts_customer'::regclass)
@@ -170,7 +172,8 @@ SELECT e.found, e.word, c.found, c.word,
                count(*) FILTER (WHERE lower(c.name) LIKE lower(%(word)s)) AS word
           FROM accounts_customer c
          WHERE c.ctid < %(probe)s::tid AND lower(c.name) LIKE lower(%(pattern)s) {scope_c}) c
- WHERE (SELECT count(*) FROM (
+"""
+_PROBE_SQL = _PROBE_COUNTS + """ WHERE (SELECT count(*) FROM (
           (SELECT FROM accounts_enterprise e
             WHERE lower(e.name) ~>=~ lower(%(query)s::text)
               AND lower(e.name) ~<~ (lower(%(query)s::text) || chr(1114111))
@@ -181,7 +184,7 @@ SELECT e.found, e.word, c.found, c.word,
               AND lower(c.name) ~<~ (lower(%(query)s::text) || chr(1114111))
               AND lower(c.name) LIKE lower(%(prefix)s) {scope_c} LIMIT %(wanted)s::int)
         ) prefix_matches) < %(wanted)s::int
-"""
+"""  # noqa: S608
 PROBE_PAGES = 8
 # A dense statement reads at most this many heap pages of each table, and only when the
 # GIN scan it replaces would collect at least DENSE_MATCHES_PER_PAGE matches per page read
@@ -205,6 +208,68 @@ SELECT 'Customer', c.id, c.name, e.id, e.name, c.city, p.name,
   JOIN accounts_partner p ON p.id = c.partner_id
  WHERE c.id = ANY(%(customer_ids)s::bigint[]) AND c.cancelled_at IS NULL {scope_c}
 """
+
+# The first page in one round trip (``_one_trip``): tiers 1 and 2, and when they cannot fill
+# the page the probe and tiers 3 and 4 together, then the page's display rows, as one
+# statement built from the statements above. Most searches end here: their tiers 3 and 4
+# have fewer matches than a window. The probe's verdict gates the tiers 3 and 4 arm (a
+# one-time filter: a common word's GIN scan never runs here); when that arm was skipped or
+# found more than a window, the statement returns what it read (the prefix rows, the probe)
+# and ``account_search`` goes on with the tier statements from there. Hits are joined only
+# for a complete page.
+_ONE_TRIP_SQL = """
+WITH prefix AS MATERIALIZED (
+    SELECT role, id, row_number() OVER (ORDER BY {prefix_order}) AS ord
+      FROM ({prefix_candidates}) candidates
+     ORDER BY ord LIMIT %(wanted)s::int),
+{contains_ctes}final AS (
+    SELECT role, id, ord FROM prefix{contains_final}),
+page AS (
+    SELECT role, id, ord FROM final
+     WHERE ord > %(offset)s::int AND ord <= %(offset)s::int + %(page_size)s::int)
+SELECT complete, (SELECT count(*) FROM final),
+       (SELECT json_agg(json_build_array(role, id) ORDER BY ord) FROM prefix),
+       {probe_json}, {contains_ran},
+       CASE WHEN complete THEN
+           (SELECT json_agg(json_build_array(role, id) ORDER BY ord) FROM page) END,
+       CASE WHEN complete THEN (SELECT json_agg(json_build_array(
+           h.role, h.id, h.name, h.enterprise_id, h.enterprise_name, h.city, h.partner_name,
+           h.status, h.domain)) FROM ({hits}) AS h(role, id, name, enterprise_id,
+           enterprise_name, city, partner_name, status, domain)) END
+  FROM (SELECT {complete} AS complete) verdict
+"""
+_ONE_TRIP_CONTAINS = """probe (e_found, e_word, c_found, c_word, e_pages, c_pages) AS MATERIALIZED (
+    {probe_counts} WHERE (SELECT count(*) FROM prefix) < %(wanted)s::int),
+sparse AS MATERIALIZED (
+    SELECT NOT (e_found * greatest(e_pages, 1) >= %(dense_rows)s::bigint
+                AND c_found * greatest(c_pages, 1) >= %(dense_rows)s::bigint) AS ok
+      FROM probe),
+contains AS MATERIALIZED (
+    SELECT role, id, fullest_stream, row_number() OVER (ORDER BY {contains_order}) AS ord
+      FROM ({contains_streams}) candidates
+     WHERE (SELECT ok FROM sparse)
+     ORDER BY ord LIMIT %(wanted)s::int),
+"""
+_ONE_TRIP_CONTAINS_FINAL = """
+    UNION ALL
+    SELECT role, id, ord + (SELECT count(*) FROM prefix) FROM contains
+     WHERE ord <= %(wanted)s::int - (SELECT count(*) FROM prefix)"""
+_ONE_TRIP_CONTAINS_COMPLETE = (
+    "(SELECT count(*) FROM prefix) >= %(wanted)s::int OR (coalesce((SELECT ok FROM sparse), "
+    "false) AND coalesce((SELECT max(fullest_stream) FROM contains), 0) "
+    "< %(contains_fetch)s::int)")
+# Its settings with tiers 3 and 4: theirs, with index scans kept on for tiers 1 and 2 (which
+# walk the B-tree in name order). The contains arms are used here only when complete, and a
+# complete stream holds every match whatever the scan's order, so their plan decides only the
+# cost: the GIN bitmap scan (no B-tree can narrow '%q%'; no sequential scan).
+_ONE_TRIP_SETTINGS = {**GENERIC_PLANS, **_CONTAINS_SETTINGS, "enable_indexscan": "on",
+                      "enable_indexonlyscan": "on"}
+# GIN keys of the one-trip statement at most (a statement of its own per count, as the tier
+# statements have: padding the keys with repeats made the recheck of every candidate row
+# evaluate them all); a query with more (many two-letter words) runs the tier statements.
+ONE_TRIP_KEYS = 6
+ONE_TRIP = "one trip"  # its name in ``search_plans``
+
 
 # A run of three letters or digits: pg_trgm needs one to narrow a GIN scan. Queries without
 # one (short queries, "A & B") search name prefixes only instead of scanning the whole index.
@@ -237,6 +302,41 @@ def search_sql(*, scoped: bool, statement: str, keys: int = 1, dense: bool = Fal
                                 tier_c=tier.format(t="c"), **_scope(scoped))
 
 
+@cache
+def one_trip_sql(*, scoped: bool, contains: bool, keys: int = 0) -> str:
+    """The SQL of the one-trip first page (``_ONE_TRIP_SQL``), with ``one_trip_params``.
+
+    ``contains``: with the probe and tiers 3 and 4 (queries with a run of three letters or
+    digits) and ``keys`` GIN keys; without, tiers 1 and 2 are the whole search. Public for
+    the tests' EXPLAIN.
+    """
+    scope = _scope(scoped)
+    hits = (_HITS_SQL.replace("%(enterprise_ids)s", "(SELECT array_agg(id) FROM page "
+                                                    "WHERE role = 'Enterprise')")
+            .replace("%(customer_ids)s", "(SELECT array_agg(id) FROM page "
+                                         "WHERE role = 'Customer')"))
+    parts = {"prefix_order": _PREFIX_ORDER, "prefix_candidates": _PREFIX_CANDIDATES,
+             "hits": hits, "contains_ctes": "", "contains_final": "",
+             "probe_json": "NULL::json", "contains_ran": "false", "complete": "true"}
+    if contains:
+        matches = " AND ".join(f"{{t}}.name ILIKE %(key{i})s" for i in range(keys))
+        streams = (_CONTAINS_STREAMS.replace("%(window)s", "%(contains_window)s")
+                   .replace("%(fetch)s", "%(contains_fetch)s")
+                   .format(keys_e=matches.format(t="e"), keys_c=matches.format(t="c"),
+                           tier_e="", tier_c="", scope_e="{scope_e}", scope_c="{scope_c}"))
+        parts |= {
+            "contains_ctes": _ONE_TRIP_CONTAINS.format(
+                probe_counts=_PROBE_COUNTS, contains_order=_CONTAINS_ORDER,
+                contains_streams=streams, scope_e="{scope_e}", scope_c="{scope_c}"),
+            "contains_final": _ONE_TRIP_CONTAINS_FINAL,
+            "probe_json": "(SELECT json_build_array(e_found, e_word, c_found, c_word, "
+                          "e_pages, c_pages) FROM probe)",
+            "contains_ran": "coalesce((SELECT ok FROM sparse), false)",
+            "complete": _ONE_TRIP_CONTAINS_COMPLETE,
+        }
+    return _ONE_TRIP_SQL.format(**{**parts, **scope}).format(**scope)
+
+
 def search_params(*, query: str, statement: str, wanted: int, partner_id: int | None) -> dict:
     """Parameters of ``search_sql``: the first ``wanted`` rows of the statement, ranked."""
     window = PREFIX_WINDOW if statement == "prefix" else CONTAINS_WINDOW
@@ -254,6 +354,35 @@ def search_params(*, query: str, statement: str, wanted: int, partner_id: int | 
     keys = _index_keys(query, word_start=statement == "word")
     params.update({f"key{i}": key for i, key in enumerate(keys)})
     return params
+
+
+def one_trip_params(*, query: str, contains: bool, wanted: int, offset: int, page_size: int,
+                    partner_id: int | None) -> dict[str, Any] | None:
+    """Parameters of ``one_trip_sql``, or None when the page does not fit one trip (tiers 3
+    and 4 would need more than one window of rows, or more GIN keys than the statement has).
+    """
+    params = search_params(query=query, statement="prefix", wanted=wanted,
+                           partner_id=partner_id) | {"offset": offset, "page_size": page_size}
+    if not contains:
+        return params
+    if wanted > CONTAINS_WINDOW:
+        return None  # tiers 3 and 4 then read as many windows as the prefix leaves them
+    keys = _index_keys(query, word_start=False)
+    if not keys or len(keys) > ONE_TRIP_KEYS:
+        return None
+    return params | {f"key{i}": key for i, key in enumerate(keys)} | {
+        "word": f"% {_like_escape(query)}%",
+        "pattern": f"%{_like_escape(query)}%",
+        "probe": f"({PROBE_PAGES},0)",
+        "contains_window": CONTAINS_WINDOW,
+        "contains_fetch": CONTAINS_WINDOW,
+        "dense_rows": 2 * CONTAINS_WINDOW * PROBE_PAGES,  # _Density.expects_more_than
+    }
+
+
+def _key_count(params: dict[str, Any]) -> int:
+    """How many GIN keys (``key0``, ``key1`` ...) ``params`` has."""
+    return sum(name.startswith("key") for name in params)
 
 
 def _index_keys(query: str, *, word_start: bool) -> list[str]:
@@ -365,9 +494,28 @@ def account_search(*, user: User, query: str, page: int = 1, page_size: int = 25
         # Every statement below is prepared once per connection and planned once (generic
         # plans: their SQL is written for it), which saves most of a search's time.
         statements = search_statements(query)
-        first = _first_trip(cursor, query=query, scoped=scoped, partner_id=user.partner_id,
-                            wanted=wanted, contains=len(statements) > 1, begin=own)
-        saved, prefix_rows, density = first
+        contains = len(statements) > 1
+        begin: list[dict[str, str]] = []
+        quick = one_trip_params(query=query, contains=contains, wanted=wanted, offset=offset,
+                                page_size=page_size, partner_id=user.partner_id)
+        if quick is not None:
+            trip = _one_trip(cursor, scoped=scoped, contains=contains, params=quick, own=own)
+            saved = trip.saved
+            if trip.hits is not None:
+                if outer:
+                    _settings_apply(cursor, saved)
+                return SearchPage(query=query, hits=trip.hits, page=page,
+                                  has_next=trip.keys > offset + page_size)
+            # Not complete: on from the tier statements, with what the trip read.
+            prefix_rows, density = trip.prefix_rows, trip.density
+            if trip.contains_ran:  # tiers 3 and 4 together had more than a window
+                statements = [s for s in statements if s != "contains"]
+            if own:  # the trip committed: the tier statements' transaction and settings,
+                begin = [GENERIC_PLANS, _CONTAINS_SETTINGS]  # sent with the first of them
+        else:
+            first = _first_trip(cursor, query=query, scoped=scoped, partner_id=user.partner_id,
+                                wanted=wanted, contains=contains, begin=own)
+            saved, prefix_rows, density = first
         for statement in statements:
             if statement == "prefix":
                 keys.extend((role, pk) for role, pk, *_ in prefix_rows)
@@ -385,16 +533,16 @@ def account_search(*, user: User, query: str, page: int = 1, page_size: int = 25
             bounds = (_dense_bounds(density, statement=statement, fetch=params["fetch"])
                       if density is not None else {})
             if bounds:
-                dense = _run(cursor, search_sql(scoped=scoped, statement=statement,
+                dense = _run(cursor, begin, search_sql(scoped=scoped, statement=statement,
                                                 dense=True), params | bounds)
                 if dense and dense[0][3] >= params["fetch"]:  # both streams full
                     if statement == "contains":
                         continue  # tiers 3 and 4 are not complete together
                     rows = dense  # what the GIN scan returns first, read directly
             if rows is None:
-                rows = _run(cursor, search_sql(
+                rows = _run(cursor, begin, search_sql(
                     scoped=scoped, statement=statement,
-                    keys=sum(name.startswith("key") for name in params)), params)
+                    keys=_key_count(params)), params)
             if statement == "contains":
                 # Tiers 3 and 4 together: only usable if both streams ended before the LIMIT.
                 if rows and rows[0][2] >= params["fetch"]:
@@ -404,8 +552,8 @@ def account_search(*, user: User, query: str, page: int = 1, page_size: int = 25
             keys.extend((role, pk) for role, pk, *_ in rows)
             if len(keys) >= wanted:
                 break
-        hits = _hits(cursor, keys[offset:offset + page_size], scoped=scoped,
-                     partner_id=user.partner_id, commit=own)  # by id: bitmap scans serve it
+        hits = _hits(cursor, keys[offset:offset + page_size], scoped=scoped,  # by id:
+                     partner_id=user.partner_id, commit=own and not begin)  # bitmap scans
         if outer:  # SET LOCAL outlives a savepoint: the caller's values back (at
             _settings_apply(cursor, saved)  # the outermost level COMMIT ends them)
     return SearchPage(query=query, hits=hits, page=page, has_next=len(keys) > offset + page_size)
@@ -413,7 +561,8 @@ def account_search(*, user: User, query: str, page: int = 1, page_size: int = 25
 
 def search_plans(*, user: User, query: str, analyze: bool = False,
                  wanted: int = 26) -> dict[str, str]:
-    """EXPLAIN of every statement ``query`` can run, with the settings the search uses.
+    """EXPLAIN of every statement ``query`` can run (``ONE_TRIP`` first, when the first page
+    fits one), with the settings the search uses.
 
     For tests and the benchmark: proof of which index serves which tier. Rolls back.
     """
@@ -421,16 +570,26 @@ def search_plans(*, user: User, query: str, analyze: bool = False,
     scoped = not user.is_provider_staff
     plans = {}
     cursor = prepared_cursor()
+    statements = search_statements(query)
+    contains = len(statements) > 1
+    explain = f"EXPLAIN ({'ANALYZE, BUFFERS' if analyze else 'COSTS'})"
     with transaction.atomic():
-        for statement in search_statements(query):
+        quick = one_trip_params(query=query, contains=contains, wanted=wanted, offset=0,
+                                page_size=wanted - 1, partner_id=user.partner_id)
+        if quick is not None:
+            with transaction.atomic():  # its settings end with the savepoint
+                _settings_apply(cursor, _ONE_TRIP_SETTINGS if contains else GENERIC_PLANS)
+                sql = one_trip_sql(scoped=scoped, contains=contains, keys=_key_count(quick))
+                cursor.execute(f"{explain} {sql}", quick)
+                plans[ONE_TRIP] = "\n".join(row[0] for row in cursor.fetchall())
+                transaction.set_rollback(True)
+        for statement in statements:
             if statement != "prefix":
                 _settings_apply(cursor, _CONTAINS_SETTINGS)
             params = search_params(query=query, statement=statement, wanted=wanted,
                                    partner_id=user.partner_id)
-            sql = search_sql(scoped=scoped, statement=statement,
-                             keys=sum(name.startswith("key") for name in params))
-            cursor.execute(f"EXPLAIN ({'ANALYZE, BUFFERS' if analyze else 'COSTS'}) {sql}",
-                           params)
+            sql = search_sql(scoped=scoped, statement=statement, keys=_key_count(params))
+            cursor.execute(f"{explain} {sql}", params)
             plans[statement] = "\n".join(row[0] for row in cursor.fetchall())
         transaction.set_rollback(True)
     return plans
@@ -488,6 +647,52 @@ def _first_trip(cursor: psycopg.Cursor[Any], *, query: str, scoped: bool,
     return saved, prefix.fetchall(), density
 
 
+@dataclass(frozen=True)
+class _Trip:
+    """What the one-trip statement returned (see ``_ONE_TRIP_SQL``)."""
+
+    saved: dict[str, str]  # the settings it replaced (restored by the caller's transaction)
+    hits: list[AccountHit] | None  # the page, in order; None when the page is not complete
+    keys: int  # matches ranked (one more than the page tells whether there is a next)
+    prefix_rows: list[tuple[Any, ...]]  # tiers 1 and 2, ranked
+    density: _Density | None  # the probe; None when tiers 1 and 2 fill the page
+    contains_ran: bool  # tiers 3 and 4 together were read (and were complete or not)
+
+
+def _one_trip(cursor: psycopg.Cursor[Any], *, scoped: bool, contains: bool,
+              params: dict[str, Any], own: bool) -> _Trip:
+    """The first page in one round trip: BEGIN, the settings, the statement and COMMIT in
+    one pipeline (``own``), or the settings and the statement inside the caller's
+    transaction."""
+    raw = cursor.connection
+    settings = _ONE_TRIP_SETTINGS if contains else GENERIC_PLANS
+    set_cursor = psycopg.Cursor(raw)
+    with raw.pipeline():
+        if own:
+            cursor.execute("BEGIN")
+        _settings_send(set_cursor, settings)
+        prepared_execute(cursor, one_trip_sql(scoped=scoped, contains=contains,
+                                              keys=_key_count(params)), params)
+        if own:
+            psycopg.Cursor(raw).execute("COMMIT")
+    row = set_cursor.fetchone()
+    assert row is not None
+    saved = {name: row[2 * i] for i, name in enumerate(settings)}
+    found = cursor.fetchone()
+    assert found is not None
+    complete, keys, prefix_json, probe, contains_ran, page_json, hits_json = found
+    hits = None
+    if complete:
+        by_key = {(hit[0], hit[1]): AccountHit(*hit) for hit in hits_json or []}
+        hits = [by_key[key] for key in map(tuple, page_json or []) if key in by_key]
+    density = None if probe is None else _Density(
+        found=(int(probe[0]), int(probe[2])), word=(int(probe[1]), int(probe[3])),
+        pages=(int(probe[4]), int(probe[5])))
+    return _Trip(saved=saved, hits=hits, keys=int(keys),
+                 prefix_rows=[(role, pk) for role, pk in prefix_json or []],
+                 density=density, contains_ran=bool(contains_ran))
+
+
 def _settings_send(cursor: psycopg.Cursor[Any], settings: dict[str, str]) -> None:
     names = list(settings)
     prepared_execute(
@@ -497,9 +702,20 @@ def _settings_send(cursor: psycopg.Cursor[Any], settings: dict[str, str]) -> Non
         [value for name in names for value in (name, name, settings[name])])
 
 
-def _run(cursor: psycopg.Cursor[Any], sql: str,
+def _run(cursor: psycopg.Cursor[Any], begin: list[dict[str, str]], sql: str,
          params: dict[str, Any]) -> list[tuple[Any, ...]]:
-    prepared_execute(cursor, sql, params)
+    """The rows of one tier statement; ``begin`` (emptied here): BEGIN and these settings
+    first, in the same round trip (after a one-trip statement that committed)."""
+    if not begin:
+        prepared_execute(cursor, sql, params)
+        return cursor.fetchall()
+    raw = cursor.connection
+    with raw.pipeline():
+        cursor.execute("BEGIN")
+        for settings in begin:
+            _settings_send(psycopg.Cursor(raw), settings)
+        prepared_execute(cursor, sql, params)
+    begin.clear()
     return cursor.fetchall()
 
 
