@@ -225,7 +225,8 @@ def crowded(harbor):
     for n in range(24):
         f.make_customer(enterprise=enterprise, name=f"Bay Harbor {n:02d} Marine")
         f.make_customer(enterprise=enterprise, name=f"Portharbor {n:02d}")
-    for name in ("Harbor 100% Foods", "Harbor_Works", "Of Ha Harbor Co", "Gone Harbor"):
+    for name in ("Harbor 100% Foods", "Harbor_Works", "Of Ha Harbor Co", "Gone Harbor",
+                 "O'Harbor \\ Sons", "<b>Harbor</b> & Co"):
         f.make_customer(enterprise=enterprise, name=name)
     Customer.objects.filter(name="Gone Harbor").update(cancelled_at="2026-01-01T00:00:00Z")
     other = f.make_enterprise(partner=f.make_partner("Other Partner"), name="Harbor Elsewhere")
@@ -240,7 +241,7 @@ def test_one_trip_pages_equal_the_tier_statements(monkeypatch, crowded, staff):
     what most first pages use."""
     queries = ["harbor", "Harbor", "arbor", "Bay Harbor", "harbor 1", "ha", "Ha Har", "100%",
                "harbor_", "rbo", "Portharbor 07", "Elsewhere", "zzz no match", "of ha ha",
-               "HARBOR CO", "x"]
+               "HARBOR CO", "x", "O'Harbor \\", "<b>harbor", "harbor & co", "\\"]
     sizes = (1, 5, 10, 25)
     trips = []
     real = selectors._one_trip
@@ -295,3 +296,28 @@ def _explain_one_trip(user, query, *, dense_rows: int) -> str:
         plan = "\n".join(row[0] for row in cursor.fetchall())
         transaction.set_rollback(True)
     return plan
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_lost_server_during_a_search_is_djangos_error_and_the_next_search_works():
+    """The database restarting under the web: the search's pipelined round trips raise
+    Django's OperationalError (so the connection is marked unusable and replaced at the end
+    of the request), never psycopg's own, and the next search on a new connection works."""
+    from django.db import OperationalError, connections
+
+    partner = f.make_partner("Restart Partner")
+    user = f.make_user(partner=partner)
+    f.make_enterprise(partner=partner, name="Restart Harbor")
+    assert _names(user, "harbor") == [("Enterprise", "Restart Harbor")]
+    pid = connection.connection.info.backend_pid
+    other = connections.create_connection("default")
+    try:
+        with other.cursor() as killer:
+            killer.execute("SELECT pg_terminate_backend(%s, 5000)", [pid])
+    finally:
+        other.close()
+    with pytest.raises(OperationalError):
+        account_search(user=user, query="harbor")
+    connection.close_if_unusable_or_obsolete()  # what Django does at the end of a request
+    assert _names(user, "harbor") == [("Enterprise", "Restart Harbor")]
+    assert connection.connection.info.backend_pid != pid

@@ -622,7 +622,7 @@ def _first_trip(cursor: psycopg.Cursor[Any], *, query: str, scoped: bool,
     prefix_params = search_params(query=query, statement="prefix", wanted=wanted,
                                   partner_id=partner_id)
     settings = [GENERIC_PLANS, *([_CONTAINS_SETTINGS] if contains else [])]
-    with raw.pipeline():
+    with connection.wrap_database_errors, raw.pipeline():  # Django's errors, as its cursors
         if begin:
             cursor.execute("BEGIN")
         set_cursors = [psycopg.Cursor(raw) for _ in settings]
@@ -667,7 +667,7 @@ def _one_trip(cursor: psycopg.Cursor[Any], *, scoped: bool, contains: bool,
     raw = cursor.connection
     settings = _ONE_TRIP_SETTINGS if contains else GENERIC_PLANS
     set_cursor = psycopg.Cursor(raw)
-    with raw.pipeline():
+    with connection.wrap_database_errors, raw.pipeline():  # Django's errors, as its cursors
         if own:
             cursor.execute("BEGIN")
         _settings_send(set_cursor, settings)
@@ -710,7 +710,7 @@ def _run(cursor: psycopg.Cursor[Any], begin: list[dict[str, str]], sql: str,
         prepared_execute(cursor, sql, params)
         return cursor.fetchall()
     raw = cursor.connection
-    with raw.pipeline():
+    with connection.wrap_database_errors, raw.pipeline():  # Django's errors, as its cursors
         cursor.execute("BEGIN")
         for settings in begin:
             _settings_send(psycopg.Cursor(raw), settings)
@@ -778,7 +778,7 @@ def _hits(cursor: psycopg.Cursor[Any], keys: list[tuple[str, int]], *, scoped: b
     """The display rows of the page's accounts (joined only now, for at most a page); with
     ``commit``, the search's own transaction ends in the same round trip."""
     raw = cursor.connection
-    with raw.pipeline():
+    with connection.wrap_database_errors, raw.pipeline():  # Django's errors, as its cursors
         if keys:
             prepared_execute(cursor, _HITS_SQL.format(**_scope(scoped)), {
                 "enterprise_ids": [pk for role, pk in keys if role == "Enterprise"],
