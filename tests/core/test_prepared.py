@@ -74,3 +74,26 @@ def test_errors_are_djangos_and_a_lost_server_is_replaced():
     connection.close_if_unusable_or_obsolete()  # what Django does at the end of a request
     assert connection.connection is None
     assert _one(4) == 5 and connection.connection.info.backend_pid != pid
+
+
+def test_positional_numbers_each_name_once_and_keeps_literal_percent():
+    from orion.core.prepared import positional
+
+    sql, names = positional("SELECT %(b)s::int + %(a)s::int, %(b)s::int, '100%%'")
+    assert sql == "SELECT $1::int + $2::int, $1::int, '100%'"
+    assert names == ("b", "a")
+    assert positional("SELECT 1") == ("SELECT 1", ())
+
+
+def test_the_raw_cursor_runs_a_converted_statement_prepared():
+    from orion.core.prepared import positional, prepared_raw_cursor
+
+    sql, names = positional("SELECT %(x)s::int * %(y)s::int, %(x)s::int, %(t)s::text")
+    params = {"x": 6, "y": 7, "t": "50%'; --"}
+    cursor = prepared_raw_cursor()
+    prepared_execute(cursor, sql, [params[n] for n in names])
+    assert cursor.fetchone() == (42, 6, "50%'; --")
+    assert prepared_raw_cursor() is cursor and cursor is not prepared_cursor()
+    with connection.cursor() as plain:
+        plain.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement = %s", [sql])
+        assert plain.fetchone()[0] == 1

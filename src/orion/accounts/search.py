@@ -17,7 +17,13 @@ import psycopg
 from django.db import connection, transaction
 
 from orion.accounts.models import User
-from orion.core.prepared import GENERIC_PLANS, prepared_cursor, prepared_execute
+from orion.core.prepared import (
+    GENERIC_PLANS,
+    positional,
+    prepared_cursor,
+    prepared_execute,
+    prepared_raw_cursor,
+)
 
 SEARCH_MAX_QUERY = 80
 
@@ -667,18 +673,21 @@ def _one_trip(cursor: psycopg.Cursor[Any], *, scoped: bool, contains: bool,
     raw = cursor.connection
     settings = _ONE_TRIP_SETTINGS if contains else GENERIC_PLANS
     set_cursor = psycopg.Cursor(raw)
+    # 6 KB of SQL: its placeholders are numbered once (``positional``), not on every call.
+    sql, names = positional(one_trip_sql(scoped=scoped, contains=contains,
+                                         keys=_key_count(params)))
+    trip = prepared_raw_cursor()
     with connection.wrap_database_errors, raw.pipeline():  # Django's errors, as its cursors
         if own:
             cursor.execute("BEGIN")
         _settings_send(set_cursor, settings)
-        prepared_execute(cursor, one_trip_sql(scoped=scoped, contains=contains,
-                                              keys=_key_count(params)), params)
+        prepared_execute(trip, sql, [params[name] for name in names])
         if own:
             psycopg.Cursor(raw).execute("COMMIT")
     row = set_cursor.fetchone()
     assert row is not None
     saved = {name: row[2 * i] for i, name in enumerate(settings)}
-    found = cursor.fetchone()
+    found = trip.fetchone()
     assert found is not None
     complete, keys, prefix_json, probe, contains_ran, page_json, hits_json = found
     hits = None
