@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import psycopg
@@ -357,8 +357,9 @@ def search_params(*, query: str, statement: str, wanted: int, partner_id: int | 
         "wanted": wanted,
         "partner_id": partner_id,
     }
-    keys = _index_keys(query, word_start=statement == "word")
-    params.update({f"key{i}": key for i, key in enumerate(keys)})
+    if statement != "prefix":  # tiers 1 and 2 read the B-tree, without GIN keys
+        keys = _index_keys(query, word_start=statement == "word")
+        params.update({f"key{i}": key for i, key in enumerate(keys)})
     return params
 
 
@@ -391,7 +392,8 @@ def _key_count(params: dict[str, Any]) -> int:
     return sum(name.startswith("key") for name in params)
 
 
-def _index_keys(query: str, *, word_start: bool) -> list[str]:
+@lru_cache(maxsize=4096)  # a page of results, then the next: the same query again
+def _index_keys(query: str, *, word_start: bool) -> tuple[str, ...]:
     """ILIKE patterns that every match of the statement satisfies, to narrow the GIN scan.
 
     The three likely-rarest of two trigrams of each of the query's first three words (every
@@ -414,7 +416,7 @@ def _index_keys(query: str, *, word_start: bool) -> list[str]:
             keys.append(f"%{escape(word.group())} %")
     if word_start and runs:
         keys.append(f"% {escape(query[:runs[0].start() + 2])}%")
-    return keys
+    return tuple(keys)
 
 
 _SHORT_WORD = re.compile(r"(?<![^\W_])[^\W_]{2}(?![^\W_])")
@@ -432,9 +434,12 @@ def _key_trigrams(word: str, count: int = 2) -> list[str]:
     return sorted(trigrams, key=_commonness)[:count]
 
 
+_LETTER_WEIGHTS = {ch: len(_COMMON_LETTERS) - i for i, ch in enumerate(_COMMON_LETTERS)}
+
+
 def _commonness(trigram: str) -> int:
-    return sum(len(_COMMON_LETTERS) - _COMMON_LETTERS.index(ch)
-               for ch in trigram.lower() if ch in _COMMON_LETTERS)
+    weights = _LETTER_WEIGHTS
+    return sum(weights.get(ch, 0) for ch in trigram.lower())
 
 
 def search_statements(query: str) -> list[str]:
