@@ -26,6 +26,14 @@ def _all_pages(user, query, page_size) -> list[tuple[str, int]]:
         page += 1
 
 
+@pytest.fixture(autouse=True)
+def _probe_small_tables(monkeypatch):
+    """The density probe runs here whatever the tables' size (by default only from
+    PROBE_MIN_PAGES pages, far more than a test's tables): the probe's paths are the ones
+    under test. ``test_small_tables_skip_the_probe`` puts the default back."""
+    monkeypatch.setattr(selectors, "PROBE_MIN_PAGES", 0)
+
+
 @pytest.fixture
 def harbor(db):
     """One partner's accounts whose names fall in every tier for the query "harbor"."""
@@ -321,3 +329,20 @@ def test_a_lost_server_during_a_search_is_djangos_error_and_the_next_search_work
     connection.close_if_unusable_or_obsolete()  # what Django does at the end of a request
     assert _names(user, "harbor") == [("Enterprise", "Restart Harbor")]
     assert connection.connection.info.backend_pid != pid
+
+
+@pytest.mark.django_db
+def test_small_tables_skip_the_probe_and_rank_the_same(monkeypatch, crowded):
+    """Below PROBE_MIN_PAGES the probe never runs (tiers 3 and 4 read the GIN index directly,
+    in the one trip and in the tier statements) and every page is the same."""
+    queries = ["harbor", "arbor", "Bay Harbor", "Portharbor 07", "zzz no match"]
+    probed = {(q, size, page): account_search(user=crowded, query=q, page=page, page_size=size)
+              for q in queries for size in (5, 25) for page in (1, 2, 3)}
+    monkeypatch.setattr(selectors, "PROBE_MIN_PAGES", 10**9)
+    probes = []
+    real = selectors._Density
+    monkeypatch.setattr(selectors, "_Density", lambda **kw: probes.append(kw) or real(**kw))
+    unprobed = {key: account_search(user=crowded, query=key[0], page=key[2], page_size=key[1])
+                for key in probed}
+    assert unprobed == probed and probes == []
+    assert sum(len(page.hits) for page in unprobed.values()) > 100

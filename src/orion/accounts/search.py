@@ -189,9 +189,16 @@ _PROBE_SQL = _PROBE_COUNTS + """ WHERE (SELECT count(*) FROM (
             WHERE lower(c.name) ~>=~ lower(%(query)s::text)
               AND lower(c.name) ~<~ (lower(%(query)s::text) || chr(1114111))
               AND lower(c.name) LIKE lower(%(prefix)s) {scope_c} LIMIT %(wanted)s::int)
-        ) prefix_matches) < %(wanted)s::int
+        ) prefix_matches) < %(wanted)s::int AND {big}
 """  # noqa: S608
 PROBE_PAGES = 8
+# The probe runs only on tables of at least this many pages together (their size now, not the
+# statistics): below, a common word's GIN scan costs less than the probe itself (at 100,000
+# accounts, 2,900 pages, the probe was half of a typical search's server time), and tiers 3
+# and 4 read the GIN index without asking.
+PROBE_MIN_PAGES = 8192
+_BIG = ("(pg_relation_size('accounts_enterprise') + pg_relation_size('accounts_customer')) "
+        "/ current_setting('block_size')::int >= %(probe_min_pages)s::bigint")
 # A dense statement reads at most this many heap pages of each table, and only when the
 # GIN scan it replaces would collect at least DENSE_MATCHES_PER_PAGE matches per page read
 # (the probe's estimate): reading a page checks ~100 names, a GIN match costs much less.
@@ -244,16 +251,19 @@ SELECT complete, (SELECT count(*) FROM final),
            enterprise_name, city, partner_name, status, domain)) END
   FROM (SELECT {complete} AS complete) verdict
 """
-_ONE_TRIP_CONTAINS = """probe (e_found, e_word, c_found, c_word, e_pages, c_pages) AS MATERIALIZED (
-    {probe_counts} WHERE (SELECT count(*) FROM prefix) < %(wanted)s::int),
-sparse AS MATERIALIZED (
-    SELECT NOT (e_found * greatest(e_pages, 1) >= %(dense_rows)s::bigint
-                AND c_found * greatest(c_pages, 1) >= %(dense_rows)s::bigint) AS ok
-      FROM probe),
+_ONE_TRIP_CONTAINS = """big AS MATERIALIZED (SELECT {big} AS yes),
+probe (e_found, e_word, c_found, c_word, e_pages, c_pages) AS MATERIALIZED (
+    {probe_counts} WHERE (SELECT count(*) FROM prefix) < %(wanted)s::int
+                     AND (SELECT yes FROM big)),
+ran AS MATERIALIZED (
+    SELECT (SELECT count(*) FROM prefix) < %(wanted)s::int
+           AND coalesce((SELECT NOT (e_found * greatest(e_pages, 1) >= %(dense_rows)s::bigint
+                                     AND c_found * greatest(c_pages, 1) >= %(dense_rows)s::bigint)
+                           FROM probe), NOT (SELECT yes FROM big)) AS yes),
 contains AS MATERIALIZED (
     SELECT role, id, fullest_stream, row_number() OVER (ORDER BY {contains_order}) AS ord
       FROM ({contains_streams}) candidates
-     WHERE (SELECT ok FROM sparse)
+     WHERE (SELECT yes FROM ran)
      ORDER BY ord LIMIT %(wanted)s::int),
 """
 _ONE_TRIP_CONTAINS_FINAL = """
@@ -261,9 +271,8 @@ _ONE_TRIP_CONTAINS_FINAL = """
     SELECT role, id, ord + (SELECT count(*) FROM prefix) FROM contains
      WHERE ord <= %(wanted)s::int - (SELECT count(*) FROM prefix)"""
 _ONE_TRIP_CONTAINS_COMPLETE = (
-    "(SELECT count(*) FROM prefix) >= %(wanted)s::int OR (coalesce((SELECT ok FROM sparse), "
-    "false) AND coalesce((SELECT max(fullest_stream) FROM contains), 0) "
-    "< %(contains_fetch)s::int)")
+    "(SELECT count(*) FROM prefix) >= %(wanted)s::int OR ((SELECT yes FROM ran) "
+    "AND coalesce((SELECT max(fullest_stream) FROM contains), 0) < %(contains_fetch)s::int)")
 # Its settings with tiers 3 and 4: theirs, with index scans kept on for tiers 1 and 2 (which
 # walk the B-tree in name order). The contains arms are used here only when complete, and a
 # complete stream holds every match whatever the scan's order, so their plan decides only the
@@ -332,12 +341,12 @@ def one_trip_sql(*, scoped: bool, contains: bool, keys: int = 0) -> str:
                            tier_e="", tier_c="", scope_e="{scope_e}", scope_c="{scope_c}"))
         parts |= {
             "contains_ctes": _ONE_TRIP_CONTAINS.format(
-                probe_counts=_PROBE_COUNTS, contains_order=_CONTAINS_ORDER,
+                big=_BIG, probe_counts=_PROBE_COUNTS, contains_order=_CONTAINS_ORDER,
                 contains_streams=streams, scope_e="{scope_e}", scope_c="{scope_c}"),
             "contains_final": _ONE_TRIP_CONTAINS_FINAL,
             "probe_json": "(SELECT json_build_array(e_found, e_word, c_found, c_word, "
                           "e_pages, c_pages) FROM probe)",
-            "contains_ran": "coalesce((SELECT ok FROM sparse), false)",
+            "contains_ran": "(SELECT yes FROM ran)",
             "complete": _ONE_TRIP_CONTAINS_COMPLETE,
         }
     return _ONE_TRIP_SQL.format(**{**parts, **scope}).format(**scope)
@@ -384,6 +393,7 @@ def one_trip_params(*, query: str, contains: bool, wanted: int, offset: int, pag
         "contains_window": CONTAINS_WINDOW,
         "contains_fetch": CONTAINS_WINDOW,
         "dense_rows": 2 * CONTAINS_WINDOW * PROBE_PAGES,  # _Density.expects_more_than
+        "probe_min_pages": PROBE_MIN_PAGES,
     }
 
 
@@ -626,8 +636,9 @@ def _first_trip(cursor: psycopg.Cursor[Any], *, query: str, scoped: bool,
     queries that may reach tiers 3 and 4 their settings and the density probe.
 
     Returns the settings replaced, the prefix rows and the probe (None when the prefix fills
-    the page). On a busy machine every round trip waits for the server process to be
-    scheduled: sending these statements together saves three such waits.
+    the page, or the tables are smaller than PROBE_MIN_PAGES). On a busy machine every round
+    trip waits for the server process to be scheduled: sending these statements together
+    saves three such waits.
     """
     raw = cursor.connection
     prefix_params = search_params(query=query, statement="prefix", wanted=wanted,
@@ -642,8 +653,9 @@ def _first_trip(cursor: psycopg.Cursor[Any], *, query: str, scoped: bool,
         prepared_execute(prefix, search_sql(scoped=scoped, statement="prefix"), prefix_params)
         if contains:
             _settings_send(set_cursors[1], settings[1])
-            prepared_execute(probe, _PROBE_SQL.format(**_scope(scoped)),
-                             {**prefix_params, "probe": f"({PROBE_PAGES},0)"})
+            prepared_execute(probe, _PROBE_SQL.format(big=_BIG, **_scope(scoped)),
+                             {**prefix_params, "probe": f"({PROBE_PAGES},0)",
+                              "probe_min_pages": PROBE_MIN_PAGES})
     saved: dict[str, str] = {}
     for set_cursor, wanted_settings in zip(set_cursors, settings, strict=True):
         row = set_cursor.fetchone()
@@ -651,7 +663,7 @@ def _first_trip(cursor: psycopg.Cursor[Any], *, query: str, scoped: bool,
         saved |= {name: row[2 * i] for i, name in enumerate(wanted_settings)}
     density = None
     found = probe.fetchone() if contains else None
-    if found is not None:  # None: the prefix fills the page (the probe's filter)
+    if found is not None:  # None: the prefix fills the page, or small tables (its filter)
         density = _Density(found=(int(found[0]), int(found[2])),
                            word=(int(found[1]), int(found[3])),
                            pages=(int(found[4]), int(found[5])))
@@ -666,7 +678,8 @@ class _Trip:
     hits: list[AccountHit] | None  # the page, in order; None when the page is not complete
     keys: int  # matches ranked (one more than the page tells whether there is a next)
     prefix_rows: list[tuple[Any, ...]]  # tiers 1 and 2, ranked
-    density: _Density | None  # the probe; None when tiers 1 and 2 fill the page
+    density: _Density | None  # the probe; None when tiers 1 and 2 fill the page, or the
+    # tables are smaller than PROBE_MIN_PAGES
     contains_ran: bool  # tiers 3 and 4 together were read (and were complete or not)
 
 
